@@ -1,0 +1,25 @@
+@{
+    RootModule           = 'SmimeTools.dll'
+    ModuleVersion        = '0.1.0'
+    GUID                 = '6f2b7c1e-3d4a-4e8f-9b5c-2a7d1e0f4c93'
+    Author               = 'SmimeTools contributors'
+    CompanyName          = 'SmimeTools'
+    Copyright            = '(c) SmimeTools contributors. MIT licence.'
+    Description          = 'S/MIME for PowerShell on Linux, macOS and Windows: sign, encrypt, decrypt and verify mail, and find the certificates to do it with.'
+    CompatiblePSEditions = @('Core')
+    PowerShellVersion    = '7.4'
+    TypesToProcess       = @('SmimeTools.Types.ps1xml')
+    FormatsToProcess     = @('SmimeTools.Format.ps1xml')
+    CmdletsToExport      = @(
+        'Get-SmimeCertificate'
+    )
+    FunctionsToExport    = @()
+    VariablesToExport    = @()
+    AliasesToExport      = @()
+    PrivateData          = @{
+        PSData = @{
+            Tags       = @('SMIME', 'S/MIME', 'CMS', 'PKCS7', 'PKCS12', 'Email', 'Certificate', 'Linux', 'macOS', 'Windows')
+            LicenseUri = 'https://opensource.org/licenses/MIT'
+        }
+    }
+}

@@ -1,0 +1,71 @@
+# Functions build.ps1 uses; dot-sourced, not a module of its own.
+
+function Write-Step([string] $Message) {
+    Write-Host "==> $Message" -ForegroundColor Cyan
+}
+
+function Invoke-Native {
+    # Runs a program (first argument) with the remaining arguments untouched, and stops the build when it fails.
+    # $args is used rather than parameters so that program switches such as -c or -o never bind to PowerShell's.
+    $command, $arguments = $args
+    & $command @arguments | Out-Host
+    if ($LASTEXITCODE -ne 0) { throw "'$command $($arguments -join ' ')' failed with exit code $LASTEXITCODE." }
+}
+
+function Invoke-NativeOutput {
+    # As Invoke-Native, but returns the program's standard output.
+    $command, $arguments = $args
+    $output = & $command @arguments
+    if ($LASTEXITCODE -ne 0) { throw "'$command $($arguments -join ' ')' failed with exit code $LASTEXITCODE." }
+    $output
+}
+
+function Get-PwshCommand {
+    # The PowerShell running this script, as a command line for a child process: under 'dotnet pwsh' that is
+    # the dotnet host and pwsh.dll, elsewhere the pwsh executable itself.
+    $process = [Environment]::ProcessPath
+    if ([IO.Path]::GetFileNameWithoutExtension($process) -eq 'dotnet') {
+        return @($process, (Join-Path $PSHOME 'pwsh.dll'))
+    }
+    return @($process)
+}
+
+function Read-TrxCount([string] $Path) {
+    if (-not (Test-Path $Path)) {
+        Write-Warning "No xunit results at ${Path}: the test project did not build or run."
+        return [pscustomobject]@{ Passed = 0; Failed = 1; Skipped = 0 }
+    }
+    [xml] $trx = Get-Content $Path -Raw
+    $counters = $trx.TestRun.ResultSummary.Counters
+    [pscustomobject]@{
+        Passed  = [int] $counters.passed
+        Failed  = [int] $counters.failed + [int] $counters.error + [int] $counters.timeout + [int] $counters.aborted
+        Skipped = [int] $counters.notExecuted
+    }
+}
+
+function Install-SystemPackage {
+    # The interop and service tests use real peers. Install them where we can; elsewhere those tests skip visibly.
+    $wanted = [ordered]@{
+        openssl = 'openssl'
+        gpgsm = 'gpgsm'
+        certutil = 'libnss3-tools'
+        slapd = 'slapd'
+        ldapsearch = 'ldap-utils'
+        'softhsm2-util' = 'softhsm2'
+    }
+    $missing = @($wanted.Keys | Where-Object { -not (Get-Command $_ -ErrorAction Ignore) -and -not (Test-Path "/usr/sbin/$_") } | ForEach-Object { $wanted[$_] })
+    if ($missing.Count -eq 0) { return }
+    $isRoot = $IsLinux -and ((& id -u) -eq '0')
+    if (-not ($IsLinux -and $isRoot -and (Get-Command apt-get -ErrorAction Ignore))) {
+        Write-Warning "Missing system packages: $($missing -join ', '). Tests that need them will be skipped. Install them (for example with apt-get as root) to run those tests."
+        return
+    }
+    Write-Step "Installing system packages: $($missing -join ', ')"
+    $env:DEBIAN_FRONTEND = 'noninteractive'
+    & apt-get update -qq | Out-Host
+    & apt-get install -y -qq --no-install-recommends @missing | Out-Host
+    if ($LASTEXITCODE -ne 0) {
+        Write-Warning "apt-get could not install $($missing -join ', '); tests that need them will be skipped."
+    }
+}

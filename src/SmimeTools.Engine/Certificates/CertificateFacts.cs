@@ -1,0 +1,130 @@
+using System;
+using System.Collections.Generic;
+using System.Security.Cryptography.X509Certificates;
+using Org.BouncyCastle.Asn1;
+using Org.BouncyCastle.Asn1.Pkcs;
+using Org.BouncyCastle.Asn1.X509;
+using Org.BouncyCastle.Asn1.EdEC;
+
+namespace SmimeTools.Engine.Certificates
+{
+    /// <summary>What a certificate says about e-mail use: its addresses and whether it may sign or encrypt (RFC 8550 §4.4).</summary>
+    public static class CertificateFacts
+    {
+        private const string SmtpUtf8MailboxOid = "1.3.6.1.5.5.7.8.9";
+
+        /// <summary>
+        /// Every e-mail address in the certificate: SAN rfc822Name, SAN SmtpUTF8Mailbox and the legacy E= subject attribute,
+        /// in that order, without case-insensitive duplicates.
+        /// </summary>
+        public static string[] GetEmails(X509Certificate2 certificate)
+        {
+            ArgumentNullException.ThrowIfNull(certificate);
+            var cert = Parse(certificate);
+            var found = new List<string>();
+            var seen = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+            void Add(string? address)
+            {
+                if (!string.IsNullOrWhiteSpace(address) && seen.Add(address.Trim()))
+                {
+                    found.Add(address.Trim());
+                }
+            }
+
+            var san = cert.TbsCertificate.Extensions?.GetExtension(X509Extensions.SubjectAlternativeName);
+            if (san != null)
+            {
+                foreach (var name in GeneralNames.GetInstance(san.GetParsedValue()).GetNames())
+                {
+                    if (name.TagNo == GeneralName.Rfc822Name)
+                    {
+                        Add(DerIA5String.GetInstance(name.Name).GetString());
+                    }
+                    else if (name.TagNo == GeneralName.OtherName)
+                    {
+                        var other = Asn1Sequence.GetInstance(name.Name);
+                        if (other.Count == 2 && DerObjectIdentifier.GetInstance(other[0]).Id == SmtpUtf8MailboxOid)
+                        {
+                            var value = Asn1TaggedObject.GetInstance(other[1]).GetExplicitBaseObject();
+                            Add(DerUtf8String.GetInstance(value).GetString());
+                        }
+                    }
+                }
+            }
+
+            foreach (var value in cert.Subject.GetValueList(PkcsObjectIdentifiers.Pkcs9AtEmailAddress))
+            {
+                Add(value);
+            }
+
+            return found.ToArray();
+        }
+
+        /// <summary>True when the key usage, extended key usage and key algorithm allow signing e-mail.</summary>
+        public static bool CanSign(X509Certificate2 certificate)
+        {
+            ArgumentNullException.ThrowIfNull(certificate);
+            var cert = Parse(certificate);
+            var algorithm = cert.SubjectPublicKeyInfo.Algorithm.Algorithm;
+            if (algorithm.Equals(EdECObjectIdentifiers.id_X25519) || algorithm.Equals(EdECObjectIdentifiers.id_X448))
+            {
+                return false;
+            }
+
+            return AllowsEmailProtection(cert) && KeyUsageAllows(cert, KeyUsage.DigitalSignature | KeyUsage.NonRepudiation);
+        }
+
+        /// <summary>True when the key usage, extended key usage and key algorithm allow encrypting e-mail to the certificate.</summary>
+        public static bool CanEncrypt(X509Certificate2 certificate)
+        {
+            ArgumentNullException.ThrowIfNull(certificate);
+            var cert = Parse(certificate);
+            if (!AllowsEmailProtection(cert))
+            {
+                return false;
+            }
+
+            var algorithm = cert.SubjectPublicKeyInfo.Algorithm.Algorithm;
+            if (algorithm.Equals(PkcsObjectIdentifiers.RsaEncryption) || algorithm.Equals(PkcsObjectIdentifiers.IdRsaesOaep))
+            {
+                return KeyUsageAllows(cert, KeyUsage.KeyEncipherment);
+            }
+
+            if (algorithm.Equals(X9ObjectIdentifiersEcPublicKey) || algorithm.Equals(EdECObjectIdentifiers.id_X25519) || algorithm.Equals(EdECObjectIdentifiers.id_X448))
+            {
+                return KeyUsageAllows(cert, KeyUsage.KeyAgreement);
+            }
+
+            return false;
+        }
+
+        private static readonly DerObjectIdentifier X9ObjectIdentifiersEcPublicKey = Org.BouncyCastle.Asn1.X9.X9ObjectIdentifiers.IdECPublicKey;
+
+        internal static X509CertificateStructure Parse(X509Certificate2 certificate) =>
+            X509CertificateStructure.GetInstance(certificate.RawData);
+
+        private static bool AllowsEmailProtection(X509CertificateStructure cert)
+        {
+            var eku = cert.TbsCertificate.Extensions?.GetExtension(X509Extensions.ExtendedKeyUsage);
+            if (eku == null)
+            {
+                return true;
+            }
+
+            var usages = ExtendedKeyUsage.GetInstance(eku.GetParsedValue());
+            return usages.HasKeyPurposeId(KeyPurposeID.id_kp_emailProtection) || usages.HasKeyPurposeId(KeyPurposeID.AnyExtendedKeyUsage);
+        }
+
+        private static bool KeyUsageAllows(X509CertificateStructure cert, int anyOf)
+        {
+            var extension = cert.TbsCertificate.Extensions?.GetExtension(X509Extensions.KeyUsage);
+            if (extension == null)
+            {
+                return true;
+            }
+
+            var bits = KeyUsage.GetInstance(extension.GetParsedValue());
+            return (bits.IntValue & anyOf) != 0;
+        }
+    }
+}

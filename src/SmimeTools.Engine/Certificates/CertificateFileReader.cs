@@ -1,0 +1,360 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using System.Runtime.InteropServices;
+using System.Security;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using System.Text;
+using Org.BouncyCastle.Asn1;
+using Org.BouncyCastle.Asn1.Cms;
+using Org.BouncyCastle.Crypto;
+using Org.BouncyCastle.OpenSsl;
+using Org.BouncyCastle.Pkcs;
+using Org.BouncyCastle.Security;
+using Org.BouncyCastle.Security.Certificates;
+using BcCertificate = Org.BouncyCastle.X509.X509Certificate;
+
+namespace SmimeTools.Engine.Certificates
+{
+    /// <summary>
+    /// Reads certificates, and the private keys that come with them, from PEM, DER, PKCS#7 and PKCS#12 files.
+    /// </summary>
+    public static class CertificateFileReader
+    {
+        /// <summary>Files larger than this are not certificate files; refusing them keeps a stray mailbox from being read into memory.</summary>
+        public const long MaxFileSize = 16 * 1024 * 1024;
+
+        /// <summary>The file extensions looked at when a folder is searched.</summary>
+        public static IReadOnlyCollection<string> KnownExtensions { get; } = new[]
+        {
+            ".pem", ".crt", ".cer", ".der", ".p7b", ".p7c", ".p12", ".pfx", ".key",
+        };
+
+        /// <summary>Reads every certificate in a file. Throws <see cref="SmimeException"/> when the file cannot be read.</summary>
+        public static IReadOnlyList<CertificateEntry> ReadFile(string path, SecureString? password = null)
+        {
+            ArgumentNullException.ThrowIfNull(path);
+            byte[] data;
+            try
+            {
+                var info = new FileInfo(path);
+                if (info.Length > MaxFileSize)
+                {
+                    throw Unreadable(path, $"it is {info.Length:N0} bytes, larger than any certificate file ({MaxFileSize:N0} bytes at most)");
+                }
+
+                data = File.ReadAllBytes(path);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw new SmimeException(ErrorIds.UnreadableCertificateFile, SmimeErrorKind.ReadError,
+                    $"Cannot read the certificate file '{path}': {e.Message}", "Check that the file exists and that you may read it.", path, e);
+            }
+
+            char[]? secret = password == null ? null : Reveal(password);
+            try
+            {
+                var entries = Read(data, path, secret);
+                if (entries.Count == 0)
+                {
+                    throw new SmimeException(ErrorIds.NoCertificateInFile, SmimeErrorKind.InvalidData,
+                        $"The file '{path}' holds no certificate (it may hold only a private key).",
+                        "Give the file that holds the certificate, or a PKCS#12 file with both.", path);
+                }
+
+                return entries;
+            }
+            finally
+            {
+                if (secret != null)
+                {
+                    Array.Clear(secret);
+                }
+            }
+        }
+
+        private static IReadOnlyList<CertificateEntry> Read(byte[] data, string path, char[]? password)
+        {
+            if (LooksLikePem(data))
+            {
+                return ReadPem(data, path, password);
+            }
+
+            Asn1Sequence sequence;
+            try
+            {
+                sequence = Asn1Sequence.GetInstance(Asn1Object.FromByteArray(data));
+            }
+            catch (Exception e) when (e is IOException or ArgumentException or InvalidCastException)
+            {
+                throw Unreadable(path, "it is neither PEM text nor DER-encoded ASN.1", e);
+            }
+
+            if (sequence.Count >= 2 && sequence[0] is DerInteger version && version.HasValue(3) && sequence[1] is Asn1Sequence)
+            {
+                return ReadPkcs12(data, path, password);
+            }
+
+            if (sequence.Count >= 1 && sequence[0] is DerObjectIdentifier)
+            {
+                return ReadPkcs7(sequence, path);
+            }
+
+            try
+            {
+                return new[] { new CertificateEntry(ToDotNet(new BcCertificate(X509CertificateStructureFrom(sequence))), KeyLocation.None, path) };
+            }
+            catch (Exception e) when (e is ArgumentException or InvalidCastException or CryptographicException or CertificateException)
+            {
+                throw Unreadable(path, "it is DER data but not a certificate, PKCS#7 bundle or PKCS#12 file", e);
+            }
+        }
+
+        private static Org.BouncyCastle.Asn1.X509.X509CertificateStructure X509CertificateStructureFrom(Asn1Sequence sequence) =>
+            Org.BouncyCastle.Asn1.X509.X509CertificateStructure.GetInstance(sequence);
+
+        private static bool LooksLikePem(byte[] data)
+        {
+            var head = Encoding.ASCII.GetString(data, 0, Math.Min(data.Length, 64 * 1024));
+            return head.Contains("-----BEGIN ", StringComparison.Ordinal);
+        }
+
+        private static IReadOnlyList<CertificateEntry> ReadPem(byte[] data, string path, char[]? password)
+        {
+            var certificates = new List<BcCertificate>();
+            var keys = new List<AsymmetricKeyParameter>();
+            var finder = new PasswordFinder(password);
+            using (var reader = new PemReader(new StreamReader(new MemoryStream(data), Encoding.ASCII), finder))
+            {
+                while (true)
+                {
+                    object? item;
+                    try
+                    {
+                        item = reader.ReadObject();
+                    }
+                    catch (Exception e) when (e is Org.BouncyCastle.OpenSsl.PasswordException)
+                    {
+                        throw BadPassword(path, password == null, e);
+                    }
+                    catch (Exception e) when (e is InvalidCipherTextException or PemException && finder.WasAsked)
+                    {
+                        throw BadPassword(path, false, e);
+                    }
+                    catch (Exception e) when (e is IOException or PemException or ArgumentException or InvalidCastException or CertificateException or SecurityUtilityException)
+                    {
+                        throw Unreadable(path, "a PEM block in it is damaged or of a kind that is not understood", e);
+                    }
+
+                    if (item == null)
+                    {
+                        break;
+                    }
+
+                    switch (item)
+                    {
+                        case BcCertificate certificate:
+                            certificates.Add(certificate);
+                            break;
+                        case AsymmetricCipherKeyPair pair:
+                            keys.Add(pair.Private);
+                            break;
+                        case AsymmetricKeyParameter { IsPrivate: true } key:
+                            keys.Add(key);
+                            break;
+                        case ContentInfo contentInfo:
+                            certificates.AddRange(CertificatesOf(contentInfo, path));
+                            break;
+                    }
+                }
+            }
+
+            return Pair(certificates, keys, path);
+        }
+
+        private static IReadOnlyList<CertificateEntry> ReadPkcs7(Asn1Sequence sequence, string path)
+        {
+            ContentInfo contentInfo;
+            try
+            {
+                contentInfo = ContentInfo.GetInstance(sequence);
+            }
+            catch (ArgumentException e)
+            {
+                throw Unreadable(path, "it looks like a PKCS#7 bundle but its structure is damaged", e);
+            }
+
+            return CertificatesOf(contentInfo, path).Select(c => new CertificateEntry(ToDotNet(c), KeyLocation.None, path)).ToList();
+        }
+
+        private static IEnumerable<BcCertificate> CertificatesOf(ContentInfo contentInfo, string path)
+        {
+            if (!contentInfo.ContentType.Equals(CmsObjectIdentifiers.SignedData))
+            {
+                throw Unreadable(path, $"it is a PKCS#7/CMS structure of type {contentInfo.ContentType.Id}, not a certificate bundle");
+            }
+
+            var signedData = SignedData.GetInstance(contentInfo.Content);
+            var result = new List<BcCertificate>();
+            if (signedData.Certificates != null)
+            {
+                foreach (var element in signedData.Certificates)
+                {
+                    if (element is Asn1Sequence certificateSequence)
+                    {
+                        result.Add(new BcCertificate(X509CertificateStructureFrom(certificateSequence)));
+                    }
+                }
+            }
+
+            return result;
+        }
+
+        private static IReadOnlyList<CertificateEntry> ReadPkcs12(byte[] data, string path, char[]? password)
+        {
+            var store = new Pkcs12StoreBuilder().Build();
+            try
+            {
+                store.Load(new MemoryStream(data, writable: false), password ?? Array.Empty<char>());
+            }
+            catch (Exception e) when (IsPasswordFailure(e))
+            {
+                throw BadPassword(path, password == null, e);
+            }
+            catch (Exception e) when (e is IOException or ArgumentException or InvalidCastException or CryptoException or SecurityUtilityException)
+            {
+                throw Unreadable(path, "it looks like a PKCS#12 file but cannot be parsed", e);
+            }
+
+            var entries = new List<CertificateEntry>();
+            var withKey = new HashSet<BcCertificate>();
+            foreach (var alias in store.Aliases)
+            {
+                if (!store.IsKeyEntry(alias))
+                {
+                    continue;
+                }
+
+                var certificate = store.GetCertificate(alias)?.Certificate;
+                if (certificate == null)
+                {
+                    continue;
+                }
+
+                withKey.Add(certificate);
+                entries.Add(WithKey(certificate, store.GetKey(alias).Key, path));
+            }
+
+            foreach (var alias in store.Aliases)
+            {
+                foreach (var certificate in CertificatesFor(store, alias))
+                {
+                    if (withKey.Add(certificate))
+                    {
+                        entries.Add(new CertificateEntry(ToDotNet(certificate), KeyLocation.None, path));
+                    }
+                }
+            }
+
+            return entries;
+        }
+
+        private static IEnumerable<BcCertificate> CertificatesFor(Pkcs12Store store, string alias)
+        {
+            if (store.IsKeyEntry(alias))
+            {
+                var chain = store.GetCertificateChain(alias);
+                return chain == null ? Array.Empty<BcCertificate>() : chain.Select(e => e.Certificate);
+            }
+
+            var entry = store.GetCertificate(alias);
+            return entry == null ? Array.Empty<BcCertificate>() : new[] { entry.Certificate };
+        }
+
+        private static bool IsPasswordFailure(Exception e) =>
+            e is IOException && e.Message.Contains("MAC", StringComparison.OrdinalIgnoreCase)
+            || e is InvalidCipherTextException
+            || e.InnerException is InvalidCipherTextException;
+
+        private static IReadOnlyList<CertificateEntry> Pair(List<BcCertificate> certificates, List<AsymmetricKeyParameter> keys, string path)
+        {
+            var entries = new List<CertificateEntry>();
+            foreach (var certificate in certificates)
+            {
+                var publicKey = certificate.GetPublicKey();
+                var key = keys.FirstOrDefault(k => Matches(publicKey, k));
+                entries.Add(key == null
+                    ? new CertificateEntry(ToDotNet(certificate), KeyLocation.None, path)
+                    : WithKey(certificate, key, path));
+            }
+
+            return entries;
+        }
+
+        private static bool Matches(AsymmetricKeyParameter publicKey, AsymmetricKeyParameter privateKey)
+        {
+            return PrivateKeyAttachment.IsPairOf(privateKey, publicKey);
+        }
+
+        private static CertificateEntry WithKey(BcCertificate certificate, AsymmetricKeyParameter key, string path)
+        {
+            var dotNet = ToDotNet(certificate);
+            var withKey = PrivateKeyAttachment.Attach(dotNet, key);
+            return new CertificateEntry(withKey, KeyLocation.File, path);
+        }
+
+        private static X509Certificate2 ToDotNet(BcCertificate certificate) =>
+#pragma warning disable SYSLIB0057 // X509CertificateLoader is net9+; the module targets net8 for PowerShell 7.4.
+            new X509Certificate2(certificate.GetEncoded());
+#pragma warning restore SYSLIB0057
+
+        private static char[] Reveal(SecureString secret)
+        {
+            var pointer = Marshal.SecureStringToGlobalAllocUnicode(secret);
+            try
+            {
+                var chars = new char[secret.Length];
+                Marshal.Copy(pointer, chars, 0, chars.Length);
+                return chars;
+            }
+            finally
+            {
+                Marshal.ZeroFreeGlobalAllocUnicode(pointer);
+            }
+        }
+
+        private static SmimeException Unreadable(string path, string why, Exception? inner = null) =>
+            new(ErrorIds.UnreadableCertificateFile, SmimeErrorKind.InvalidData,
+                $"Cannot read certificates from '{path}': {why}.",
+                "Give a PEM, DER, PKCS#7 (.p7b) or PKCS#12 (.p12/.pfx) file.", path, inner);
+
+        private static SmimeException BadPassword(string path, bool noPasswordGiven, Exception inner) =>
+            new(ErrorIds.BadPassword, SmimeErrorKind.AuthenticationError,
+                noPasswordGiven
+                    ? $"The file '{path}' is protected by a password and none was given."
+                    : $"The password does not open '{path}': it is wrong, or the file is damaged.",
+                "Give the file's password (as a SecureString, for example from Read-Host -AsSecureString).", path, inner);
+
+        private sealed class PasswordFinder : IPasswordFinder
+        {
+            private readonly char[]? _password;
+
+            public PasswordFinder(char[]? password) => _password = password;
+
+            public bool WasAsked { get; private set; }
+
+            public char[] GetPassword()
+            {
+                WasAsked = true;
+                if (_password == null)
+                {
+                    throw new Org.BouncyCastle.OpenSsl.PasswordException("A password is needed.");
+                }
+
+                return (char[])_password.Clone();
+            }
+        }
+    }
+}

@@ -1,0 +1,72 @@
+using System.Runtime.CompilerServices;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using Org.BouncyCastle.Crypto;
+using Org.BouncyCastle.Crypto.Parameters;
+using Org.BouncyCastle.Pkcs;
+
+namespace SmimeTools.Engine.Certificates
+{
+    /// <summary>
+    /// Joins a private key read from a file to its certificate. RSA and EC keys become the certificate's .NET key;
+    /// keys .NET cannot hold (Ed25519, X25519) are remembered beside the certificate object for the key layer.
+    /// </summary>
+    internal static class PrivateKeyAttachment
+    {
+        private static readonly ConditionalWeakTable<X509Certificate2, AsymmetricKeyParameter> Keys = new();
+
+        public static X509Certificate2 Attach(X509Certificate2 certificate, AsymmetricKeyParameter key)
+        {
+            var pkcs8 = PrivateKeyInfoFactory.CreatePrivateKeyInfo(key).GetDerEncoded();
+            X509Certificate2 result = certificate;
+            try
+            {
+                switch (key)
+                {
+                    case RsaKeyParameters:
+                        using (var rsa = RSA.Create())
+                        {
+                            rsa.ImportPkcs8PrivateKey(pkcs8, out _);
+                            result = certificate.CopyWithPrivateKey(rsa);
+                        }
+
+                        break;
+                    case ECPrivateKeyParameters:
+                        using (var ecdsa = ECDsa.Create())
+                        {
+                            ecdsa.ImportPkcs8PrivateKey(pkcs8, out _);
+                            result = certificate.CopyWithPrivateKey(ecdsa);
+                        }
+
+                        break;
+                }
+            }
+            finally
+            {
+                System.Array.Clear(pkcs8);
+            }
+
+            Keys.AddOrUpdate(result, key);
+            return result;
+        }
+
+        /// <summary>The key read from a file for this certificate object, when the engine read it.</summary>
+        public static AsymmetricKeyParameter? Find(X509Certificate2 certificate) =>
+            Keys.TryGetValue(certificate, out var key) ? key : null;
+
+        public static bool Has(X509Certificate2 certificate) => Keys.TryGetValue(certificate, out _);
+
+        /// <summary>True when the private key is the other half of the public key.</summary>
+        public static bool IsPairOf(AsymmetricKeyParameter privateKey, AsymmetricKeyParameter publicKey) => (privateKey, publicKey) switch
+        {
+            (RsaPrivateCrtKeyParameters rsa, RsaKeyParameters pub) => rsa.Modulus.Equals(pub.Modulus) && rsa.PublicExponent.Equals(pub.Exponent),
+            (RsaKeyParameters rsa, RsaKeyParameters pub) => rsa.Modulus.Equals(pub.Modulus),
+            (ECPrivateKeyParameters ec, ECPublicKeyParameters pub) => ec.Parameters.G.Multiply(ec.D).Normalize().Equals(pub.Q.Normalize()),
+            (Ed25519PrivateKeyParameters ed, Ed25519PublicKeyParameters pub) => Org.BouncyCastle.Utilities.Arrays.AreEqual(ed.GeneratePublicKey().GetEncoded(), pub.GetEncoded()),
+            (X25519PrivateKeyParameters x, X25519PublicKeyParameters pub) => Org.BouncyCastle.Utilities.Arrays.AreEqual(x.GeneratePublicKey().GetEncoded(), pub.GetEncoded()),
+            (Ed448PrivateKeyParameters ed, Ed448PublicKeyParameters pub) => Org.BouncyCastle.Utilities.Arrays.AreEqual(ed.GeneratePublicKey().GetEncoded(), pub.GetEncoded()),
+            (X448PrivateKeyParameters x, X448PublicKeyParameters pub) => Org.BouncyCastle.Utilities.Arrays.AreEqual(x.GeneratePublicKey().GetEncoded(), pub.GetEncoded()),
+            _ => false,
+        };
+    }
+}

@@ -1,0 +1,9 @@
+namespace SmimeTools.Commands
+{
+    /// <summary>Parameter-set names shared by the cmdlets.</summary>
+    internal static class ParameterSets
+    {
+        public const string Path = "Path";
+        public const string LiteralPath = "LiteralPath";
+    }
+}

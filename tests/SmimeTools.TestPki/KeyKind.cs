@@ -1,0 +1,12 @@
+namespace SmimeTools.TestPki
+{
+    /// <summary>The kinds of key pair the test PKI makes.</summary>
+    internal enum KeyKind
+    {
+        Rsa,
+        EcP256,
+        EcP384,
+        Ed25519,
+        X25519,
+    }
+}

@@ -1,0 +1,10 @@
+namespace SmimeTools.TestPki
+{
+    /// <summary>Where a user certificate's validity period lies relative to the creation time.</summary>
+    internal enum ValidityKind
+    {
+        Current,
+        Expired,
+        NotYetValid,
+    }
+}
