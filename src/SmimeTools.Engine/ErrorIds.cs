@@ -11,5 +11,7 @@ namespace SmimeTools.Engine
         public const string PathNotFound = "PathNotFound";
         public const string NotFileSystemPath = "NotFileSystemPath";
         public const string NoCertificateInFile = "NoCertificateInFile";
+        public const string NoPrivateKey = "NoPrivateKey";
+        public const string UnsupportedKey = "UnsupportedKey";
     }
 }

@@ -1,0 +1,54 @@
+using System.Security.Cryptography.X509Certificates;
+
+namespace SmimeTools.Engine.Keys
+{
+    /// <summary>Reads the key family and size off a certificate.</summary>
+    public static class KeyAlgorithms
+    {
+        public const string RsaOid = "1.2.840.113549.1.1.1";
+        public const string EcOid = "1.2.840.10045.2.1";
+        public const string Ed25519Oid = "1.3.101.112";
+        public const string X25519Oid = "1.3.101.110";
+        public const string Ed448Oid = "1.3.101.113";
+        public const string X448Oid = "1.3.101.111";
+
+        public static KeyAlgorithmKind Of(X509Certificate2 certificate) => certificate.PublicKey.Oid.Value switch
+        {
+            RsaOid => KeyAlgorithmKind.Rsa,
+            EcOid => KeyAlgorithmKind.Ec,
+            Ed25519Oid => KeyAlgorithmKind.Ed25519,
+            X25519Oid => KeyAlgorithmKind.X25519,
+            Ed448Oid => KeyAlgorithmKind.Ed448,
+            X448Oid => KeyAlgorithmKind.X448,
+            _ => KeyAlgorithmKind.Unknown,
+        };
+
+        /// <summary>Key size in bits; 0 when unknown.</summary>
+        public static int SizeOf(X509Certificate2 certificate)
+        {
+            switch (Of(certificate))
+            {
+                case KeyAlgorithmKind.Rsa:
+                    using (var rsa = certificate.GetRSAPublicKey())
+                    {
+                        return rsa?.KeySize ?? 0;
+                    }
+
+                case KeyAlgorithmKind.Ec:
+                    using (var ec = certificate.GetECDsaPublicKey())
+                    {
+                        return ec?.KeySize ?? 0;
+                    }
+
+                case KeyAlgorithmKind.Ed25519:
+                case KeyAlgorithmKind.X25519:
+                    return 256;
+                case KeyAlgorithmKind.Ed448:
+                case KeyAlgorithmKind.X448:
+                    return 448;
+                default:
+                    return 0;
+            }
+        }
+    }
+}

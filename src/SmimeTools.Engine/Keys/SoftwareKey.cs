@@ -1,0 +1,148 @@
+using System;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using Org.BouncyCastle.Crypto;
+using Org.BouncyCastle.Crypto.Agreement;
+using Org.BouncyCastle.Crypto.Parameters;
+using Org.BouncyCastle.Crypto.Signers;
+using Org.BouncyCastle.Security;
+using SmimeTools.Engine.Certificates;
+using SmimeTools.Engine.Policy;
+
+namespace SmimeTools.Engine.Keys
+{
+    /// <summary>
+    /// A key in this process's memory: from a PKCS#12 or PEM file, or the key .NET attached to an X509Certificate2.
+    /// RSA and EC work through .NET (OpenSSL, CNG or Security.framework underneath); Ed25519 and X25519 through BouncyCastle.
+    /// </summary>
+    public sealed class SoftwareKey : PrivateKey
+    {
+        private readonly RSA? _rsa;
+        private readonly ECDsa? _ecdsa;
+        private readonly ECDiffieHellman? _ecdh;
+        private readonly AsymmetricKeyParameter? _bouncyCastleKey;
+
+        private SoftwareKey(X509Certificate2 certificate, RSA? rsa, ECDsa? ecdsa, ECDiffieHellman? ecdh, AsymmetricKeyParameter? bouncyCastleKey)
+            : base(certificate)
+        {
+            _rsa = rsa;
+            _ecdsa = ecdsa;
+            _ecdh = ecdh;
+            _bouncyCastleKey = bouncyCastleKey;
+        }
+
+        public override KeyLocation Location => KeyLocation.File;
+
+        /// <summary>The key of a certificate object, or null when it has none this process can use.</summary>
+        public static SoftwareKey? TryCreate(X509Certificate2 certificate)
+        {
+            ArgumentNullException.ThrowIfNull(certificate);
+            var attached = PrivateKeyAttachment.Find(certificate);
+            switch (KeyAlgorithms.Of(certificate))
+            {
+                case KeyAlgorithmKind.Rsa:
+                    var rsa = certificate.HasPrivateKey ? certificate.GetRSAPrivateKey() : null;
+                    return rsa == null ? null : new SoftwareKey(certificate, rsa, null, null, attached);
+                case KeyAlgorithmKind.Ec:
+                    if (!certificate.HasPrivateKey)
+                    {
+                        return null;
+                    }
+
+                    var ecdsa = certificate.GetECDsaPrivateKey();
+                    var ecdh = certificate.GetECDiffieHellmanPrivateKey();
+                    return ecdsa == null && ecdh == null ? null : new SoftwareKey(certificate, null, ecdsa, ecdh, attached);
+                case KeyAlgorithmKind.Ed25519:
+                case KeyAlgorithmKind.X25519:
+                    return attached == null ? null : new SoftwareKey(certificate, null, null, null, attached);
+                default:
+                    return null;
+            }
+        }
+
+        /// <summary>The key of a certificate object; a clear error when there is none.</summary>
+        public static SoftwareKey Create(X509Certificate2 certificate) =>
+            TryCreate(certificate) ?? throw new SmimeException(ErrorIds.NoPrivateKey, SmimeErrorKind.InvalidArgument,
+                $"The certificate '{certificate.Subject}' ({certificate.Thumbprint}) comes without its private key.",
+                "Give the certificate as read from its PKCS#12 or PEM key file (Get-SmimeCertificate -Password ...), or from a store that holds its key.",
+                certificate);
+
+        public override byte[] Sign(ReadOnlySpan<byte> data, DigestAlgorithm digest, SignatureAlgorithm algorithm)
+        {
+            if (algorithm == SignatureAlgorithm.Default)
+            {
+                algorithm = DefaultSignatureAlgorithm;
+            }
+
+            switch (algorithm)
+            {
+                case SignatureAlgorithm.RsaPkcs1 when _rsa != null:
+                    return _rsa.SignData(data.ToArray(), HashName(digest), RSASignaturePadding.Pkcs1);
+                case SignatureAlgorithm.RsaPss when _rsa != null:
+                    return _rsa.SignData(data.ToArray(), HashName(digest), RSASignaturePadding.Pss);
+                case SignatureAlgorithm.Ecdsa when _ecdsa != null:
+                    return _ecdsa.SignData(data.ToArray(), HashName(digest), DSASignatureFormat.Rfc3279DerSequence);
+                case SignatureAlgorithm.Ed25519 when _bouncyCastleKey is Ed25519PrivateKeyParameters ed25519:
+                    var signer = new Ed25519Signer();
+                    signer.Init(true, ed25519);
+                    signer.BlockUpdate(data);
+                    return signer.GenerateSignature();
+                default:
+                    throw Unsupported($"sign with {algorithm}");
+            }
+        }
+
+        public override byte[] DecryptKey(ReadOnlySpan<byte> encryptedKey, RSAEncryptionPadding padding)
+        {
+            if (_rsa == null)
+            {
+                throw Unsupported("decrypt by key transport");
+            }
+
+            return _rsa.Decrypt(encryptedKey.ToArray(), padding);
+        }
+
+        public override byte[] Agree(ReadOnlySpan<byte> originatorPublicKeyInfo)
+        {
+            if (_ecdh != null)
+            {
+                using var originator = ECDiffieHellman.Create();
+                originator.ImportSubjectPublicKeyInfo(originatorPublicKeyInfo, out _);
+                return _ecdh.DeriveRawSecretAgreement(originator.PublicKey);
+            }
+
+            if (_bouncyCastleKey is X25519PrivateKeyParameters x25519)
+            {
+                var originator = PublicKeyFactory.CreateKey(originatorPublicKeyInfo.ToArray()) as X25519PublicKeyParameters
+                    ?? throw new CryptographicException("The originator key is not an X25519 key.");
+                var agreement = new X25519Agreement();
+                agreement.Init(x25519);
+                var secret = new byte[agreement.AgreementSize];
+                agreement.CalculateAgreement(originator, secret, 0);
+                return secret;
+            }
+
+            throw Unsupported("agree a key");
+        }
+
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing)
+            {
+                _rsa?.Dispose();
+                _ecdsa?.Dispose();
+                _ecdh?.Dispose();
+            }
+        }
+
+        internal static HashAlgorithmName HashName(DigestAlgorithm digest) => digest switch
+        {
+            DigestAlgorithm.Sha256 => HashAlgorithmName.SHA256,
+            DigestAlgorithm.Sha384 => HashAlgorithmName.SHA384,
+            DigestAlgorithm.Sha512 => HashAlgorithmName.SHA512,
+            DigestAlgorithm.Sha1 => HashAlgorithmName.SHA1,
+            DigestAlgorithm.Md5 => HashAlgorithmName.MD5,
+            _ => throw new CryptographicException($"The digest {digest} is not supported for signing."),
+        };
+    }
+}
