@@ -8,10 +8,14 @@
     Description          = 'S/MIME for PowerShell on Linux, macOS and Windows: sign, encrypt, decrypt and verify mail, and find the certificates to do it with.'
     CompatiblePSEditions = @('Core')
     PowerShellVersion    = '7.4'
+    # Loaded before the cmdlets: the Policy enums are parameter types, and have no dependencies of their own.
+    RequiredAssemblies   = @('SmimeTools.Policy.dll')
     TypesToProcess       = @('SmimeTools.Types.ps1xml')
     FormatsToProcess     = @('SmimeTools.Format.ps1xml')
     CmdletsToExport      = @(
         'Get-SmimeCertificate'
+        'Protect-SmimeMessage'
+        'Unprotect-SmimeMessage'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()

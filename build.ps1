@@ -60,9 +60,12 @@ function Invoke-Build {
     New-Item -ItemType Directory -Force (Join-Path $ModuleOut 'en-US') | Out-Null
 
     # The cmdlet assembly alone sits in the default load context; everything it needs goes to Dependencies/.
-    Copy-Item (Join-Path $publish 'cmdlets/SmimeTools.dll'), (Join-Path $publish 'cmdlets/SmimeTools.pdb') $ModuleOut
+    # SmimeTools.Policy has no dependencies and its enums are cmdlet parameter types, so it sits beside the
+    # cmdlets in the default context and the engine shares it from there.
+    $shared = 'SmimeTools.dll', 'SmimeTools.pdb', 'SmimeTools.Policy.dll', 'SmimeTools.Policy.pdb'
+    $shared | ForEach-Object { Copy-Item (Join-Path $publish "cmdlets/$_") $ModuleOut }
     Get-ChildItem (Join-Path $publish 'engine') -File |
-        Where-Object { $_.Extension -in '.dll', '.pdb' } |
+        Where-Object { $_.Extension -in '.dll', '.pdb' -and $_.Name -notin $shared } |
         Copy-Item -Destination $dependencies
     Copy-Item (Join-Path $Root 'SmimeTools.psd1') $ModuleOut
     Copy-Item (Join-Path $Root 'src/SmimeTools/SmimeTools.Types.ps1xml'), (Join-Path $Root 'src/SmimeTools/SmimeTools.Format.ps1xml') $ModuleOut
@@ -145,10 +148,10 @@ function Invoke-Demo {
 
 function Invoke-Bench {
     Invoke-Build
-    $bench = Join-Path $Root 'bench/bench.ps1'
-    if (-not (Test-Path $bench)) { throw 'No benchmarks yet: bench/bench.ps1 arrives with Protect-SmimeMessage.' }
+    New-TestPki (Join-Path $Out 'bench-pki') | Out-Null
     $pwsh = Get-PwshCommand
-    & $pwsh[0] @($pwsh | Select-Object -Skip 1) -NoProfile -NonInteractive -File $bench -ModulePath $ModuleOut
+    & $pwsh[0] @($pwsh | Select-Object -Skip 1) -NoProfile -NonInteractive -File (Join-Path $Root 'bench/bench.ps1') `
+        -ModulePath $ModuleOut -PkiTool (Join-Path $Out 'testpki/SmimeTools.TestPki.dll')
 }
 
 function Invoke-Package {

@@ -52,3 +52,45 @@ $wrong = ConvertTo-SecureString 'not-the-password' -AsPlainText -Force
 Get-SmimeCertificate -Path (Join-Path $folder 'rsa2048.p12'), (Join-Path $folder 'rsa3072.crt') -Password $wrong -ErrorAction SilentlyContinue -ErrorVariable problems |
     Show-Table
 $problems | ForEach-Object { Write-Host ("ErrorId {0}: {1}" -f $_.FullyQualifiedErrorId.Split(',')[0], $_.Exception.Message) -ForegroundColor Yellow }
+
+# ── Protecting and opening messages ────────────────────────────────────────────────────────────────
+$work = Join-Path ([IO.Path]::GetTempPath()) ('smimetools-demo-mail-' + [guid]::NewGuid().ToString('n').Substring(0, 8))
+New-Item -ItemType Directory $work | Out-Null
+try {
+    $alice = Get-SmimeCertificate -Path (Join-Path $folder 'rsa2048.p12') -Password $password
+    $bobCertificate = Get-SmimeCertificate -Path (Join-Path $folder 'rsa3072.crt')
+    $bob = Get-SmimeCertificate -Path (Join-Path $folder 'rsa3072.p12') -Password $password
+
+    Show-Step 'Alice signs a message (multipart/signed, canonical form, chain included)' `
+        'Protect-SmimeMessage -Path message.eml -SignWith $alice -Destination signed.eml'
+    Protect-SmimeMessage -Path $pki.sampleMessagePath -SignWith $alice -Destination (Join-Path $work 'signed.eml') | Show-Table
+    Get-Content (Join-Path $work 'signed.eml') -TotalCount 12 | Out-String | Write-Host -ForegroundColor DarkGray
+
+    Show-Step 'Alice signs and encrypts to Bob; she is a recipient too, so her sent copy stays readable' `
+        'Protect-SmimeMessage -Path message.eml -SignWith $alice -To $bobCertificate -Destination sent.eml'
+    Protect-SmimeMessage -Path $pki.sampleMessagePath -SignWith $alice -To $bobCertificate -Destination (Join-Path $work 'sent.eml') |
+        Format-List Source, Destination, Signed, Encrypted, ContentEncryption, RecipientThumbprints | Show-Table
+
+    Show-Step 'Bob opens it: each layer taken off is reported' `
+        'Unprotect-SmimeMessage -Path sent.eml -Identity $bob -RemoveSignature -Destination opened.eml'
+    $opened = Unprotect-SmimeMessage -Path (Join-Path $work 'sent.eml') -Identity $bob -RemoveSignature -Destination (Join-Path $work 'opened.eml')
+    $opened | Show-Table
+    $opened.Layers | Format-Table Kind, Algorithm, IsWeak, OpenedBy -AutoSize | Show-Table
+
+    Show-Step 'Carol holds no key for it: the error names the recipients it was made for' `
+        'Unprotect-SmimeMessage -Path sent.eml -Identity $carol'
+    $carol = Get-SmimeCertificate -Path (Join-Path $folder 'p256.p12') -Password $password
+    Unprotect-SmimeMessage -Path (Join-Path $work 'sent.eml') -Identity $carol -ErrorAction SilentlyContinue -ErrorVariable denied | Out-Null
+    $denied | ForEach-Object { Write-Host ("ErrorId {0}: {1}" -f $_.FullyQualifiedErrorId.Split(',')[0], $_.Exception.Message) -ForegroundColor Yellow }
+
+    Show-Step 'A 512-bit key is refused with its size and the way out, not a vague "check your keys"' `
+        'Protect-SmimeMessage -Path message.eml -To (Get-SmimeCertificate rsa512.crt)'
+    Protect-SmimeMessage -Path $pki.sampleMessagePath -To (Get-SmimeCertificate -Path (Join-Path $folder 'rsa512.crt')) -ErrorAction SilentlyContinue -ErrorVariable refused | Out-Null
+    $refused | ForEach-Object {
+        Write-Host ("ErrorId {0}: {1}" -f $_.FullyQualifiedErrorId.Split(',')[0], $_.Exception.Message) -ForegroundColor Yellow
+        Write-Host ("  {0}" -f $_.ErrorDetails.RecommendedAction) -ForegroundColor Yellow
+    }
+}
+finally {
+    Remove-Item $work -Recurse -Force -ErrorAction SilentlyContinue
+}

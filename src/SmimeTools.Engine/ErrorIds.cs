@@ -13,5 +13,21 @@ namespace SmimeTools.Engine
         public const string NoCertificateInFile = "NoCertificateInFile";
         public const string NoPrivateKey = "NoPrivateKey";
         public const string UnsupportedKey = "UnsupportedKey";
+        public const string DestinationExists = "DestinationExists";
+        public const string WriteFailed = "WriteFailed";
+        public const string NotSmimeMessage = "NotSmimeMessage";
+        public const string WeakKey = "WeakKey";
+        public const string WeakAlgorithm = "WeakAlgorithm";
+        public const string KeyUsageNotPermitted = "KeyUsageNotPermitted";
+        public const string CertificateExpired = "CertificateExpired";
+        public const string CertificateNotYetValid = "CertificateNotYetValid";
+        public const string NothingToDo = "NothingToDo";
+        public const string UnexpectedError = "UnexpectedError";
+        public const string NoMatchingCertificate = "NoMatchingCertificate";
+        public const string AmbiguousCertificate = "AmbiguousCertificate";
+        public const string MalformedMessage = "MalformedMessage";
+        public const string UnsupportedAlgorithm = "UnsupportedAlgorithm";
+        public const string DecryptionFailed = "DecryptionFailed";
+        public const string NoDecryptionKey = "NoDecryptionKey";
     }
 }

@@ -33,6 +33,7 @@ namespace SmimeTools.TestPki
                 json.WriteString("chainPemPath", pki.ChainPemPath);
                 json.WriteString("chainWithCrlsPemPath", pki.ChainWithCrlsPemPath);
                 json.WriteString("bundleP7bPath", pki.BundleP7bPath);
+                json.WriteString("sampleMessagePath", pki.SampleMessagePath);
                 json.WriteString("manifestPath", pki.ManifestPath);
 
                 json.WritePropertyName("root");

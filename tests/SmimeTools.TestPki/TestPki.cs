@@ -47,6 +47,7 @@ namespace SmimeTools.TestPki
             ChainPemPath = Path.Combine(folder, "chain.pem");
             ChainWithCrlsPemPath = Path.Combine(folder, "chain-crls.pem");
             BundleP7bPath = Path.Combine(folder, "bundle.p7b");
+            SampleMessagePath = Path.Combine(folder, "message.eml");
             ManifestPath = Path.Combine(folder, "manifest.json");
         }
 
@@ -89,6 +90,9 @@ namespace SmimeTools.TestPki
 
         /// <summary>Certs-only PKCS#7 (DER) with the intermediate and the root.</summary>
         public string BundleP7bPath { get; }
+
+        /// <summary>A plain message from alice@example.com to bob@example.com, with 8-bit text and an attachment, to protect in tests and examples.</summary>
+        public string SampleMessagePath { get; }
 
         public string ManifestPath { get; }
 
@@ -221,6 +225,7 @@ namespace SmimeTools.TestPki
                 + PkiFiles.Pem("X509 CRL", intermediateCrl.GetEncoded())
                 + PkiFiles.Pem("X509 CRL", rootCrl.GetEncoded()));
             File.WriteAllBytes(pki.BundleP7bPath, PkiFiles.CertsOnlyPkcs7(new[] { intermediateCert, rootCert }));
+            File.WriteAllText(pki.SampleMessagePath, SampleMessage.Text(now), new System.Text.UTF8Encoding(false));
             ManifestWriter.Write(pki, pki.ManifestPath);
             return pki;
         }

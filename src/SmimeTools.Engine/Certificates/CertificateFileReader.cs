@@ -57,6 +57,15 @@ namespace SmimeTools.Engine.Certificates
             try
             {
                 var entries = Read(data, path, secret);
+                foreach (var entry in entries)
+                {
+                    if (entry.KeyLocation != KeyLocation.None)
+                    {
+                        PrivateKeyAttachment.RememberCompanions(entry.Certificate,
+                            entries.Where(e => !ReferenceEquals(e, entry)).Select(e => e.Certificate).ToArray());
+                    }
+                }
+
                 if (entries.Count == 0)
                 {
                     throw new SmimeException(ErrorIds.NoCertificateInFile, SmimeErrorKind.InvalidData,

@@ -1,3 +1,4 @@
+using System.Collections.Generic;
 using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
@@ -14,6 +15,15 @@ namespace SmimeTools.Engine.Certificates
     internal static class PrivateKeyAttachment
     {
         private static readonly ConditionalWeakTable<X509Certificate2, AsymmetricKeyParameter> Keys = new();
+
+        private static readonly ConditionalWeakTable<X509Certificate2, X509Certificate2[]> Companions = new();
+
+        /// <summary>Remembers the other certificates of the file a key came from, for building the signer's chain.</summary>
+        public static void RememberCompanions(X509Certificate2 certificate, X509Certificate2[] companions) =>
+            Companions.AddOrUpdate(certificate, companions);
+
+        public static IReadOnlyList<X509Certificate2> CompanionsOf(X509Certificate2 certificate) =>
+            Companions.TryGetValue(certificate, out var companions) ? companions : System.Array.Empty<X509Certificate2>();
 
         public static X509Certificate2 Attach(X509Certificate2 certificate, AsymmetricKeyParameter key)
         {

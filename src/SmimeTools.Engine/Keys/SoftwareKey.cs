@@ -33,6 +33,10 @@ namespace SmimeTools.Engine.Keys
 
         public override KeyLocation Location => KeyLocation.File;
 
+        /// <summary>True when the certificate object carries a key this process can use, without opening it.</summary>
+        public static bool HasKey(X509Certificate2 certificate) =>
+            certificate.HasPrivateKey || PrivateKeyAttachment.Has(certificate);
+
         /// <summary>The key of a certificate object, or null when it has none this process can use.</summary>
         public static SoftwareKey? TryCreate(X509Certificate2 certificate)
         {
@@ -50,13 +54,45 @@ namespace SmimeTools.Engine.Keys
                     }
 
                     var ecdsa = certificate.GetECDsaPrivateKey();
-                    var ecdh = certificate.GetECDiffieHellmanPrivateKey();
+                    var ecdh = certificate.GetECDiffieHellmanPrivateKey() ?? EcdhFrom(ecdsa);
                     return ecdsa == null && ecdh == null ? null : new SoftwareKey(certificate, null, ecdsa, ecdh, attached);
                 case KeyAlgorithmKind.Ed25519:
                 case KeyAlgorithmKind.X25519:
                     return attached == null ? null : new SoftwareKey(certificate, null, null, null, attached);
                 default:
                     return null;
+            }
+        }
+
+        /// <summary>
+        /// .NET hands out no ECDH key when the certificate's key usage lacks keyAgreement; old mail made for such
+        /// certificates (OpenSSL does not check) still opens when the key can be exported from its ECDSA form.
+        /// </summary>
+        private static ECDiffieHellman? EcdhFrom(ECDsa? ecdsa)
+        {
+            if (ecdsa == null)
+            {
+                return null;
+            }
+
+            try
+            {
+                var parameters = ecdsa.ExportParameters(includePrivateParameters: true);
+                try
+                {
+                    return ECDiffieHellman.Create(parameters);
+                }
+                finally
+                {
+                    if (parameters.D != null)
+                    {
+                        Array.Clear(parameters.D);
+                    }
+                }
+            }
+            catch (CryptographicException)
+            {
+                return null;
             }
         }
 
@@ -142,7 +178,8 @@ namespace SmimeTools.Engine.Keys
             DigestAlgorithm.Sha512 => HashAlgorithmName.SHA512,
             DigestAlgorithm.Sha1 => HashAlgorithmName.SHA1,
             DigestAlgorithm.Md5 => HashAlgorithmName.MD5,
-            _ => throw new CryptographicException($"The digest {digest} is not supported for signing."),
+            _ => throw new SmimeException(ErrorIds.UnsupportedAlgorithm, SmimeErrorKind.InvalidArgument,
+                $"The digest {digest} is not supported for signing here.", "Use SHA-256 (the default), SHA-384 or SHA-512."),
         };
     }
 }

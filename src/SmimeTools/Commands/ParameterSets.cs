@@ -5,5 +5,6 @@ namespace SmimeTools.Commands
     {
         public const string Path = "Path";
         public const string LiteralPath = "LiteralPath";
+        public const string InputObject = "InputObject";
     }
 }

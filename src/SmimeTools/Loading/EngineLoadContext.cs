@@ -14,9 +14,13 @@ namespace SmimeTools.Loading
     {
         private const string EngineAssemblyName = "SmimeTools.Engine";
 
-        private static readonly string DependencyFolder = Path.Combine(
-            Path.GetDirectoryName(typeof(EngineLoadContext).Assembly.Location) ?? AppContext.BaseDirectory,
-            "Dependencies");
+        /// <summary>The dependency-free Policy assembly sits beside the cmdlets and is shared by both contexts.</summary>
+        private const string PolicyAssemblyName = "SmimeTools.Policy";
+
+        private static readonly string ModuleFolder =
+            Path.GetDirectoryName(typeof(EngineLoadContext).Assembly.Location) ?? AppContext.BaseDirectory;
+
+        private static readonly string DependencyFolder = Path.Combine(ModuleFolder, "Dependencies");
 
         private static readonly Lazy<EngineLoadContext> Shared = new(() => new EngineLoadContext(DependencyFolder));
 
@@ -76,9 +80,20 @@ namespace SmimeTools.Loading
             return IntPtr.Zero;
         }
 
-        private static Assembly? ResolveEngine(AssemblyLoadContext context, AssemblyName name) =>
-            string.Equals(name.Name, EngineAssemblyName, StringComparison.Ordinal)
-                ? Shared.Value.LoadFromAssemblyName(name)
-                : null;
+        private static Assembly? ResolveEngine(AssemblyLoadContext context, AssemblyName name)
+        {
+            if (string.Equals(name.Name, EngineAssemblyName, StringComparison.Ordinal))
+            {
+                return Shared.Value.LoadFromAssemblyName(name);
+            }
+
+            if (string.Equals(name.Name, PolicyAssemblyName, StringComparison.Ordinal))
+            {
+                var path = Path.Combine(ModuleFolder, PolicyAssemblyName + ".dll");
+                return File.Exists(path) ? Default.LoadFromAssemblyPath(path) : null;
+            }
+
+            return null;
+        }
     }
 }

@@ -1,0 +1,92 @@
+using System;
+using System.IO;
+using System.IO.Compression;
+using System.Threading;
+using Org.BouncyCastle.Asn1;
+using Org.BouncyCastle.Asn1.X509;
+
+namespace SmimeTools.Engine.Cms
+{
+    /// <summary>Opens CMS CompressedData (RFC 3274, zlib) in one pass with flat memory.</summary>
+    public static class CompressedDataReader
+    {
+        private const int CopyBufferSize = 64 * 1024;
+
+        /// <summary>
+        /// Decompresses the CompressedData ContentInfo on <paramref name="input"/> into <paramref name="output"/>
+        /// and returns the number of bytes written.
+        /// </summary>
+        /// <exception cref="SmimeException">
+        /// <see cref="ErrorIds.MalformedMessage"/> for damaged, truncated or non-CompressedData input (or corrupt zlib data);
+        /// <see cref="ErrorIds.UnsupportedAlgorithm"/> for a compression algorithm other than zlib.
+        /// </exception>
+        public static long Decompress(Stream input, Stream output, CancellationToken cancellationToken = default)
+        {
+            ArgumentNullException.ThrowIfNull(input);
+            ArgumentNullException.ThrowIfNull(output);
+            var reader = new Asn1StreamingReader(input, "The compressed message");
+            var header = reader.ReadHeader();
+            if (!header.IsUniversal(Asn1StreamingHeader.TagSequence) || !header.IsConstructed)
+            {
+                throw reader.Malformed("it does not start with a ContentInfo SEQUENCE, so it is not CMS (PKCS #7) data");
+            }
+
+            reader.Enter(header);
+            string type = reader.ReadObjectIdentifier("the content type");
+            if (type != CmsOid.CompressedData)
+            {
+                throw new SmimeException(ErrorIds.MalformedMessage, SmimeErrorKind.InvalidData,
+                    $"{reader.What} is CMS {CmsOid.ContentTypeName(type)}, not CompressedData.",
+                    "Give compressed data; signed or encrypted layers are opened by their own readers.");
+            }
+
+            reader.Enter(reader.ReadHeader(Asn1StreamingHeader.ClassContext, 0, "the CompressedData content ([0])"));
+            reader.Enter(reader.ReadHeader(Asn1StreamingHeader.ClassUniversal, Asn1StreamingHeader.TagSequence, "the CompressedData SEQUENCE"));
+            reader.Skip(reader.ReadHeader(Asn1StreamingHeader.ClassUniversal, Asn1StreamingHeader.TagInteger, "the CompressedData version"));
+            var algorithmElement = reader.ReadElement(reader.ReadHeader(Asn1StreamingHeader.ClassUniversal, Asn1StreamingHeader.TagSequence, "the compression algorithm"));
+            string algorithm = reader.Decode(() => AlgorithmIdentifier.GetInstance(Asn1Object.FromByteArray(algorithmElement)).Algorithm.Id, "the compression algorithm");
+            if (algorithm != CmsOid.ZlibCompression)
+            {
+                throw new SmimeException(ErrorIds.UnsupportedAlgorithm, SmimeErrorKind.InvalidData,
+                    $"{reader.What} is compressed with {algorithm}; only zlib (RFC 3274) is supported.",
+                    "Ask the sender to compress with zlib or not at all.");
+            }
+
+            reader.Enter(reader.ReadHeader(Asn1StreamingHeader.ClassUniversal, Asn1StreamingHeader.TagSequence, "the encapsulated content info"));
+            reader.ReadObjectIdentifier("the encapsulated content type");
+            if (!reader.HasMore())
+            {
+                throw reader.Malformed("the compressed content is missing");
+            }
+
+            reader.Enter(reader.ReadHeader(Asn1StreamingHeader.ClassContext, 0, "the encapsulated content ([0])"));
+            var octets = new Asn1StreamingOctetStream(reader, reader.ReadHeader());
+            long written = 0;
+            try
+            {
+                using var zlib = new ZLibStream(octets, CompressionMode.Decompress, leaveOpen: true);
+                var buffer = new byte[CopyBufferSize];
+                int n;
+                while ((n = zlib.Read(buffer, 0, buffer.Length)) > 0)
+                {
+                    cancellationToken.ThrowIfCancellationRequested();
+                    output.Write(buffer, 0, n);
+                    written += n;
+                }
+            }
+            catch (InvalidDataException e)
+            {
+                throw reader.Malformed("the compressed content is not valid zlib data", e);
+            }
+
+            octets.Drain();
+            for (int i = 0; i < 5; i++)
+            {
+                reader.Leave();
+            }
+
+            output.Flush();
+            return written;
+        }
+    }
+}

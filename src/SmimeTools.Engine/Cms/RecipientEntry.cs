@@ -1,0 +1,165 @@
+using System;
+using System.Collections.Generic;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using Org.BouncyCastle.Asn1;
+using Org.BouncyCastle.Asn1.Cms;
+using Org.BouncyCastle.Asn1.X509;
+
+namespace SmimeTools.Engine.Cms
+{
+    /// <summary>
+    /// One recipient read from a message's RecipientInfos: what it is called (for listing and errors) and the
+    /// structures needed to recover the content-encryption key when one of our keys matches it.
+    /// </summary>
+    internal sealed class RecipientEntry
+    {
+        private readonly IssuerAndSerialNumber? _issuerAndSerial;
+        private readonly Asn1OctetString? _subjectKeyIdentifier;
+
+        private RecipientEntry(EnvelopedRecipient description, IssuerAndSerialNumber? issuerAndSerial, Asn1OctetString? subjectKeyIdentifier)
+        {
+            Description = description;
+            _issuerAndSerial = issuerAndSerial;
+            _subjectKeyIdentifier = subjectKeyIdentifier;
+        }
+
+        public EnvelopedRecipient Description { get; }
+
+        public KeyTransRecipientInfo? KeyTransport { get; private init; }
+
+        public KeyAgreeRecipientInfo? KeyAgreement { get; private init; }
+
+        /// <summary>For key agreement: this recipient's entry in RecipientEncryptedKeys.</summary>
+        public RecipientEncryptedKey? AgreedKey { get; private init; }
+
+        /// <summary>True when the recipient is named by this certificate.</summary>
+        public bool Matches(RecipientIdentity identity) =>
+            (_issuerAndSerial != null && identity.Matches(_issuerAndSerial))
+            || (_subjectKeyIdentifier != null && identity.Matches(_subjectKeyIdentifier));
+
+        /// <summary>Reads every RecipientInfo; structural damage is <see cref="ErrorIds.MalformedMessage"/>.</summary>
+        public static IReadOnlyList<RecipientEntry> ReadAll(Asn1Set recipientInfos)
+        {
+            var entries = new List<RecipientEntry>();
+            try
+            {
+                foreach (Asn1Encodable element in recipientInfos)
+                {
+                    var info = RecipientInfo.GetInstance(element);
+                    switch (info.Info)
+                    {
+                        case KeyTransRecipientInfo ktri:
+                            entries.Add(FromKeyTransport(ktri));
+                            break;
+                        case KeyAgreeRecipientInfo kari:
+                            entries.AddRange(FromKeyAgreement(kari));
+                            break;
+                        case KekRecipientInfo kekri:
+                            entries.Add(new RecipientEntry(
+                                new EnvelopedRecipient
+                                {
+                                    Kind = RecipientKind.Kek,
+                                    KeyIdentifier = Convert.ToHexString(kekri.KekID.KeyIdentifier.GetOctets()),
+                                    KeyEncryptionAlgorithm = EnvelopingOids.NameOf(kekri.KeyEncryptionAlgorithm.Algorithm.Id),
+                                    KeyEncryptionAlgorithmOid = kekri.KeyEncryptionAlgorithm.Algorithm.Id,
+                                },
+                                null,
+                                null));
+                            break;
+                        case PasswordRecipientInfo pwri:
+                            entries.Add(new RecipientEntry(
+                                new EnvelopedRecipient
+                                {
+                                    Kind = RecipientKind.Password,
+                                    KeyEncryptionAlgorithm = EnvelopingOids.NameOf(pwri.KeyEncryptionAlgorithm.Algorithm.Id),
+                                    KeyEncryptionAlgorithmOid = pwri.KeyEncryptionAlgorithm.Algorithm.Id,
+                                },
+                                null,
+                                null));
+                            break;
+                        default:
+                            entries.Add(new RecipientEntry(new EnvelopedRecipient { Kind = RecipientKind.Other }, null, null));
+                            break;
+                    }
+                }
+            }
+            catch (Exception e) when (e is ArgumentException or InvalidCastException or InvalidOperationException or FormatException or CryptographicException)
+            {
+                throw EnvelopedErrors.Malformed($"a recipient entry (RecipientInfo) is damaged ({e.Message})", e);
+            }
+
+            return entries;
+        }
+
+        private static RecipientEntry FromKeyTransport(KeyTransRecipientInfo ktri)
+        {
+            string oid = ktri.KeyEncryptionAlgorithm.Algorithm.Id;
+            var description = new EnvelopedRecipient
+            {
+                Kind = RecipientKind.KeyTransport,
+                KeyEncryptionAlgorithm = EnvelopingOids.NameOf(oid),
+                KeyEncryptionAlgorithmOid = oid,
+            };
+            var rid = ktri.RecipientIdentifier;
+            if (rid.IsTagged)
+            {
+                var ski = Asn1OctetString.GetInstance(rid.ID);
+                return new RecipientEntry(description with { SubjectKeyIdentifier = Convert.ToHexString(ski.GetOctets()) }, null, ski)
+                {
+                    KeyTransport = ktri,
+                };
+            }
+
+            var ias = IssuerAndSerialNumber.GetInstance(rid.ID);
+            return new RecipientEntry(Named(description, ias), ias, null) { KeyTransport = ktri };
+        }
+
+        private static IEnumerable<RecipientEntry> FromKeyAgreement(KeyAgreeRecipientInfo kari)
+        {
+            string oid = kari.KeyEncryptionAlgorithm.Algorithm.Id;
+            string? wrapOid = null;
+            if (kari.KeyEncryptionAlgorithm.Parameters != null)
+            {
+                wrapOid = AlgorithmIdentifier.GetInstance(kari.KeyEncryptionAlgorithm.Parameters).Algorithm.Id;
+            }
+
+            var description = new EnvelopedRecipient
+            {
+                Kind = RecipientKind.KeyAgreement,
+                KeyEncryptionAlgorithm = EnvelopingOids.NameOf(oid),
+                KeyEncryptionAlgorithmOid = oid,
+                KeyWrapAlgorithm = wrapOid == null ? null : EnvelopingOids.NameOf(wrapOid),
+                KeyWrapAlgorithmOid = wrapOid,
+            };
+            foreach (Asn1Encodable element in kari.RecipientEncryptedKeys)
+            {
+                var encryptedKey = RecipientEncryptedKey.GetInstance(element);
+                var rid = encryptedKey.Identifier;
+                if (rid.IssuerAndSerialNumber != null)
+                {
+                    yield return new RecipientEntry(Named(description, rid.IssuerAndSerialNumber), rid.IssuerAndSerialNumber, null)
+                    {
+                        KeyAgreement = kari,
+                        AgreedKey = encryptedKey,
+                    };
+                }
+                else
+                {
+                    var ski = rid.RKeyID.SubjectKeyIdentifier;
+                    yield return new RecipientEntry(description with { SubjectKeyIdentifier = Convert.ToHexString(ski.GetOctets()) }, null, ski)
+                    {
+                        KeyAgreement = kari,
+                        AgreedKey = encryptedKey,
+                    };
+                }
+            }
+        }
+
+        private static EnvelopedRecipient Named(EnvelopedRecipient description, IssuerAndSerialNumber ias) => description with
+        {
+            Issuer = new X500DistinguishedName(ias.Issuer.GetEncoded(Asn1Encodable.Der)).Name,
+            SerialNumber = Convert.ToHexString(ias.SerialNumber.Value.ToByteArray()),
+        };
+    }
+}

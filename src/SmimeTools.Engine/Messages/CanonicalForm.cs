@@ -1,0 +1,49 @@
+using System.IO;
+using System.Threading;
+using MimeKit;
+using MimeKit.IO;
+using MimeKit.IO.Filters;
+
+namespace SmimeTools.Engine.Messages
+{
+    /// <summary>
+    /// RFC 8551 §3.1 canonical form: 7-bit-safe transfer encodings and CRLF line ends, so that relays and list
+    /// servers that re-encode 8-bit parts or rewrite line ends do not break a signature.
+    /// </summary>
+    internal static class CanonicalForm
+    {
+        public static FormatOptions Options { get; } = CreateOptions();
+
+        /// <summary>Prepares the entity for 7-bit transport and writes it, headers and body, with CRLF line ends.</summary>
+        public static void Write(MimeEntity entity, Stream output, CancellationToken cancellationToken)
+        {
+            entity.Prepare(EncodingConstraint.SevenBit, 78);
+            WriteAsIs(entity, output, cancellationToken);
+        }
+
+        /// <summary>Writes the entity with CRLF line ends, without changing transfer encodings.</summary>
+        public static void WriteAsIs(MimeEntity entity, Stream output, CancellationToken cancellationToken)
+        {
+            var filtered = new FilteredStream(output);
+            filtered.Add(new Unix2DosFilter());
+            entity.WriteTo(Options, filtered, cancellationToken);
+            filtered.Flush(cancellationToken);
+        }
+
+        /// <summary>A stream that turns what is written into it into base64 lines with CRLF ends.</summary>
+        public static FilteredStream Base64Encoder(Stream output)
+        {
+            var filtered = new FilteredStream(output);
+            filtered.Add(EncoderFilter.Create(ContentEncoding.Base64));
+            filtered.Add(new Unix2DosFilter());
+            return filtered;
+        }
+
+        private static FormatOptions CreateOptions()
+        {
+            var options = FormatOptions.Default.Clone();
+            options.NewLineFormat = NewLineFormat.Dos;
+            return options;
+        }
+    }
+}

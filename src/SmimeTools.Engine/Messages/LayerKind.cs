@@ -1,0 +1,12 @@
+namespace SmimeTools.Engine.Messages
+{
+    /// <summary>A protection layer of a message.</summary>
+    public enum LayerKind
+    {
+        Enveloped,
+        AuthEnveloped,
+        OpaqueSigned,
+        DetachedSigned,
+        Compressed,
+    }
+}

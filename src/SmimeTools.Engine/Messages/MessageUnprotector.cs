@@ -1,0 +1,135 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using System.Threading;
+using MimeKit;
+using SmimeTools.Engine.Cms;
+
+namespace SmimeTools.Engine.Messages
+{
+    /// <summary>
+    /// Takes off every protection layer it can: decrypts enveloped and auth-enveloped data, unwraps opaque signed
+    /// data, decompresses, and descends nested layers. Each layer's content goes through a scratch file, so
+    /// memory does not grow with message size; nothing reaches the destination unless every layer opened.
+    /// </summary>
+    public static class MessageUnprotector
+    {
+        public static UnprotectResult Unprotect(MessageInput input, UnprotectOptions options, MessageOutput output, CancellationToken cancellationToken = default)
+        {
+            ArgumentNullException.ThrowIfNull(input);
+            ArgumentNullException.ThrowIfNull(options);
+            ArgumentNullException.ThrowIfNull(output);
+
+            using var source = input.Open();
+            var message = MessageParsing.ParseMessage(source, input.DisplayName, cancellationToken);
+            var layers = new List<RemovedLayer>();
+            var scratch = new List<TemporaryFile>();
+            try
+            {
+                var entity = message.Body!;
+                while (true)
+                {
+                    cancellationToken.ThrowIfCancellationRequested();
+                    if (layers.Count >= options.MaximumDepth)
+                    {
+                        throw MessageParsing.Malformed(input.DisplayName, $"it has more than {options.MaximumDepth} nested protection layers", null);
+                    }
+
+                    if (entity is MimePart part && IsPkcs7Mime(part))
+                    {
+                        var next = TemporaryFile.Create(output.TemporaryFolder);
+                        scratch.Add(next);
+                        layers.Add(OpenLayer(part, next.Stream, options, input.DisplayName));
+                        entity = MessageParsing.ParseEntity(next.Rewind(), input.DisplayName, cancellationToken);
+                    }
+                    else if (entity is Multipart { ContentType.MediaSubtype: var subtype } signed
+                        && subtype.Equals("signed", StringComparison.OrdinalIgnoreCase) && options.RemoveSignature && signed.Count > 0)
+                    {
+                        layers.Add(new RemovedLayer(LayerKind.DetachedSigned, signed.ContentType.Parameters["micalg"], false, null,
+                            Array.Empty<string>(), Array.Empty<string>(), "The signature was removed without being checked."));
+                        entity = signed[0];
+                    }
+                    else
+                    {
+                        break;
+                    }
+                }
+
+                if (layers.Count == 0)
+                {
+                    throw new SmimeException(ErrorIds.NotSmimeMessage, SmimeErrorKind.InvalidData,
+                        $"The message {input.DisplayName} has no S/MIME layer to remove (its body is {message.Body!.ContentType.MimeType}).",
+                        message.Body!.ContentType.IsMimeType("multipart", "signed")
+                            ? "It is signed with multipart/signed, which stays readable as it is; add -RemoveSignature to strip the signature."
+                            : "Nothing to do: the message is neither encrypted nor opaque-signed.",
+                        input.DisplayName);
+                }
+
+                using var target = output.Open();
+                WriteOpened(message, entity, target.Stream, cancellationToken);
+                var bytes = target.Commit();
+                return new UnprotectResult(input.Path, output.Path, bytes, layers,
+                    message.From.ToString(), message.To.ToString(), message.Subject, entity.ContentType.MimeType);
+            }
+            finally
+            {
+                foreach (var file in scratch)
+                {
+                    file.Dispose();
+                }
+            }
+        }
+
+        /// <summary>application/pkcs7-mime, its x- form, or an octet-stream named *.p7m as some clients send it.</summary>
+        internal static bool IsPkcs7Mime(MimePart part)
+        {
+            var type = part.ContentType;
+            if (type.IsMimeType("application", "pkcs7-mime") || type.IsMimeType("application", "x-pkcs7-mime"))
+            {
+                return true;
+            }
+
+            var name = part.FileName ?? type.Name;
+            return type.IsMimeType("application", "octet-stream") && name != null
+                && (name.EndsWith(".p7m", StringComparison.OrdinalIgnoreCase) || name.EndsWith(".p7z", StringComparison.OrdinalIgnoreCase));
+        }
+
+        private static RemovedLayer OpenLayer(MimePart part, Stream destination, UnprotectOptions options, string displayName)
+        {
+            if (part.Content == null)
+            {
+                throw MessageParsing.Malformed(displayName, "its S/MIME part is empty", null);
+            }
+
+            using var encoded = part.Content.Open();
+            var (kind, content) = CmsContentKindProbe.Identify(encoded);
+            switch (kind)
+            {
+                case CmsContentKind.EnvelopedData:
+                case CmsContentKind.AuthEnvelopedData:
+                    var decrypted = EnvelopedDataReader.Decrypt(content, destination, options.Keys);
+                    return new RemovedLayer(kind == CmsContentKind.AuthEnvelopedData ? LayerKind.AuthEnveloped : LayerKind.Enveloped,
+                        decrypted.ContentAlgorithmName, decrypted.IsWeak, decrypted.OpenedByDescription,
+                        decrypted.Recipients.Select(r => r.ToString()).ToArray(), Array.Empty<string>(), null);
+                case CmsContentKind.SignedData:
+                    var signed = SignedDataReader.ReadEncapsulated(content, destination);
+                    return new RemovedLayer(LayerKind.OpaqueSigned, signed.DigestAlgorithmNames, signed.IsWeak, null,
+                        Array.Empty<string>(), signed.Signers.Select(s => s.ToString()).ToArray(),
+                        "Signatures were checked mathematically only: trust in the signers and revocation were not checked.");
+                case CmsContentKind.CompressedData:
+                    CompressedDataReader.Decompress(content, destination);
+                    return new RemovedLayer(LayerKind.Compressed, "zlib", false, null, Array.Empty<string>(), Array.Empty<string>(), null);
+                default:
+                    throw MessageParsing.Malformed(displayName, $"its S/MIME part holds CMS content of a kind that cannot be opened ({kind})", null);
+            }
+        }
+
+        /// <summary>The outer headers of the original with the innermost entity as the body.</summary>
+        private static void WriteOpened(MimeMessage message, MimeEntity entity, Stream output, CancellationToken cancellationToken)
+        {
+            OuterHeaders.Write(message, output, cancellationToken);
+            CanonicalForm.WriteAsIs(entity, output, cancellationToken);
+        }
+    }
+}

@@ -1,0 +1,19 @@
+using System;
+using System.Collections.Generic;
+using SmimeTools.Engine.Keys;
+
+namespace SmimeTools.Engine.Messages
+{
+    /// <summary>How Unprotect opens a message.</summary>
+    public sealed class UnprotectOptions
+    {
+        /// <summary>Keys to try against the recipients of encrypted layers.</summary>
+        public IReadOnlyList<IKeyDecryptor> Keys { get; set; } = Array.Empty<IKeyDecryptor>();
+
+        /// <summary>Also take off multipart/signed, keeping only the signed content.</summary>
+        public bool RemoveSignature { get; set; }
+
+        /// <summary>Nested layers deeper than this are refused as malformed (a message is not a zip bomb).</summary>
+        public int MaximumDepth { get; set; } = 16;
+    }
+}

@@ -1,0 +1,102 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Management.Automation;
+using System.Security.Cryptography.X509Certificates;
+using SmimeTools.Engine;
+using SmimeTools.Engine.Keys;
+using SmimeTools.Engine.Messages;
+using SmimeTools.Engine.Policy;
+
+namespace SmimeTools.Commands
+{
+    /// <summary>Protect-SmimeMessage: signs and/or encrypts messages.</summary>
+    [Cmdlet(VerbsSecurity.Protect, "SmimeMessage", DefaultParameterSetName = ParameterSets.Path, SupportsShouldProcess = true)]
+    [OutputType("SmimeTools.Engine.Messages.ProtectResult")]
+    public sealed class ProtectSmimeMessageCommand : MessageCmdlet
+    {
+        /// <summary>The signer: a certificate with its private key (the chain certificates that come with it are used too).</summary>
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public object[]? SignWith { get; set; }
+
+        /// <summary>Recipients: certificates or certificate files.</summary>
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public object[]? To { get; set; }
+
+        /// <summary>Make application/pkcs7-mime signed-data instead of multipart/signed.</summary>
+        [Parameter]
+        public SwitchParameter Opaque { get; set; }
+
+        /// <summary>Which certificates to embed in the signature.</summary>
+        [Parameter]
+        public CertificateInclusion IncludeChain { get; set; } = CertificateInclusion.Chain;
+
+        /// <summary>Certificates to build the signer's chain from, beside those that came with it.</summary>
+        [Parameter]
+        public X509Certificate2[]? ExtraCertificate { get; set; }
+
+        [Parameter]
+        public DigestAlgorithm DigestAlgorithm { get; set; } = AlgorithmPolicy.DefaultDigest;
+
+        [Parameter]
+        public SignatureAlgorithm SignatureAlgorithm { get; set; } = SignatureAlgorithm.Default;
+
+        [Parameter]
+        public ContentEncryptionAlgorithm EncryptionAlgorithm { get; set; } = AlgorithmPolicy.DefaultContentEncryption;
+
+        [Parameter]
+        public KeyEncryptionAlgorithm KeyEncryption { get; set; } = AlgorithmPolicy.DefaultKeyEncryption;
+
+        /// <summary>The signer's own encryption certificate, when it differs from the signing one.</summary>
+        [Parameter]
+        public X509Certificate2? EncryptionCertificate { get; set; }
+
+        /// <summary>Do not add the signer as a recipient of the encrypted message.</summary>
+        [Parameter]
+        public SwitchParameter NoSelfCopy { get; set; }
+
+        /// <summary>Let weak algorithms and keys under 2048 bits through.</summary>
+        [Parameter]
+        public SwitchParameter AllowWeakAlgorithm { get; set; }
+
+        private ProtectOptions? _options;
+
+        protected override void BeginProcessing()
+        {
+            try
+            {
+                _options = ProtectionRequest.Build(this);
+            }
+            catch (SmimeException e)
+            {
+                ThrowEngineError(e);
+            }
+        }
+
+        protected override void ProcessRecord()
+        {
+            foreach (var input in Inputs())
+            {
+                var output = OutputFor(input, privateFile: false);
+                if (output == null)
+                {
+                    continue;
+                }
+
+                var action = _options!.SigningKey != null && _options.Recipients.Count > 0 ? "Sign and encrypt"
+                    : _options.SigningKey != null ? "Sign" : "Encrypt";
+                var target = output.Path == null ? input.DisplayName : $"{input.DisplayName} -> {output.Path}";
+                if (!ShouldProcess(target, action))
+                {
+                    continue;
+                }
+
+                Run(input, () => WriteObject(MessageProtector.Protect(input, _options, output, StopToken)));
+            }
+        }
+
+        protected override void EndProcessing() => (_options?.SigningKey as IDisposable)?.Dispose();
+    }
+}

@@ -1,0 +1,141 @@
+using System;
+using System.IO;
+using System.Security.Cryptography;
+using SmimeTools.Engine.Cms;
+using SmimeTools.Engine.Policy;
+using SmimeTools.Tests.Cms;
+using SmimeTools.Tests.TestPki;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace SmimeTools.Tests.Interop
+{
+    /// <summary>
+    /// EnvelopedData against NSS (the library inside Thunderbird) through <c>cmsutil</c>, with a throw-away NSS database
+    /// per test. NSS 3.87 reads RSA PKCS#1 v1.5 key transport with CBC ciphers; it has no AuthEnvelopedData, no RSA-OAEP
+    /// and no ECDH key agreement in CMS (those cases are recorded, not asserted).
+    /// </summary>
+    [Collection(SharedPkiCollection.Name)]
+    public sealed class EnvelopingNssTests : IDisposable
+    {
+        private const string DatabasePassword = "nss-db-password";
+
+        private readonly TestPkiFixture _fixture;
+        private readonly ITestOutputHelper _output;
+        private readonly string _folder = EnvelopingInterop.NewFolder("nss");
+
+        public EnvelopingNssTests(TestPkiFixture fixture, ITestOutputHelper output)
+        {
+            _fixture = fixture;
+            _output = output;
+        }
+
+        private string Database => "sql:" + Path.Combine(_folder, "db");
+
+        private string PasswordFile => Path.Combine(_folder, "password.txt");
+
+        [Theory]
+        [InlineData(ContentEncryptionAlgorithm.Aes128Cbc, "rsa2048")]
+        [InlineData(ContentEncryptionAlgorithm.Aes192Cbc, "rsa2048")]
+        [InlineData(ContentEncryptionAlgorithm.Aes256Cbc, "rsa2048")]
+        [InlineData(ContentEncryptionAlgorithm.Aes256Cbc, "rsa3072")]
+        [InlineData(ContentEncryptionAlgorithm.TripleDesCbc, "rsa3072")]
+        [InlineData(ContentEncryptionAlgorithm.Rc2Cbc, "rsa2048")]
+        public void NssDecryptsWhatWeEncrypt(ContentEncryptionAlgorithm algorithm, string user)
+        {
+            if (!EnvelopingInterop.Available("cmsutil certutil pk12util", _output))
+            {
+                return;
+            }
+
+            CreateDatabase(user);
+            var plaintext = RandomNumberGenerator.GetBytes(100_000);
+            var (exitCode, stderr, decrypted) = NssDecrypt(EncryptTo(user, plaintext, algorithm, KeyEncryptionAlgorithm.RsaPkcs1));
+            Assert.True(exitCode == 0, $"cmsutil -D failed ({exitCode}): {stderr}");
+            Assert.Equal(plaintext, decrypted);
+        }
+
+        [Theory]
+        [InlineData(ContentEncryptionAlgorithm.Aes256Gcm, "rsa2048", KeyEncryptionAlgorithm.RsaPkcs1)]
+        [InlineData(ContentEncryptionAlgorithm.Aes256Cbc, "rsa2048", KeyEncryptionAlgorithm.RsaOaepSha256)]
+        [InlineData(ContentEncryptionAlgorithm.Aes256Cbc, "p256", KeyEncryptionAlgorithm.RsaPkcs1)]
+        public void WhatNssCannotReadIsRecorded(ContentEncryptionAlgorithm algorithm, string user, KeyEncryptionAlgorithm keyEncryption)
+        {
+            if (!EnvelopingInterop.Available("cmsutil certutil pk12util", _output))
+            {
+                return;
+            }
+
+            CreateDatabase(user);
+            var plaintext = RandomNumberGenerator.GetBytes(1000);
+            var (exitCode, stderr, decrypted) = NssDecrypt(EncryptTo(user, plaintext, algorithm, keyEncryption));
+            bool worked = exitCode == 0 && plaintext.AsSpan().SequenceEqual(decrypted);
+            _output.WriteLine($"NSS cmsutil, {algorithm} / {keyEncryption} to {user}: {(worked ? "decrypted" : "refused: " + stderr.Trim().Replace('\n', ' '))}");
+        }
+
+        [Fact]
+        public void WeDecryptWhatNssEncrypts()
+        {
+            if (!EnvelopingInterop.Available("cmsutil certutil pk12util", _output))
+            {
+                return;
+            }
+
+            CreateDatabase("rsa2048");
+            var (added, _, addError) = ExternalTool.Run("certutil", new[] { "-A", "-d", Database, "-n", "rsa3072", "-t", ",,", "-i", _fixture.Pki.Users["rsa3072"].CertificatePath });
+            Assert.True(added == 0, addError);
+            var plaintext = RandomNumberGenerator.GetBytes(100_000);
+            string input = Path.Combine(_folder, "plain.bin");
+            string message = Path.Combine(_folder, "message.p7m");
+            File.WriteAllBytes(input, plaintext);
+            var (exitCode, _, stderr) = ExternalTool.Run("cmsutil", new[] { "-E", "-r", "rsa2048,rsa3072", "-i", input, "-o", message, "-d", Database, "-f", PasswordFile });
+            Assert.True(exitCode == 0, $"cmsutil -E failed ({exitCode}): {stderr}");
+
+            foreach (string user in new[] { "rsa2048", "rsa3072" })
+            {
+                using var key = EnvelopedTestSupport.KeyOf(_fixture.Pki, user);
+                var (decrypted, result) = EnvelopedTestSupport.Decrypt(File.ReadAllBytes(message), key);
+                Assert.Equal(plaintext, decrypted);
+                Assert.Equal(2, result.Recipients.Count);
+                _output.WriteLine($"NSS wrote {result.ContentAlgorithmName}; opened by {result.OpenedBy}");
+            }
+        }
+
+        public void Dispose() => EnvelopingInterop.DeleteFolder(_folder);
+
+        /// <summary>A new NSS database holding the user's PKCS#12 (certificate and key).</summary>
+        private void CreateDatabase(string user)
+        {
+            Directory.CreateDirectory(Path.Combine(_folder, "db"));
+            File.WriteAllText(PasswordFile, DatabasePassword + "\n");
+            var (created, _, createError) = ExternalTool.Run("certutil", new[] { "-N", "-d", Database, "-f", PasswordFile });
+            Assert.True(created == 0, $"certutil -N failed: {createError}");
+            var (imported, _, importError) = ExternalTool.Run("pk12util", new[]
+            {
+                "-i", _fixture.Pki.Users[user].Pkcs12Path, "-d", Database, "-k", PasswordFile, "-W", _fixture.Pki.Password,
+            });
+            Assert.True(imported == 0, $"pk12util -i failed: {importError}");
+        }
+
+        private string EncryptTo(string user, byte[] plaintext, ContentEncryptionAlgorithm algorithm, KeyEncryptionAlgorithm keyEncryption)
+        {
+            string message = Path.Combine(_folder, "message.p7m");
+            using var certificate = _fixture.Pki.Users[user].GetCertificate();
+            File.WriteAllBytes(message, EnvelopedTestSupport.Encrypt(plaintext, new EncryptionOptions
+            {
+                Recipients = new[] { certificate },
+                ContentEncryption = algorithm,
+                KeyEncryption = keyEncryption,
+            }));
+            return message;
+        }
+
+        private (int ExitCode, string StdErr, byte[] Decrypted) NssDecrypt(string message)
+        {
+            string decrypted = Path.Combine(_folder, "decrypted.bin");
+            File.Delete(decrypted);
+            var (exitCode, _, stderr) = ExternalTool.Run("cmsutil", new[] { "-D", "-i", message, "-o", decrypted, "-d", Database, "-f", PasswordFile });
+            return (exitCode, stderr, File.Exists(decrypted) ? File.ReadAllBytes(decrypted) : Array.Empty<byte>());
+        }
+    }
+}

@@ -1,0 +1,241 @@
+# Protect-SmimeMessage and Unprotect-SmimeMessage through the real cmdlets, checked against openssl cms.
+BeforeDiscovery {
+    $script:hasOpenSsl = [bool](Get-Command openssl -ErrorAction Ignore)
+}
+
+BeforeAll {
+    . (Join-Path $PSScriptRoot 'Common.ps1')
+    Import-Module $ModulePath -Force
+    $pki = Get-TestPki
+    $users = $pki.users
+    $message = $pki.sampleMessagePath
+    function Identity([string] $Name) {
+        Get-SmimeCertificate -Path (Join-Path $pki.Folder "$Name.p12") -Password $pki.SecurePassword
+    }
+    function Certificate([string] $Name) { Get-SmimeCertificate -Path (Join-Path $pki.Folder "$Name.crt") }
+    function Invoke-OpenSsl {
+        # Runs openssl; returns stdout text, throws with stderr on failure.
+        $output = & openssl @args 2>&1
+        if ($LASTEXITCODE -ne 0) { throw "openssl $($args -join ' ') failed: $($output -join "`n")" }
+        $output -join "`n"
+    }
+    $alice = Identity rsa2048
+    $bob = Identity rsa3072
+    # Signed content is in canonical form: 8-bit text is quoted-printable inside the signature.
+    $originalText = [regex]::Escape('Gr=C3=BC=C3=9Fe from Z=C3=BCrich')
+}
+
+Describe 'Protect-SmimeMessage' {
+    Context 'signing' {
+        It 'makes multipart/signed that openssl verifies' -Skip:(-not $hasOpenSsl) {
+            $out = Join-Path $TestDrive 'signed.eml'
+            $result = Protect-SmimeMessage -Path $message -SignWith $alice -Destination $out
+            $result.Signed | Should -BeTrue
+            $result.Destination | Should -Be $out
+            $text = Get-Content $out -Raw
+            $text | Should -Match 'Content-Type: multipart/signed; protocol="application/pkcs7-signature"; micalg=sha-256'
+            $text | Should -Match 'Subject: Quarterly figures'
+            $verified = Join-Path $TestDrive 'verified.txt'
+            Invoke-OpenSsl cms -verify -in $out -CAfile $pki.chainPemPath -purpose smimesign -out $verified | Out-Null
+            [IO.File]::ReadAllText($verified) | Should -Match ([regex]::Escape('figures.csv'))
+        }
+
+        It 'makes opaque signed-data with -Opaque that openssl verifies' -Skip:(-not $hasOpenSsl) {
+            $out = Join-Path $TestDrive 'opaque.eml'
+            Protect-SmimeMessage -Path $message -SignWith $alice -Opaque -Destination $out | Out-Null
+            Get-Content $out -Raw | Should -Match 'smime-type=signed-data'
+            $verified = Join-Path $TestDrive 'opaque-verified.txt'
+            Invoke-OpenSsl cms -verify -in $out -CAfile $pki.chainPemPath -out $verified | Out-Null
+            [IO.File]::ReadAllText($verified) | Should -Match 'figures.csv'
+        }
+
+        It 'signs with <Name> keys' -ForEach @(@{ Name = 'p256' }, @{ Name = 'p384' }) -Skip:(-not $hasOpenSsl) {
+            $out = Join-Path $TestDrive "signed-$Name.eml"
+            Protect-SmimeMessage -Path $message -SignWith (Identity $Name) -Destination $out | Out-Null
+            Invoke-OpenSsl cms -verify -in $out -CAfile $pki.chainPemPath -out (Join-Path $TestDrive "v-$Name.txt") | Out-Null
+        }
+
+        It 'signs with Ed25519 and SHA-512 (RFC 8419)' {
+            # openssl 3.0 cannot verify Ed25519 in CMS; our reader checks the opaque form.
+            $signed = Protect-SmimeMessage -Path $message -SignWith (Identity ed25519) -Opaque
+            $signed.Digest | Should -Be 'Sha512'
+            $opened = $signed | Unprotect-SmimeMessage
+            $opened.Layers[0].Signers | Should -HaveCount 1
+            $opened.Layers[0].Signers[0] | Should -BeLike 'Valid:*Erin*'
+        }
+    }
+
+    Context 'encryption' {
+        It 'encrypts to a recipient that openssl decrypts with <Algorithm>' -ForEach @(
+            @{ Algorithm = 'Aes256Cbc' }, @{ Algorithm = 'Aes128Cbc' }, @{ Algorithm = 'Aes256Gcm' }
+        ) -Skip:(-not $hasOpenSsl) {
+            $out = Join-Path $TestDrive "encrypted-$Algorithm.eml"
+            $result = Protect-SmimeMessage -Path $message -To (Certificate rsa3072) -EncryptionAlgorithm $Algorithm -Destination $out
+            $result.Encrypted | Should -BeTrue
+            $decrypted = Join-Path $TestDrive "decrypted-$Algorithm.eml"
+            Invoke-OpenSsl cms -decrypt -in $out -recip $users.rsa3072.certificatePath -inkey $users.rsa3072.privateKeyPath -out $decrypted | Out-Null
+            [IO.File]::ReadAllText($decrypted) | Should -Match 'figures.csv'
+        }
+
+        It 'signs then encrypts, and the sender can read its own copy' {
+            $out = Join-Path $TestDrive 'signed-encrypted.eml'
+            $result = Protect-SmimeMessage -Path $message -SignWith $alice -To (Certificate rsa3072) -Destination $out
+            $result.RecipientThumbprints | Should -Contain $users.rsa2048.thumbprint
+            $result.RecipientThumbprints | Should -Contain $users.rsa3072.thumbprint
+            $asBob = Unprotect-SmimeMessage -Path $out -Identity $bob
+            $asBob.Layers.Kind | Should -Be @('Enveloped')
+            $asBob.ContentType | Should -Be 'multipart/signed'
+            $asAlice = Unprotect-SmimeMessage -Path $out -Identity $alice -RemoveSignature
+            $asAlice.Layers.Kind | Should -Be @('Enveloped', 'DetachedSigned')
+            $asAlice.ContentType | Should -Be 'multipart/mixed'
+            [Text.Encoding]::UTF8.GetString($asAlice.Content) | Should -Match 'Subject: Quarterly figures'
+        }
+
+        It 'keeps the sender out with -NoSelfCopy' {
+            $result = Protect-SmimeMessage -Path $message -SignWith $alice -To (Certificate rsa3072) -NoSelfCopy
+            $result.RecipientThumbprints | Should -Be @($users.rsa3072.thumbprint)
+            { $result | Unprotect-SmimeMessage -Identity $alice -ErrorAction Stop } | Should -Throw -ErrorId 'NoDecryptionKey,SmimeTools.Commands.UnprotectSmimeMessageCommand'
+        }
+
+        It 'encrypts to EC and X25519 recipients' -ForEach @(@{ Name = 'p256' }, @{ Name = 'p384' }, @{ Name = 'x25519' }) {
+            $result = Protect-SmimeMessage -Path $message -To (Certificate $Name)
+            $opened = $result | Unprotect-SmimeMessage -Identity (Identity $Name)
+            [Text.Encoding]::UTF8.GetString($opened.Content) | Should -Match 'figures.csv'
+        }
+    }
+
+    Context 'refusals' {
+        It 'refuses <Case> with <ErrorId>' -ForEach @(
+            @{ Case = 'a 512-bit recipient'; To = 'rsa512'; ErrorId = 'WeakKey' }
+            @{ Case = 'an expired recipient'; To = 'expired'; ErrorId = 'CertificateExpired' }
+            @{ Case = 'a not yet valid recipient'; To = 'notyetvalid'; ErrorId = 'CertificateNotYetValid' }
+            @{ Case = 'a recipient without keyEncipherment'; To = 'signonly'; ErrorId = 'KeyUsageNotPermitted' }
+            @{ Case = 'a recipient without emailProtection'; To = 'wrongeku'; ErrorId = 'KeyUsageNotPermitted' }
+        ) {
+            $out = Join-Path $TestDrive "refused-$To.eml"
+            { Protect-SmimeMessage -Path $message -To (Certificate $To) -Destination $out -ErrorAction Stop } |
+                Should -Throw -ErrorId "$ErrorId,SmimeTools.Commands.ProtectSmimeMessageCommand"
+            Test-Path $out | Should -BeFalse
+        }
+
+        It 'names the address and the key size for a small key' {
+            Protect-SmimeMessage -Path $message -To (Certificate rsa512) -ErrorAction SilentlyContinue -ErrorVariable problem | Out-Null
+            $problem[0].Exception.Message | Should -Match 'rsa512@example.com'
+            $problem[0].Exception.Message | Should -Match '512-bit'
+        }
+
+        It 'refuses weak algorithms unless -AllowWeakAlgorithm' {
+            { Protect-SmimeMessage -Path $message -To (Certificate rsa3072) -EncryptionAlgorithm TripleDesCbc -ErrorAction Stop } |
+                Should -Throw -ErrorId 'WeakAlgorithm,SmimeTools.Commands.ProtectSmimeMessageCommand'
+            { Protect-SmimeMessage -Path $message -SignWith $alice -DigestAlgorithm Sha1 -ErrorAction Stop } |
+                Should -Throw -ErrorId 'WeakAlgorithm,SmimeTools.Commands.ProtectSmimeMessageCommand'
+            $weak = Protect-SmimeMessage -Path $message -To (Certificate rsa512) -EncryptionAlgorithm TripleDesCbc -AllowWeakAlgorithm
+            $opened = $weak | Unprotect-SmimeMessage -Identity (Identity rsa512)
+            $opened.Layers[0].IsWeak | Should -BeTrue
+        }
+
+        It 'refuses a signer without its key' {
+            { Protect-SmimeMessage -Path $message -SignWith (Certificate rsa2048) -ErrorAction Stop } |
+                Should -Throw -ErrorId 'NoPrivateKey,SmimeTools.Commands.ProtectSmimeMessageCommand'
+        }
+    }
+
+    Context 'files and the pipeline' {
+        It 'never overwrites without -Force, and replaces atomically with it' {
+            $out = Join-Path $TestDrive 'exists.eml'
+            Set-Content $out 'original'
+            { Protect-SmimeMessage -Path $message -SignWith $alice -Destination $out -ErrorAction Stop } |
+                Should -Throw -ErrorId 'DestinationExists,SmimeTools.Commands.ProtectSmimeMessageCommand'
+            Get-Content $out | Should -Be 'original'
+            Protect-SmimeMessage -Path $message -SignWith $alice -Destination $out -Force | Out-Null
+            Get-Content $out -Raw | Should -Match 'multipart/signed'
+            Get-ChildItem $TestDrive -Filter '.*.tmp' -Force | Should -BeNullOrEmpty
+        }
+
+        It 'writes nothing with -WhatIf' {
+            $out = Join-Path $TestDrive 'whatif.eml'
+            Protect-SmimeMessage -Path $message -SignWith $alice -Destination $out -WhatIf
+            Test-Path $out | Should -BeFalse
+        }
+
+        It 'protects every file Get-ChildItem finds into a folder' {
+            $in = New-Item -ItemType Directory (Join-Path $TestDrive 'in')
+            $outFolder = New-Item -ItemType Directory (Join-Path $TestDrive 'out')
+            Copy-Item $message (Join-Path $in 'one.eml')
+            Copy-Item $message (Join-Path $in 'two.eml')
+            $results = Get-ChildItem $in -Filter *.eml | Protect-SmimeMessage -To (Certificate rsa3072) -Destination $outFolder
+            $results | Should -HaveCount 2
+            (Get-ChildItem $outFolder).Name | Sort-Object | Should -Be @('one.eml', 'two.eml')
+        }
+
+        It 'takes MIME text from the pipeline and returns the message in memory' {
+            $result = Get-Content $message -Raw | Protect-SmimeMessage -SignWith $alice -Opaque
+            $result.Content | Should -Not -BeNullOrEmpty
+            $opened = $result | Unprotect-SmimeMessage
+            $opened.Layers.Kind | Should -Be @('OpaqueSigned')
+            [Text.Encoding]::UTF8.GetString($opened.Content) | Should -Match $originalText
+        }
+    }
+}
+
+Describe 'Unprotect-SmimeMessage' {
+    It 'decrypts what openssl encrypts with <Cipher>' -ForEach @(@{ Cipher = '-aes-256-cbc' }, @{ Cipher = '-aes-128-gcm' }, @{ Cipher = '-des3' }) -Skip:(-not $hasOpenSsl) {
+        $encrypted = Join-Path $TestDrive "openssl$Cipher.eml"
+        Invoke-OpenSsl cms -encrypt -in $message $Cipher -out $encrypted $users.rsa3072.certificatePath | Out-Null
+        $destination = Join-Path $TestDrive "openssl$Cipher-opened.eml"
+        $result = Unprotect-SmimeMessage -Path $encrypted -Identity $bob -Destination $destination
+        $result.Layers[0].OpenedBy | Should -Match $users.rsa3072.thumbprint
+        Get-Content $destination -Raw | Should -Match 'figures.csv'
+        $result.Layers[0].IsWeak | Should -Be ($Cipher -eq '-des3')
+    }
+
+    It 'unwraps what openssl signs opaquely' -Skip:(-not $hasOpenSsl) {
+        $signed = Join-Path $TestDrive 'openssl-opaque.eml'
+        Invoke-OpenSsl cms -sign -nodetach -in $message -signer $users.rsa2048.certificatePath -inkey $users.rsa2048.privateKeyPath -out $signed | Out-Null
+        $result = Unprotect-SmimeMessage -Path $signed
+        $result.Layers.Kind | Should -Be @('OpaqueSigned')
+        [Text.Encoding]::UTF8.GetString($result.Content) | Should -Match 'figures.csv'
+    }
+
+    It 'says NoDecryptionKey, naming the recipients, when no key fits' {
+        $encrypted = Protect-SmimeMessage -Path $message -To (Certificate rsa3072)
+        $encrypted | Unprotect-SmimeMessage -Identity (Identity p256) -ErrorAction SilentlyContinue -ErrorVariable problem | Out-Null
+        $problem[0].FullyQualifiedErrorId | Should -BeLike 'NoDecryptionKey,*'
+        $problem[0].Exception.Message | Should -Match ($users.rsa3072.serialNumber.TrimStart('0').Substring(0, 8)) 
+    }
+
+    It 'says NotSmimeMessage for a plain message' {
+        { Unprotect-SmimeMessage -Path $message -ErrorAction Stop } | Should -Throw -ErrorId 'NotSmimeMessage,SmimeTools.Commands.UnprotectSmimeMessageCommand'
+    }
+
+    It 'says MalformedMessage for a broken S/MIME part and leaves no file' {
+        $broken = Join-Path $TestDrive 'broken.eml'
+        "From: a@example.com`r`nMIME-Version: 1.0`r`nContent-Type: application/pkcs7-mime; smime-type=enveloped-data`r`nContent-Transfer-Encoding: base64`r`n`r`nMIAGCSqGSIb3DQEHA6CAMIACAQAxggEw`r`n" | Set-Content $broken -NoNewline
+        $destination = Join-Path $TestDrive 'broken-opened.eml'
+        { Unprotect-SmimeMessage -Path $broken -Identity $bob -Destination $destination -ErrorAction Stop } |
+            Should -Throw -ErrorId 'MalformedMessage,SmimeTools.Commands.UnprotectSmimeMessageCommand'
+        Test-Path $destination | Should -BeFalse
+    }
+
+    It 'says DecryptionFailed for tampered ciphertext and leaves no file' {
+        $encrypted = Join-Path $TestDrive 'tamper.eml'
+        Protect-SmimeMessage -Path $message -To (Certificate rsa3072) -EncryptionAlgorithm Aes256Gcm -Destination $encrypted | Out-Null
+        $text = Get-Content $encrypted -Raw
+        # Flip one base64 character well inside the ciphertext.
+        $lines = $text -split "`r`n"
+        $index = $lines.Count - 6
+        $chars = $lines[$index].ToCharArray(); $chars[10] = if ($chars[10] -eq 'A') { 'B' } else { 'A' }; $lines[$index] = -join $chars
+        $lines -join "`r`n" | Set-Content $encrypted -NoNewline
+        $destination = Join-Path $TestDrive 'tamper-opened.eml'
+        { Unprotect-SmimeMessage -Path $encrypted -Identity $bob -Destination $destination -ErrorAction Stop } |
+            Should -Throw -ErrorId 'DecryptionFailed,SmimeTools.Commands.UnprotectSmimeMessageCommand'
+        Test-Path $destination | Should -BeFalse
+    }
+
+    It 'opens nothing with -WhatIf' {
+        $encrypted = Protect-SmimeMessage -Path $message -To (Certificate rsa3072)
+        $destination = Join-Path $TestDrive 'whatif-opened.eml'
+        $encrypted | Unprotect-SmimeMessage -Identity $bob -Destination $destination -WhatIf
+        Test-Path $destination | Should -BeFalse
+    }
+}
