@@ -29,17 +29,42 @@ namespace SmimeTools.Engine.Messages
             return message;
         }
 
-        public static MimeEntity ParseEntity(Stream source, string displayName, CancellationToken cancellationToken)
+        /// <summary>
+        /// Parses the content of a protection layer. Content that is not MIME (old or test messages protect bare
+        /// text, as RFC 4134's examples do) becomes a text/plain or application/octet-stream part holding it as it is.
+        /// </summary>
+        public static MimeEntity ParseEntity(Stream source, CancellationToken cancellationToken, out bool wasMime)
         {
+            var start = source.Position;
             try
             {
                 var parser = new MimeParser(source, MimeFormat.Entity, persistent: source.CanSeek);
+                wasMime = true;
                 return parser.ParseEntity(cancellationToken);
             }
-            catch (FormatException e)
+            catch (FormatException)
             {
-                throw Malformed(displayName, "the decrypted content is not a MIME entity", e);
+                source.Position = start;
+                wasMime = false;
+                return BarePart(source);
             }
+        }
+
+        private static MimePart BarePart(Stream source)
+        {
+            var sevenBit = true;
+            var buffer = new byte[1 << 16];
+            int read;
+            while ((read = source.Read(buffer, 0, buffer.Length)) > 0 && sevenBit)
+            {
+                sevenBit = Array.TrueForAll(buffer[..read], b => b < 0x80 && b != 0);
+            }
+
+            source.Position = 0;
+            var part = sevenBit ? new MimePart("text", "plain") : new MimePart("application", "octet-stream");
+            part.Content = new MimeContent(source, ContentEncoding.Binary);
+            part.ContentTransferEncoding = sevenBit ? ContentEncoding.SevenBit : ContentEncoding.Base64;
+            return part;
         }
 
         public static SmimeException Malformed(string displayName, string why, Exception? inner) =>

@@ -40,8 +40,9 @@ namespace SmimeTools.Engine.Messages
                     {
                         var next = TemporaryFile.Create(output.TemporaryFolder);
                         scratch.Add(next);
-                        layers.Add(OpenLayer(part, next.Stream, options, input.DisplayName));
-                        entity = MessageParsing.ParseEntity(next.Rewind(), input.DisplayName, cancellationToken);
+                        var layer = OpenLayer(part, next.Stream, options, input.DisplayName);
+                        entity = MessageParsing.ParseEntity(next.Rewind(), cancellationToken, out var wasMime);
+                        layers.Add(wasMime ? layer : layer.WithNote("The protected content was not a MIME entity; it is kept as it is, as a " + entity.ContentType.MimeType + " part."));
                     }
                     else if (entity is Multipart { ContentType.MediaSubtype: var subtype } signed
                         && subtype.Equals("signed", StringComparison.OrdinalIgnoreCase) && options.RemoveSignature && signed.Count > 0)

@@ -36,6 +36,9 @@ namespace SmimeTools.Engine.Messages
 
         public string? Note { get; }
 
+        internal RemovedLayer WithNote(string note) =>
+            new(Kind, Algorithm, IsWeak, OpenedBy, Recipients, Signers, Note == null ? note : Note + " " + note);
+
         public override string ToString() => Algorithm == null ? Kind.ToString() : $"{Kind} ({Algorithm})";
     }
 }
