@@ -232,6 +232,29 @@ Describe 'Unprotect-SmimeMessage' {
         Test-Path $destination | Should -BeFalse
     }
 
+    It 'says <ErrorId> for <Case> and leaves no file' -ForEach @(
+        @{ Case = 'a truncated message'; ErrorId = 'MalformedMessage'; Damage = { param($t) $t.Substring(0, [int]($t.Length * 0.6)) } }
+        @{ Case = 'broken base64'; ErrorId = 'MalformedMessage'; Damage = { param($t) $t -replace '(?m)^([A-Za-z0-9+/]{20})[A-Za-z0-9+/]{10}', '$1!!!!@@@@##' } }
+    ) {
+        # (CBC padding failures are tested on the engine, where the last block can be aimed at; GCM tampering above.)
+        $encrypted = Join-Path $TestDrive "bad-$ErrorId-$($Case.Length).eml"
+        Protect-SmimeMessage -Path $message -To (Certificate rsa3072) -EncryptionAlgorithm Aes256Cbc -Destination $encrypted | Out-Null
+        $text = & $Damage (Get-Content $encrypted -Raw)
+        Set-Content $encrypted $text -NoNewline
+        $destination = Join-Path $TestDrive "bad-$ErrorId-$($Case.Length)-opened.eml"
+        { Unprotect-SmimeMessage -Path $encrypted -Identity $bob -Destination $destination -ErrorAction Stop } |
+            Should -Throw -ErrorId "$ErrorId,SmimeTools.Commands.UnprotectSmimeMessageCommand"
+        Test-Path $destination | Should -BeFalse
+        Get-ChildItem $TestDrive -Filter '.*.tmp' -Force | Should -BeNullOrEmpty
+    }
+
+    It 'says MalformedMessage for input that is not a message at all' {
+        $junk = Join-Path $TestDrive 'junk.eml'
+        [IO.File]::WriteAllBytes($junk, [byte[]](0..255))
+        { Protect-SmimeMessage -Path $junk -SignWith $alice -ErrorAction Stop } |
+            Should -Throw -ErrorId 'MalformedMessage,SmimeTools.Commands.ProtectSmimeMessageCommand'
+    }
+
     It 'opens nothing with -WhatIf' {
         $encrypted = Protect-SmimeMessage -Path $message -To (Certificate rsa3072)
         $destination = Join-Path $TestDrive 'whatif-opened.eml'
