@@ -27,7 +27,7 @@ namespace SmimeTools.Engine.Messages
             var scratch = new List<TemporaryFile>();
             try
             {
-                var entity = message.Body!;
+                var current = LayerContent.Of(message.Body!);
                 while (true)
                 {
                     cancellationToken.ThrowIfCancellationRequested();
@@ -36,20 +36,26 @@ namespace SmimeTools.Engine.Messages
                         throw MessageParsing.Malformed(input.DisplayName, $"it has more than {options.MaximumDepth} nested protection layers", null);
                     }
 
-                    if (entity is MimePart part && IsPkcs7Mime(part))
+                    if (current.IsPkcs7Mime)
                     {
                         var next = TemporaryFile.Create(output.TemporaryFolder);
                         scratch.Add(next);
-                        var layer = OpenLayer(part, next.Stream, options, input.DisplayName);
-                        entity = MessageParsing.ParseEntity(next.Rewind(), cancellationToken, out var wasMime);
-                        layers.Add(wasMime ? layer : layer.WithNote("The protected content was not a MIME entity; it is kept as it is, as a " + entity.ContentType.MimeType + " part."));
+                        RemovedLayer layer;
+                        using (var encoded = current.OpenDecodedBody())
+                        {
+                            layer = OpenLayer(encoded, next.Stream, options, input.DisplayName);
+                        }
+
+                        current = LayerContent.Of(next, cancellationToken);
+                        layers.Add(current.IsBare
+                            ? layer.WithNote("The protected content was not a MIME entity; it is kept as it is, as a " + current.ContentType.MimeType + " part.")
+                            : layer);
                     }
-                    else if (entity is Multipart { ContentType.MediaSubtype: var subtype } signed
-                        && subtype.Equals("signed", StringComparison.OrdinalIgnoreCase) && options.RemoveSignature && signed.Count > 0)
+                    else if (current.IsMultipartSigned && options.RemoveSignature && current.Parse(cancellationToken) is Multipart { Count: > 0 } signed)
                     {
                         layers.Add(new RemovedLayer(LayerKind.DetachedSigned, signed.ContentType.Parameters["micalg"], false, null,
                             Array.Empty<string>(), Array.Empty<string>(), "The signature was removed without being checked."));
-                        entity = signed[0];
+                        current = LayerContent.Of(signed[0]);
                     }
                     else
                     {
@@ -68,10 +74,11 @@ namespace SmimeTools.Engine.Messages
                 }
 
                 using var target = output.Open();
-                WriteOpened(message, entity, target.Stream, cancellationToken);
+                OuterHeaders.Write(message, target.Stream, cancellationToken);
+                current.WriteTo(target.Stream, cancellationToken);
                 var bytes = target.Commit();
                 return new UnprotectResult(input.Path, output.Path, bytes, layers,
-                    message.From.ToString(), message.To.ToString(), message.Subject, entity.ContentType.MimeType);
+                    message.From.ToString(), message.To.ToString(), message.Subject, current.ContentType.MimeType);
             }
             finally
             {
@@ -83,27 +90,20 @@ namespace SmimeTools.Engine.Messages
         }
 
         /// <summary>application/pkcs7-mime, its x- form, or an octet-stream named *.p7m as some clients send it.</summary>
-        internal static bool IsPkcs7Mime(MimePart part)
+        internal static bool IsPkcs7Mime(ContentType type, string? fileName)
         {
-            var type = part.ContentType;
             if (type.IsMimeType("application", "pkcs7-mime") || type.IsMimeType("application", "x-pkcs7-mime"))
             {
                 return true;
             }
 
-            var name = part.FileName ?? type.Name;
+            var name = fileName ?? type.Name;
             return type.IsMimeType("application", "octet-stream") && name != null
                 && (name.EndsWith(".p7m", StringComparison.OrdinalIgnoreCase) || name.EndsWith(".p7z", StringComparison.OrdinalIgnoreCase));
         }
 
-        private static RemovedLayer OpenLayer(MimePart part, Stream destination, UnprotectOptions options, string displayName)
+        private static RemovedLayer OpenLayer(Stream encoded, Stream destination, UnprotectOptions options, string displayName)
         {
-            if (part.Content == null)
-            {
-                throw MessageParsing.Malformed(displayName, "its S/MIME part is empty", null);
-            }
-
-            using var encoded = part.Content.Open();
             var (kind, content) = CmsContentKindProbe.Identify(encoded);
             switch (kind)
             {
@@ -124,13 +124,6 @@ namespace SmimeTools.Engine.Messages
                 default:
                     throw MessageParsing.Malformed(displayName, $"its S/MIME part holds CMS content of a kind that cannot be opened ({kind})", null);
             }
-        }
-
-        /// <summary>The outer headers of the original with the innermost entity as the body.</summary>
-        private static void WriteOpened(MimeMessage message, MimeEntity entity, Stream output, CancellationToken cancellationToken)
-        {
-            OuterHeaders.Write(message, output, cancellationToken);
-            CanonicalForm.WriteAsIs(entity, output, cancellationToken);
         }
     }
 }

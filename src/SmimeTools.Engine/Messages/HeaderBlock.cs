@@ -1,0 +1,117 @@
+using System;
+using System.IO;
+using MimeKit;
+using MimeKit.Utils;
+
+namespace SmimeTools.Engine.Messages
+{
+    /// <summary>
+    /// The header block at the start of a decrypted layer, read without parsing the body: enough to decide whether
+    /// another layer follows and to copy the content out as it is, so large messages are not parsed twice.
+    /// </summary>
+    internal sealed class HeaderBlock
+    {
+        private const int MaximumSize = 256 * 1024;
+
+        private HeaderBlock(HeaderList headers, long bodyOffset)
+        {
+            Headers = headers;
+            BodyOffset = bodyOffset;
+            var type = headers[HeaderId.ContentType];
+            ContentType = type != null && MimeKit.ContentType.TryParse(type, out var parsed) ? parsed : new ContentType("text", "plain");
+            var encoding = headers[HeaderId.ContentTransferEncoding];
+            TransferEncoding = encoding != null && MimeUtils.TryParse(encoding, out ContentEncoding value) ? value : ContentEncoding.Default;
+            var disposition = headers[HeaderId.ContentDisposition];
+            FileName = (disposition != null && ContentDisposition.TryParse(disposition, out var parsedDisposition) ? parsedDisposition.FileName : null)
+                ?? ContentType.Name;
+        }
+
+        public HeaderList Headers { get; }
+
+        public long BodyOffset { get; }
+
+        public ContentType ContentType { get; }
+
+        public ContentEncoding TransferEncoding { get; }
+
+        public string? FileName { get; }
+
+        /// <summary>Reads the header block at the start of <paramref name="stream"/>; null when the content does not start with one.</summary>
+        public static HeaderBlock? Read(Stream stream)
+        {
+            stream.Position = 0;
+            var buffer = new byte[(int)Math.Min(MaximumSize, stream.Length)];
+            var length = stream.ReadAtLeast(buffer, buffer.Length, throwOnEndOfStream: false);
+            var end = FindBlankLine(buffer.AsSpan(0, length), out var blankLength);
+            if (end <= 0 || !StartsWithHeader(buffer.AsSpan(0, end)))
+            {
+                return null;
+            }
+
+            try
+            {
+                var headers = HeaderList.Load(new MemoryStream(buffer, 0, end + blankLength, writable: false));
+                return headers.Count == 0 ? null : new HeaderBlock(headers, end + blankLength);
+            }
+            catch (FormatException)
+            {
+                return null;
+            }
+        }
+
+        /// <summary>The decoded body, read from the file without loading it.</summary>
+        public Stream OpenDecodedBody(Stream stream)
+        {
+            var body = new MimeKit.IO.BoundStream(stream, BodyOffset, -1, leaveOpen: true);
+            if (TransferEncoding is ContentEncoding.Base64 or ContentEncoding.QuotedPrintable or ContentEncoding.UUEncode)
+            {
+                var decoded = new MimeKit.IO.FilteredStream(body);
+                decoded.Add(MimeKit.IO.Filters.DecoderFilter.Create(TransferEncoding));
+                return decoded;
+            }
+
+            return body;
+        }
+
+        private static int FindBlankLine(ReadOnlySpan<byte> data, out int blankLength)
+        {
+            for (var i = 0; i < data.Length - 1; i++)
+            {
+                if (data[i] == '\n' && data[i + 1] == '\n')
+                {
+                    blankLength = 2;
+                    return i;
+                }
+
+                if (data[i] == '\n' && data[i + 1] == '\r' && i + 2 < data.Length && data[i + 2] == '\n')
+                {
+                    blankLength = 3;
+                    return i;
+                }
+            }
+
+            blankLength = 0;
+            return -1;
+        }
+
+        /// <summary>A header line starts with a field name and a colon.</summary>
+        private static bool StartsWithHeader(ReadOnlySpan<byte> block)
+        {
+            for (var i = 0; i < block.Length; i++)
+            {
+                var c = block[i];
+                if (c == ':')
+                {
+                    return i > 0;
+                }
+
+                if (c <= ' ' || c >= 127)
+                {
+                    return false;
+                }
+            }
+
+            return false;
+        }
+    }
+}

@@ -1,0 +1,104 @@
+using System;
+using System.IO;
+using System.Threading;
+using MimeKit;
+
+namespace SmimeTools.Engine.Messages
+{
+    /// <summary>
+    /// What is inside the layer Unprotect has reached: either an entity MimeKit parsed (the outer message), or a
+    /// scratch file of which only the header block has been read. The file is parsed in full only when it must be
+    /// (to take off multipart/signed); otherwise its bytes are copied to the output as the sender made them.
+    /// </summary>
+    internal sealed class LayerContent
+    {
+        private readonly MimeEntity? _entity;
+        private readonly TemporaryFile? _file;
+        private readonly HeaderBlock? _headers;
+        private MimeEntity? _parsed;
+
+        private LayerContent(MimeEntity? entity, TemporaryFile? file, HeaderBlock? headers, bool isBare)
+        {
+            _entity = entity;
+            _file = file;
+            _headers = headers;
+            IsBare = isBare;
+        }
+
+        public static LayerContent Of(MimeEntity entity) => new(entity, null, null, false);
+
+        /// <summary>The content of a decrypted or unwrapped layer; content without a header block is kept as a bare part.</summary>
+        public static LayerContent Of(TemporaryFile file, CancellationToken cancellationToken)
+        {
+            var headers = HeaderBlock.Read(file.Stream);
+            if (headers != null)
+            {
+                return new LayerContent(null, file, headers, false);
+            }
+
+            file.Rewind();
+            var bare = MessageParsing.ParseEntity(file.Stream, cancellationToken, out _);
+            return new LayerContent(bare, null, null, true);
+        }
+
+        /// <summary>True when the protected content was not MIME and was wrapped in a part of its own.</summary>
+        public bool IsBare { get; }
+
+        public ContentType ContentType => _entity?.ContentType ?? _headers!.ContentType;
+
+        public bool IsPkcs7Mime => _entity switch
+        {
+            MimePart part => MessageUnprotector.IsPkcs7Mime(part.ContentType, part.FileName),
+            null => MessageUnprotector.IsPkcs7Mime(_headers!.ContentType, _headers.FileName),
+            _ => false,
+        };
+
+        public bool IsMultipartSigned => ContentType.IsMimeType("multipart", "signed");
+
+        /// <summary>The body with its transfer encoding undone, streamed.</summary>
+        public Stream OpenDecodedBody()
+        {
+            if (_entity is MimePart { Content: { } content })
+            {
+                return content.Open();
+            }
+
+            if (_file != null)
+            {
+                return _headers!.OpenDecodedBody(_file.Stream);
+            }
+
+            throw new InvalidOperationException("The S/MIME part has no content.");
+        }
+
+        /// <summary>The content as a MimeKit entity, parsing the scratch file in full when it comes from one.</summary>
+        public MimeEntity Parse(CancellationToken cancellationToken)
+        {
+            if (_entity != null)
+            {
+                return _entity;
+            }
+
+            if (_parsed == null)
+            {
+                _file!.Rewind();
+                _parsed = MessageParsing.ParseEntity(_file.Stream, cancellationToken, out _);
+            }
+
+            return _parsed;
+        }
+
+        /// <summary>Writes the entity: a scratch file byte for byte, a parsed entity in canonical line ends.</summary>
+        public void WriteTo(Stream output, CancellationToken cancellationToken)
+        {
+            if (_entity != null)
+            {
+                CanonicalForm.WriteAsIs(_entity, output, cancellationToken);
+                return;
+            }
+
+            var stream = _file!.Rewind();
+            stream.CopyTo(output, 1 << 16);
+        }
+    }
+}
