@@ -9,6 +9,8 @@ param(
     [int] $SmallMessages = 1000
 )
 $ErrorActionPreference = 'Stop'
+$ModulePath = (Resolve-Path $ModulePath).Path
+$PkiTool = (Resolve-Path $PkiTool).Path
 if (-not (Get-Command openssl -ErrorAction Ignore)) { throw 'The benchmarks compare against openssl, which is not installed.' }
 
 $work = Join-Path ([IO.Path]::GetTempPath()) ('smimetools-bench-' + [guid]::NewGuid().ToString('n').Substring(0, 8))
