@@ -29,5 +29,11 @@ namespace SmimeTools.Engine
         public const string UnsupportedAlgorithm = "UnsupportedAlgorithm";
         public const string DecryptionFailed = "DecryptionFailed";
         public const string NoDecryptionKey = "NoDecryptionKey";
+        public const string InvalidStorePath = "InvalidStorePath";
+        public const string StoreUnavailable = "StoreUnavailable";
+        public const string KeyNotExportable = "KeyNotExportable";
+        public const string InvalidFileNamePattern = "InvalidFileNamePattern";
+        public const string UnreadableCrlFile = "UnreadableCrlFile";
+        public const string UnsupportedDriveOperation = "UnsupportedDriveOperation";
     }
 }
