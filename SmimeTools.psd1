@@ -13,7 +13,9 @@
     TypesToProcess       = @('SmimeTools.Types.ps1xml')
     FormatsToProcess     = @('SmimeTools.Format.ps1xml')
     CmdletsToExport      = @(
+        'Export-SmimeIdentity'
         'Get-SmimeCertificate'
+        'Import-SmimeIdentity'
         'Protect-SmimeMessage'
         'Unprotect-SmimeMessage'
     )

@@ -94,3 +94,108 @@ try {
 finally {
     Remove-Item $work -Recurse -Force -ErrorAction SilentlyContinue
 }
+
+# ── Finding certificates: queries, stores and the Cert: drive ──────────────────────────────────────
+# Queries run on the demo PKI's files; the stores and the Cert: drive are only listed and read, never changed.
+Show-Step 'By address, without regard to case, and with international domain names in either form' `
+    "Get-SmimeCertificate -Path `$folder/*.crt -Email 'BOB@example.com', 'jürgen@XN--BCHER-KVA.example'"
+Get-SmimeCertificate -Path (Join-Path $folder '*.crt') -Email 'BOB@example.com', 'jürgen@XN--BCHER-KVA.example' |
+    Select-Object Subject, Emails | Format-Table -AutoSize | Show-Table
+
+Show-Step "Erin has two certificates for one address: -Usage tells the signing one from the encryption one" `
+    'Get-SmimeCertificate -Path $folder/*.crt -Email erin@example.com -Usage Signing   (then -Usage Encryption)'
+@(foreach ($usage in 'Signing', 'Encryption') {
+    Get-SmimeCertificate -Path (Join-Path $folder '*.crt') -Email erin@example.com -Usage $usage |
+        Select-Object @{ n = 'Usage'; e = { $usage } }, Subject, @{ n = 'Key'; e = { $_.PublicKey.Oid.FriendlyName } }, Thumbprint
+}) | Format-Table -AutoSize | Show-Table
+
+Show-Step 'Valid now, or at another time: -Valid and -At' `
+    'Get-SmimeCertificate -Path $folder/*.crt -At (Get-Date).AddMonths(-13)'
+Get-SmimeCertificate -Path (Join-Path $folder '*.crt') -At (Get-Date).AddMonths(-13) |
+    Select-Object Subject, NotBefore, NotAfter | Format-Table -AutoSize | Show-Table
+
+Show-Step "Alice renewed her certificate: of the usable ones, the newest NotBefore is the one an address resolves to" `
+    '$all | Get-SmimeCertificate -Email alice@example.com -Usage Encryption -Valid | Sort-Object NotBefore -Descending'
+$all = Get-SmimeCertificate -Path (Join-Path $folder '*.crt')
+$all | Get-SmimeCertificate -Email alice@example.com -Usage Encryption -Valid | Sort-Object NotBefore -Descending |
+    Select-Object Thumbprint, NotBefore, @{ n = 'File'; e = { Split-Path $_.Source -Leaf } } | Format-Table -AutoSize | Show-Table
+
+Show-Step 'The Cert: drive: built into PowerShell on Windows, mounted by SmimeTools on Linux and macOS' `
+    'Get-PSDrive Cert; Get-ChildItem Cert:\; Get-ChildItem Cert:\CurrentUser'
+Get-PSDrive Cert | Format-Table Name, Provider, Description -AutoSize | Show-Table
+Get-ChildItem Cert:\ | Show-Table
+Get-ChildItem Cert:\CurrentUser | Show-Table
+
+Show-Step 'An address with no usable certificate in the stores stops before any message, naming what was searched' `
+    'Protect-SmimeMessage -Path message.eml -To nobody@example.invalid'
+try {
+    Protect-SmimeMessage -Path $pki.sampleMessagePath -To nobody@example.invalid | Out-Null
+}
+catch {
+    Write-Host ("ErrorId {0}: {1}" -f $_.FullyQualifiedErrorId.Split(',')[0], $_.Exception.Message) -ForegroundColor Yellow
+    Write-Host ("  {0}" -f $_.ErrorDetails.RecommendedAction) -ForegroundColor Yellow
+}
+
+# ── Identities: bulk export and import ─────────────────────────────────────────────────────────────
+# Exports go to a temp folder; the import runs in a child PowerShell whose HOME is a temp folder, so .NET's
+# CurrentUser stores there are the demo's own and the user's stores are never touched.
+$identities = Join-Path ([IO.Path]::GetTempPath()) ('smimetools-demo-identities-' + [guid]::NewGuid().ToString('n').Substring(0, 8))
+New-Item -ItemType Directory (Join-Path $identities 'handout'), (Join-Path $identities 'directory'), (Join-Path $identities 'home') | Out-Null
+try {
+    Show-Step 'Hand out identities: one PKCS#12 file each (AES-256, HMAC-SHA256, mode 0600), each with its own new password' `
+        'Get-SmimeCertificate $folder/rsa2048.p12, rsa3072.p12, p256.p12, ed25519.p12 -Password $password | Export-SmimeIdentity -Destination ./handout -PasswordPerIdentity { ... }'
+    $letters = [ordered]@{}
+    Get-SmimeCertificate -Path ('rsa2048', 'rsa3072', 'p256', 'ed25519' | ForEach-Object { Join-Path $folder "$_.p12" }) -Password $password |
+        Export-SmimeIdentity -Destination (Join-Path $identities 'handout') -PasswordPerIdentity {
+            $plain = [Convert]::ToBase64String([Security.Cryptography.RandomNumberGenerator]::GetBytes(12))
+            $letters[$_.Emails[0]] = $plain
+            ConvertTo-SecureString $plain -AsPlainText -Force
+        } | Show-Table
+    Get-ChildItem (Join-Path $identities 'handout') | Format-Table Name, UnixFileMode, Length -AutoSize | Show-Table
+    Write-Host "New passwords, to send to each user by another channel: $($letters.Keys -join ', ')"
+
+    Show-Step 'For gpgsm 2.2 and other old readers: the OpenSSL -legacy form, with the intermediate CA' `
+        "Export-SmimeIdentity -Destination bob-gpgsm.p12 -Password `$password -Legacy -IncludeChain"
+    Get-SmimeCertificate -Path (Join-Path $folder 'rsa3072.p12') -Password $password |
+        Export-SmimeIdentity -Destination (Join-Path $identities 'bob-gpgsm.p12') -Password $password -Legacy -IncludeChain |
+        Format-Table Emails, Format, KeyAlgorithm, Path -AutoSize | Show-Table
+
+    Show-Step 'Certificates alone, for an address book or a directory' `
+        "Get-SmimeCertificate `$folder/*.crt -Email alice@example.com, bob@example.com | Export-SmimeIdentity -Destination ./directory -PublicOnly -Format Pem -FileNamePattern '{Email}-{Serial}.pem'"
+    Get-SmimeCertificate -Path (Join-Path $folder '*.crt') -Email alice@example.com, bob@example.com |
+        Export-SmimeIdentity -Destination (Join-Path $identities 'directory') -PublicOnly -Format Pem -FileNamePattern '{Email}-{Serial}.pem' |
+        Format-Table Emails, Format, @{ n = 'File'; e = { Split-Path $_.Path -Leaf } } -AutoSize | Show-Table
+
+    Show-Step 'Bulk import into Cert:\CurrentUser\My: a file with another password fails alone; Ed25519 cannot live in a .NET store' `
+        'Get-ChildItem ./handout, $folder/p384.p12 | Import-SmimeIdentity -Password ...   (in a throwaway HOME)'
+    $import = Join-Path $identities 'import.ps1'
+    Set-Content -Path $import -Encoding utf8 -Value {
+        param($Module, $Handout, $LettersFile, $Other)
+        Import-Module $Module
+        $letters = Get-Content $LettersFile -Raw | ConvertFrom-Json -AsHashtable
+        $problems = @()
+        Get-ChildItem $Handout -Filter *.p12 | ForEach-Object {
+            $secret = ConvertTo-SecureString $letters[$_.BaseName] -AsPlainText -Force
+            $_ | Import-SmimeIdentity -Password $secret -ErrorAction SilentlyContinue -ErrorVariable +problems
+        } | Format-Table -AutoSize | Out-String -Width 160
+        Import-SmimeIdentity -Path $Other -Password (ConvertTo-SecureString 'not-the-password' -AsPlainText -Force) -ErrorAction SilentlyContinue -ErrorVariable +problems
+        $problems | ForEach-Object { "ErrorId {0}: {1}" -f $_.FullyQualifiedErrorId.Split(',')[0], $_.Exception.Message }
+        $store = [System.Security.Cryptography.X509Certificates.X509Store]::new('My', 'CurrentUser'); $store.Open('ReadOnly')
+        "Cert:\CurrentUser\My now holds $($store.Certificates.Count) identities, in the throwaway $HOME"
+    }.ToString()
+    $lettersFile = Join-Path $identities 'letters.json'
+    $letters | ConvertTo-Json | Set-Content -Path $lettersFile -Encoding utf8
+    $pwsh = if ([IO.Path]::GetFileNameWithoutExtension([Environment]::ProcessPath) -eq 'dotnet') { @([Environment]::ProcessPath, (Join-Path $PSHOME 'pwsh.dll')) } else { @([Environment]::ProcessPath) }
+    $savedHome = $env:HOME
+    try {
+        $env:HOME = Join-Path $identities 'home'
+        & $pwsh[0] @($pwsh | Select-Object -Skip 1) -NoProfile -NonInteractive -File $import $ModulePath (Join-Path $identities 'handout') $lettersFile (Join-Path $folder 'p384.p12') |
+            ForEach-Object { Write-Host $_ }
+    }
+    finally {
+        $env:HOME = $savedHome
+    }
+}
+finally {
+    Remove-Item $identities -Recurse -Force -ErrorAction SilentlyContinue
+}

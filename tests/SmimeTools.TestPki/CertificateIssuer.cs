@@ -23,6 +23,9 @@ namespace SmimeTools.TestPki
         /// <summary>Signature algorithm of both CAs (RSA keys, so that gpgsm 2.2 and NSS can verify the chain).</summary>
         public const string CaSignatureAlgorithm = "SHA256WITHRSA";
 
+        /// <summary>id-on-SmtpUTF8Mailbox (RFC 9598).</summary>
+        public const string SmtpUtf8MailboxOid = "1.3.6.1.5.5.7.8.9";
+
         /// <summary>AES-256-CBC, AES-128-CBC, AES-256-GCM, AES-128-GCM, in order of preference.</summary>
         public static IReadOnlyList<DerObjectIdentifier> SmimeCapabilityCiphers { get; } = new[]
         {
@@ -104,10 +107,16 @@ namespace SmimeTools.TestPki
             generator.AddExtension(X509Extensions.KeyUsage, true, new KeyUsage(spec.KeyUsageBits));
             KeyPurposeID purpose = spec.ServerAuthOnly ? KeyPurposeID.id_kp_serverAuth : KeyPurposeID.id_kp_emailProtection;
             generator.AddExtension(X509Extensions.ExtendedKeyUsage, false, new ExtendedKeyUsage(purpose));
-            generator.AddExtension(
-                X509Extensions.SubjectAlternativeName,
-                false,
-                new GeneralNames(new GeneralName(GeneralName.Rfc822Name, spec.CertificateEmail)));
+            var altNames = new List<GeneralName> { new GeneralName(GeneralName.Rfc822Name, spec.CertificateEmail) };
+            if (spec.SmtpUtf8Mailbox is not null)
+            {
+                // RFC 9598: otherName { id-on-SmtpUTF8Mailbox, [0] EXPLICIT UTF8String }.
+                altNames.Add(new GeneralName(
+                    GeneralName.OtherName,
+                    new DerSequence(new DerObjectIdentifier(SmtpUtf8MailboxOid), new DerTaggedObject(true, 0, new DerUtf8String(spec.SmtpUtf8Mailbox)))));
+            }
+
+            generator.AddExtension(X509Extensions.SubjectAlternativeName, false, new GeneralNames(altNames.ToArray()));
             AddKeyIdentifiers(generator, key.Public, issuer);
             generator.AddExtension(X509Extensions.CrlDistributionPoints, false, CrlDistributionPoint(crlUri));
             generator.AddExtension(PkcsObjectIdentifiers.Pkcs9AtSmimeCapabilities, false, SmimeCapabilities());

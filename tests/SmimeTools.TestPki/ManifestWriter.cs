@@ -89,6 +89,15 @@ namespace SmimeTools.TestPki
                 json.WriteString("subjectEmail", user.SubjectEmail);
             }
 
+            if (user.SmtpUtf8Mailbox is null)
+            {
+                json.WriteNull("smtpUtf8Mailbox");
+            }
+            else
+            {
+                json.WriteString("smtpUtf8Mailbox", user.SmtpUtf8Mailbox);
+            }
+
             json.WriteString("subject", user.Subject);
             json.WriteString("description", user.Description);
             json.WriteBoolean("badCase", user.IsBadCase);

@@ -59,7 +59,7 @@ namespace SmimeTools.TestPki
         public static IReadOnlyList<string> BadCaseNames { get; } =
             Array.AsReadOnly(UserSpec.All.Where(s => s.BadCase).Select(s => s.Name).ToArray());
 
-        /// <summary>Names of the well-formed users (rsa2048, rsa3072, p256, p384, ed25519, x25519).</summary>
+        /// <summary>Names of the well-formed users (rsa2048, rsa3072, p256, p384, ed25519, x25519, renewed, idn).</summary>
         public static IReadOnlyList<string> GoodUserNames { get; } =
             Array.AsReadOnly(UserSpec.All.Where(s => !s.BadCase).Select(s => s.Name).ToArray());
 
@@ -170,6 +170,7 @@ namespace SmimeTools.TestPki
                 {
                     ValidityKind.Expired => (now.AddYears(-2), now.AddYears(-1)),
                     ValidityKind.NotYetValid => (now.AddYears(1), now.AddYears(3)),
+                    ValidityKind.Renewed => (now.AddHours(-1), now.AddHours(-1).AddYears(2)),
                     _ => (now.AddDays(-1), now.AddDays(-1).AddYears(2)),
                 };
                 userCerts[i] = CertificateIssuer.IssueUser(

@@ -20,6 +20,7 @@ namespace SmimeTools.TestPki
             Mailbox = spec.Mailbox;
             CertificateEmail = spec.CertificateEmail;
             SubjectEmail = spec.EmailInSubject ? spec.CertificateEmail : null;
+            SmtpUtf8Mailbox = spec.SmtpUtf8Mailbox;
             Description = spec.Description;
             IsBadCase = spec.BadCase;
             RevocationDate = revocationDate;
@@ -59,6 +60,9 @@ namespace SmimeTools.TestPki
 
         /// <summary>The subject's emailAddress (E=) value, or null when the subject has none ("p384").</summary>
         public string? SubjectEmail { get; }
+
+        /// <summary>The SAN SmtpUTF8Mailbox (RFC 9598) of the certificate, or null when it has none (all but "idn").</summary>
+        public string? SmtpUtf8Mailbox { get; }
 
         /// <summary>Subject as .NET formats it (X509Certificate2.Subject).</summary>
         public string Subject { get; }

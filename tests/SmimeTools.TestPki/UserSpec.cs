@@ -50,6 +50,9 @@ namespace SmimeTools.TestPki
 
         public bool EmailInSubject { get; private init; } = true;
 
+        /// <summary>An internationalised mailbox written into the SAN as an SmtpUTF8Mailbox other name (RFC 9598), or null.</summary>
+        public string? SmtpUtf8Mailbox { get; private init; }
+
         public bool ServerAuthOnly { get; private init; }
 
         public ValidityKind Validity { get; private init; } = ValidityKind.Current;
@@ -119,6 +122,16 @@ namespace SmimeTools.TestPki
                 "The certificate writes the address in mixed case (Upper.Case@Example.COM) in the SAN and E=.")
             {
                 BadCase = true,
+            },
+            new UserSpec("renewed", "alice@example.com", "alice@example.com", "Alice Example", KeyKind.Rsa, 2048, SignAndEncryptRsa,
+                "Alice's renewed certificate: a new key, notBefore 23 hours after rsa2048's, so it is the newest for alice@example.com.")
+            {
+                Validity = ValidityKind.Renewed,
+            },
+            new UserSpec("idn", "jürgen@bücher.example", "juergen@xn--bcher-kva.example", "Jürgen Bücher", KeyKind.EcP256, 0, SignAndAgree,
+                "An IDN domain: SAN rfc822Name and E= juergen@xn--bcher-kva.example (punycode), SAN SmtpUTF8Mailbox jürgen@bücher.example.")
+            {
+                SmtpUtf8Mailbox = "jürgen@bücher.example",
             },
         };
     }

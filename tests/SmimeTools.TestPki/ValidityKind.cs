@@ -6,5 +6,8 @@ namespace SmimeTools.TestPki
         Current,
         Expired,
         NotYetValid,
+
+        /// <summary>Current, but issued later than the others (notBefore one hour before creation): a renewal.</summary>
+        Renewed,
     }
 }

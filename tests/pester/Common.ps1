@@ -33,13 +33,25 @@ function Get-PwshCommandLine {
 
 function Invoke-ChildPwsh {
     # Runs a script in a new PowerShell process (a clean default load context) and returns its JSON output as objects.
-    param([Parameter(Mandatory)] [string] $Script, [hashtable] $Arguments = @{})
+    # -Environment sets variables for the child only, for example @{ HOME = $TestDrive } so that .NET's CurrentUser
+    # certificate stores (~/.dotnet/corefx/cryptography/x509stores on Linux) are the test's, never the user's.
+    param([Parameter(Mandatory)] [string] $Script, [hashtable] $Arguments = @{}, [hashtable] $Environment = @{})
     $file = Join-Path ([IO.Path]::GetTempPath()) ('smimetools-child-' + [guid]::NewGuid().ToString('n') + '.ps1')
     $prelude = ($Arguments.GetEnumerator() | ForEach-Object { "`$$($_.Key) = '$($_.Value -replace "'", "''")'" }) -join "`n"
     Set-Content -Path $file -Value ($prelude + "`n" + $Script) -Encoding utf8
     try {
         $command = Get-PwshCommandLine
-        $output = & $command[0] @($command | Select-Object -Skip 1) -NoProfile -NonInteractive -File $file 2>&1
+        $saved = @{}
+        foreach ($name in $Environment.Keys) {
+            $saved[$name] = [Environment]::GetEnvironmentVariable($name)
+            [Environment]::SetEnvironmentVariable($name, [string] $Environment[$name])
+        }
+        try {
+            $output = & $command[0] @($command | Select-Object -Skip 1) -NoProfile -NonInteractive -File $file 2>&1
+        }
+        finally {
+            foreach ($name in $saved.Keys) { [Environment]::SetEnvironmentVariable($name, $saved[$name]) }
+        }
         $text = ($output | ForEach-Object { "$_" }) -join "`n"
         if ($LASTEXITCODE -ne 0) { throw "The child PowerShell failed (exit code $LASTEXITCODE):`n$text" }
         $json = $text.Substring([Math]::Max(0, $text.IndexOf('{')))

@@ -10,6 +10,7 @@ using System.Text;
 using Org.BouncyCastle.Asn1;
 using Org.BouncyCastle.Asn1.Cms;
 using Org.BouncyCastle.Crypto;
+using Org.BouncyCastle.Crypto.Parameters;
 using Org.BouncyCastle.OpenSsl;
 using Org.BouncyCastle.Pkcs;
 using Org.BouncyCastle.Security;
@@ -81,6 +82,80 @@ namespace SmimeTools.Engine.Certificates
                 {
                     Array.Clear(secret);
                 }
+            }
+        }
+
+        /// <summary>
+        /// Reads a certificate file (PEM or DER) together with the separate file of its private key (PEM, or DER
+        /// PKCS#8, encrypted or not), as CAs and OpenSSL hand them out; the entries name the certificate file.
+        /// </summary>
+        internal static IReadOnlyList<CertificateEntry> ReadCertificateAndKey(string certificatePath, string keyPath, SecureString? password)
+        {
+            var certificates = ReadFile(certificatePath);
+            byte[] key;
+            try
+            {
+                var info = new FileInfo(keyPath);
+                if (info.Length > MaxFileSize)
+                {
+                    throw Unreadable(keyPath, "it is too large to be a key file");
+                }
+
+                key = File.ReadAllBytes(keyPath);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw new SmimeException(ErrorIds.UnreadableCertificateFile, SmimeErrorKind.ReadError,
+                    $"Cannot read the key file '{keyPath}': {e.Message}", "Check that you may read the file.", keyPath, e);
+            }
+
+            var text = new StringBuilder();
+            foreach (var entry in certificates)
+            {
+                text.Append(PemEncoding.WriteString("CERTIFICATE", entry.Certificate.RawData)).Append('\n');
+            }
+
+            try
+            {
+                text.Append(LooksLikePem(key) ? Encoding.ASCII.GetString(key) : PemEncoding.WriteString(DerKeyLabel(key, keyPath), key));
+            }
+            finally
+            {
+                Array.Clear(key);
+            }
+
+            char[]? secret = password == null ? null : Reveal(password);
+            try
+            {
+                var entries = Read(Encoding.ASCII.GetBytes(text.ToString()), certificatePath, secret);
+                foreach (var entry in entries.Where(e => e.KeyLocation != KeyLocation.None))
+                {
+                    PrivateKeyAttachment.RememberCompanions(entry.Certificate,
+                        entries.Where(e => !ReferenceEquals(e, entry)).Select(e => e.Certificate).ToArray());
+                }
+
+                return entries;
+            }
+            finally
+            {
+                if (secret != null)
+                {
+                    Array.Clear(secret);
+                }
+            }
+        }
+
+        /// <summary>PRIVATE KEY for a DER PrivateKeyInfo (it starts with its version), ENCRYPTED PRIVATE KEY otherwise.</summary>
+        private static string DerKeyLabel(byte[] der, string path)
+        {
+            try
+            {
+                var sequence = Asn1Sequence.GetInstance(Asn1Object.FromByteArray(der));
+                return sequence[0] is DerInteger ? "PRIVATE KEY" : "ENCRYPTED PRIVATE KEY";
+            }
+            catch (Exception e) when (e is IOException or ArgumentException or InvalidCastException)
+            {
+                throw Unreadable(path, "it is neither a PEM key nor a DER PKCS#8 key", e);
             }
         }
 
@@ -223,69 +298,27 @@ namespace SmimeTools.Engine.Certificates
 
         private static IReadOnlyList<CertificateEntry> ReadPkcs12(byte[] data, string path, char[]? password)
         {
-            var store = new Pkcs12StoreBuilder().Build();
-            try
-            {
-                store.Load(new MemoryStream(data, writable: false), password ?? Array.Empty<char>());
-            }
-            catch (Exception e) when (IsPasswordFailure(e))
-            {
-                throw BadPassword(path, password == null, e);
-            }
-            catch (Exception e) when (e is IOException or ArgumentException or InvalidCastException or CryptoException or SecurityUtilityException)
-            {
-                throw Unreadable(path, "it looks like a PKCS#12 file but cannot be parsed", e);
-            }
-
+            var contents = Pkcs12Reader.Read(data, path, password);
             var entries = new List<CertificateEntry>();
-            var withKey = new HashSet<BcCertificate>();
-            foreach (var alias in store.Aliases)
+            var seen = new HashSet<BcCertificate>();
+            foreach (var key in contents.Keys)
             {
-                if (!store.IsKeyEntry(alias))
+                if (key.Certificate != null && seen.Add(key.Certificate))
                 {
-                    continue;
+                    entries.Add(WithKey(key.Certificate, key.Key, path));
                 }
-
-                var certificate = store.GetCertificate(alias)?.Certificate;
-                if (certificate == null)
-                {
-                    continue;
-                }
-
-                withKey.Add(certificate);
-                entries.Add(WithKey(certificate, store.GetKey(alias).Key, path));
             }
 
-            foreach (var alias in store.Aliases)
+            foreach (var certificate in contents.Certificates)
             {
-                foreach (var certificate in CertificatesFor(store, alias))
+                if (seen.Add(certificate.Certificate))
                 {
-                    if (withKey.Add(certificate))
-                    {
-                        entries.Add(new CertificateEntry(ToDotNet(certificate), KeyLocation.None, path));
-                    }
+                    entries.Add(new CertificateEntry(ToDotNet(certificate.Certificate), KeyLocation.None, path));
                 }
             }
 
             return entries;
         }
-
-        private static IEnumerable<BcCertificate> CertificatesFor(Pkcs12Store store, string alias)
-        {
-            if (store.IsKeyEntry(alias))
-            {
-                var chain = store.GetCertificateChain(alias);
-                return chain == null ? Array.Empty<BcCertificate>() : chain.Select(e => e.Certificate);
-            }
-
-            var entry = store.GetCertificate(alias);
-            return entry == null ? Array.Empty<BcCertificate>() : new[] { entry.Certificate };
-        }
-
-        private static bool IsPasswordFailure(Exception e) =>
-            e is IOException && e.Message.Contains("MAC", StringComparison.OrdinalIgnoreCase)
-            || e is InvalidCipherTextException
-            || e.InnerException is InvalidCipherTextException;
 
         private static IReadOnlyList<CertificateEntry> Pair(List<BcCertificate> certificates, List<AsymmetricKeyParameter> keys, string path)
         {
@@ -310,8 +343,47 @@ namespace SmimeTools.Engine.Certificates
         private static CertificateEntry WithKey(BcCertificate certificate, AsymmetricKeyParameter key, string path)
         {
             var dotNet = ToDotNet(certificate);
-            var withKey = PrivateKeyAttachment.Attach(dotNet, key);
+            X509Certificate2 withKey;
+            try
+            {
+                withKey = PrivateKeyAttachment.Attach(dotNet, NamedCurveForm(key));
+            }
+            catch (Exception e) when (e is ArgumentException or CryptographicException)
+            {
+                throw Unreadable(path, $"the private key of '{dotNet.Subject}' does not fit its certificate", e);
+            }
+
             return new CertificateEntry(withKey, KeyLocation.File, path);
+        }
+
+        /// <summary>
+        /// Some writers (MimeKit's test files, old Java) spell a standard EC curve out in full. .NET (through
+        /// OpenSSL) sees the certificate's curve by name but keeps such a key's curve explicit, and then finds
+        /// them unequal; the key takes the curve's name.
+        /// </summary>
+        private static AsymmetricKeyParameter NamedCurveForm(AsymmetricKeyParameter key)
+        {
+            if (key is not ECPrivateKeyParameters { PublicKeyParamSet: null } ec)
+            {
+                return key;
+            }
+
+            foreach (var name in new[] { "P-256", "P-384", "P-521", "brainpoolP256r1", "brainpoolP384r1", "brainpoolP512r1", "secp256k1" })
+            {
+                var oid = Org.BouncyCastle.Asn1.X9.ECNamedCurveTable.GetOid(name);
+                var named = Org.BouncyCastle.Asn1.X9.ECNamedCurveTable.GetByOid(oid);
+                if (named != null
+                    && named.Curve.Field.Characteristic.Equals(ec.Parameters.Curve.Field.Characteristic)
+                    && named.Curve.A.ToBigInteger().Equals(ec.Parameters.Curve.A.ToBigInteger())
+                    && named.Curve.B.ToBigInteger().Equals(ec.Parameters.Curve.B.ToBigInteger())
+                    && named.N.Equals(ec.Parameters.N)
+                    && named.G.GetEncoded(false).AsSpan().SequenceEqual(ec.Parameters.G.GetEncoded(false)))
+                {
+                    return new ECPrivateKeyParameters("EC", ec.D, oid);
+                }
+            }
+
+            return key;
         }
 
         private static X509Certificate2 ToDotNet(BcCertificate certificate) =>

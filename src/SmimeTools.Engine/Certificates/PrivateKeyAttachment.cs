@@ -76,7 +76,13 @@ namespace SmimeTools.Engine.Certificates
             (X25519PrivateKeyParameters x, X25519PublicKeyParameters pub) => Org.BouncyCastle.Utilities.Arrays.AreEqual(x.GeneratePublicKey().GetEncoded(), pub.GetEncoded()),
             (Ed448PrivateKeyParameters ed, Ed448PublicKeyParameters pub) => Org.BouncyCastle.Utilities.Arrays.AreEqual(ed.GeneratePublicKey().GetEncoded(), pub.GetEncoded()),
             (X448PrivateKeyParameters x, X448PublicKeyParameters pub) => Org.BouncyCastle.Utilities.Arrays.AreEqual(x.GeneratePublicKey().GetEncoded(), pub.GetEncoded()),
+            (DsaPrivateKeyParameters dsa, DsaPublicKeyParameters pub) => dsa.Parameters.G.ModPow(dsa.X, dsa.Parameters.P).Equals(pub.Y),
             _ => false,
         };
+
+        /// <summary>True for the key kinds <see cref="IsPairOf"/> can check; for others it can only say false.</summary>
+        public static bool CanCompare(AsymmetricKeyParameter privateKey) => privateKey is RsaKeyParameters or ECPrivateKeyParameters
+            or Ed25519PrivateKeyParameters or X25519PrivateKeyParameters or Ed448PrivateKeyParameters or X448PrivateKeyParameters
+            or DsaPrivateKeyParameters;
     }
 }

@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.IO;
+using System.Linq;
 using System.Management.Automation;
 using System.Security.Cryptography.X509Certificates;
 using SmimeTools.Engine;
@@ -10,11 +11,13 @@ namespace SmimeTools.Commands
 {
     /// <summary>
     /// Turns what users pass to -SignWith, -To and -Identity into certificates: X509Certificate2 objects (from
-    /// Get-SmimeCertificate or Cert:), certificate file paths, and — when stores and directories arrive — addresses.
+    /// Get-SmimeCertificate or Cert:), certificate file paths, and e-mail addresses, which the caller resolves
+    /// (through certificate stores today, directories later).
     /// </summary>
     internal static class CertificateArguments
     {
-        public static List<X509Certificate2> Expand(IEnumerable<object?> values, string parameterName, Func<string, string> resolvePath)
+        public static List<X509Certificate2> Expand(IEnumerable<object?> values, string parameterName, Func<string, string> resolvePath,
+            Func<string, IEnumerable<X509Certificate2>>? resolveAddress = null)
         {
             var result = new List<X509Certificate2>();
             foreach (var value in values)
@@ -30,9 +33,18 @@ namespace SmimeTools.Commands
                         AddFile(result, file.FullName);
                         break;
                     case string text when text.Contains('@') && !File.Exists(resolvePath(text)):
-                        throw new SmimeException(ErrorIds.NoMatchingCertificate, SmimeErrorKind.ObjectNotFound,
-                            $"No certificate was found for '{text}' given to -{parameterName}: looking addresses up in certificate stores and directories is not available yet.",
-                            $"Pass the certificate itself, for example -{parameterName} (Get-SmimeCertificate -Path bob.crt), or the path of a certificate file.", text);
+                        if (resolveAddress == null)
+                        {
+                            throw new SmimeException(ErrorIds.NoMatchingCertificate, SmimeErrorKind.ObjectNotFound,
+                                $"No certificate was found for '{text}' given to -{parameterName}: addresses are not looked up here.",
+                                $"Pass the certificate itself, for example -{parameterName} (Get-SmimeCertificate -Path bob.crt), or the path of a certificate file.", text);
+                        }
+
+                        result.AddRange(resolveAddress(text.Trim()));
+                        break;
+                    case string text when TryStoreItem(text, out var store, out var thumbprint):
+                        result.Add(FromStore(store!, thumbprint!, parameterName, text));
+                        break;
                     case string path:
                         AddFile(result, resolvePath(path));
                         break;
@@ -45,6 +57,29 @@ namespace SmimeTools.Commands
 
             return result;
         }
+
+        /// <summary>A Cert: drive item path, Cert:\CurrentUser\AddressBook\&lt;thumbprint&gt;, as a store and a thumbprint.</summary>
+        private static bool TryStoreItem(string text, out CertificateStorePath? store, out string? thumbprint)
+        {
+            store = null;
+            thumbprint = null;
+            var trimmed = text.Trim().TrimEnd('\\', '/');
+            var cut = trimmed.LastIndexOfAny(new[] { '\\', '/' });
+            if (cut < 0 || !(trimmed.StartsWith("Cert:", StringComparison.OrdinalIgnoreCase) || trimmed.Contains("Certificate::", StringComparison.OrdinalIgnoreCase)))
+            {
+                return false;
+            }
+
+            thumbprint = trimmed.Substring(cut + 1);
+            return thumbprint.Length == 40 && CertificateStorePath.TryParse(trimmed.Substring(0, cut), out store);
+        }
+
+        private static X509Certificate2 FromStore(CertificateStorePath store, string thumbprint, string parameterName, string text) =>
+            new StoreCertificateSource(store).Read()
+                .FirstOrDefault(e => string.Equals(e.Certificate.Thumbprint, thumbprint, StringComparison.OrdinalIgnoreCase))?.Certificate
+            ?? throw new SmimeException(ErrorIds.NoMatchingCertificate, SmimeErrorKind.ObjectNotFound,
+                $"The certificate '{text}' given to -{parameterName} is not in {store.DisplayPath}.",
+                $"List the store with Get-ChildItem {store.DisplayPath}, or Get-SmimeCertificate -CertStoreLocation {store.DisplayPath}.", text);
 
         private static void AddFile(List<X509Certificate2> result, string path)
         {

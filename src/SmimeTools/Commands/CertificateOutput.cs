@@ -1,4 +1,6 @@
+using System;
 using System.Management.Automation;
+using System.Security.Cryptography.X509Certificates;
 using SmimeTools.Engine.Certificates;
 
 namespace SmimeTools.Commands
@@ -10,11 +12,60 @@ namespace SmimeTools.Commands
 
         public static PSObject Decorate(CertificateEntry entry)
         {
+            // PowerShell keeps the members added to an object for as long as the object lives, so a certificate that
+            // passes through twice (Get-SmimeCertificate a.p12 | Get-SmimeCertificate -Email ...) already has them.
             var output = PSObject.AsPSObject(entry.Certificate);
-            output.TypeNames.Insert(0, TypeName);
-            output.Properties.Add(new PSNoteProperty("KeyLocation", entry.KeyLocation));
-            output.Properties.Add(new PSNoteProperty("Source", entry.Source));
+            if (!output.TypeNames.Contains(TypeName))
+            {
+                output.TypeNames.Insert(0, TypeName);
+            }
+
+            Set(output, "KeyLocation", entry.KeyLocation);
+            Set(output, "Source", entry.Source);
             return output;
+        }
+
+        /// <summary>
+        /// A certificate handed in (the pipeline, a parameter) as an entry: the source and key location it already carries
+        /// when SmimeTools wrote it, else its Cert: store when it came from the Cert: drive, else <paramref name="fallbackSource"/>.
+        /// </summary>
+        public static CertificateEntry EntryOf(X509Certificate2 certificate, string fallbackSource)
+        {
+            var wrapped = PSObject.AsPSObject(certificate);
+            var source = wrapped.Properties["Source"]?.Value as string;
+            if (wrapped.Properties["KeyLocation"]?.Value is KeyLocation known && source != null)
+            {
+                return new CertificateEntry(certificate, known, source);
+            }
+
+            var store = StoreOf(wrapped.Properties["PSParentPath"]?.Value as string);
+            var location = !SmimeTools.Engine.Keys.SoftwareKey.HasKey(certificate) ? KeyLocation.None
+                : store != null && certificate.HasPrivateKey ? KeyLocation.Store
+                : KeyLocation.File;
+            return new CertificateEntry(certificate, location, store ?? source ?? fallbackSource);
+        }
+
+        /// <summary>"Cert:\CurrentUser\My" for a Cert: drive parent path such as "Microsoft.PowerShell.Security\Certificate::CurrentUser\My".</summary>
+        private static string? StoreOf(string? parentPath)
+        {
+            if (string.IsNullOrEmpty(parentPath))
+            {
+                return null;
+            }
+
+            return CertificateStorePath.TryParse(parentPath, out var store) ? store!.DisplayPath : null;
+        }
+
+        private static void Set(PSObject output, string name, object value)
+        {
+            if (output.Properties[name] is PSNoteProperty existing)
+            {
+                existing.Value = value;
+            }
+            else
+            {
+                output.Properties.Add(new PSNoteProperty(name, value));
+            }
         }
     }
 }

@@ -7,10 +7,14 @@ using System.Security;
 using System.Security.Cryptography.X509Certificates;
 using SmimeTools.Engine;
 using SmimeTools.Engine.Certificates;
+using SmimeTools.Engine.Policy;
 
 namespace SmimeTools.Commands
 {
-    /// <summary>Get-SmimeCertificate: finds certificates, and the identities that have keys, in files and folders.</summary>
+    /// <summary>
+    /// Get-SmimeCertificate: finds certificates, and the identities that have keys, in files and folders, certificate
+    /// stores and the pipeline, by address, thumbprint, use, validity and key.
+    /// </summary>
     [Cmdlet(VerbsCommon.Get, "SmimeCertificate", DefaultParameterSetName = ParameterSets.Path)]
     [OutputType(typeof(X509Certificate2))]
     public sealed class GetSmimeCertificateCommand : SmimeCmdlet
@@ -27,83 +31,155 @@ namespace SmimeTools.Commands
         [ValidateNotNullOrEmpty]
         public string[] LiteralPath { get; set; } = Array.Empty<string>();
 
+        /// <summary>Certificate stores to read: Cert:\CurrentUser\My, Cert:\CurrentUser\AddressBook, Cert:\LocalMachine\Root...</summary>
+        [Parameter(Mandatory = true, ParameterSetName = ParameterSets.Store)]
+        [ArgumentCompleter(typeof(CertStoreLocationCompleter))]
+        [SupportsWildcards]
+        [ValidateNotNullOrEmpty]
+        public string[] CertStoreLocation { get; set; } = Array.Empty<string>();
+
+        /// <summary>Certificates to filter, for example from Get-ChildItem Cert:\CurrentUser\My.</summary>
+        [Parameter(Mandatory = true, ParameterSetName = ParameterSets.Certificate, ValueFromPipeline = true)]
+        [ValidateNotNull]
+        public X509Certificate2[] Certificate { get; set; } = Array.Empty<X509Certificate2>();
+
         /// <summary>Password of PKCS#12 files and encrypted PEM keys.</summary>
-        [Parameter]
+        [Parameter(ParameterSetName = ParameterSets.Path)]
+        [Parameter(ParameterSetName = ParameterSets.LiteralPath)]
         public SecureString? Password { get; set; }
 
         /// <summary>Search folders and their subfolders.</summary>
-        [Parameter]
+        [Parameter(ParameterSetName = ParameterSets.Path)]
+        [Parameter(ParameterSetName = ParameterSets.LiteralPath)]
         public SwitchParameter Recurse { get; set; }
+
+        /// <summary>Only certificates that carry one of these addresses (case-insensitive, IDN-aware).</summary>
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string[]? Email { get; set; }
+
+        /// <summary>Only certificates with one of these SHA-1 thumbprints.</summary>
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string[]? Thumbprint { get; set; }
+
+        /// <summary>Only certificates that may be used for this: Signing or Encryption.</summary>
+        [Parameter]
+        public CertificateUsage Usage { get; set; }
+
+        /// <summary>Only certificates valid now, or at -At.</summary>
+        [Parameter]
+        public SwitchParameter Valid { get; set; }
+
+        /// <summary>The time -Valid checks at; giving it implies -Valid.</summary>
+        [Parameter]
+        public DateTime At { get; set; }
+
+        /// <summary>Only certificates whose private key is at hand.</summary>
+        [Parameter]
+        public SwitchParameter HasPrivateKey { get; set; }
+
+        private CertificateQuery _query = new();
+
+        protected override void BeginProcessing()
+        {
+            _query = new CertificateQuery
+            {
+                Emails = Email ?? Array.Empty<string>(),
+                Thumbprints = Thumbprint ?? Array.Empty<string>(),
+                Usage = MyInvocation.BoundParameters.ContainsKey(nameof(Usage)) ? Usage : null,
+                Valid = Valid,
+                At = MyInvocation.BoundParameters.ContainsKey(nameof(At)) ? At : null,
+                RequirePrivateKey = HasPrivateKey,
+            };
+
+            if (!_query.IsEmpty)
+            {
+                WriteVerbose($"Keeping certificates that match: {_query}.");
+            }
+        }
 
         protected override void ProcessRecord()
         {
-            var literal = ParameterSetName == ParameterSets.LiteralPath;
-            foreach (var path in ResolveFileSystemPaths(literal ? LiteralPath : Path, literal))
+            switch (ParameterSetName)
             {
-                if (Directory.Exists(path))
-                {
-                    foreach (var file in FilesIn(path))
+                case ParameterSets.Store:
+                    foreach (var store in StorePaths())
                     {
-                        ReadOne(file, inFolder: true);
+                        Read(new StoreCertificateSource(store), store.DisplayPath);
                     }
-                }
-                else
+
+                    break;
+                case ParameterSets.Certificate:
+                    foreach (var certificate in Certificate.Where(c => c != null))
+                    {
+                        Write(CertificateOutput.EntryOf(certificate, "pipeline"));
+                    }
+
+                    break;
+                default:
+                    var literal = ParameterSetName == ParameterSets.LiteralPath;
+                    foreach (var path in ResolveFileSystemPaths(literal ? LiteralPath : Path, literal))
+                    {
+                        var source = new FileCertificateSource(path, Password, Recurse) { Note = WriteVerbose };
+                        Read(source, path);
+                    }
+
+                    break;
+            }
+        }
+
+        /// <summary>-CertStoreLocation as store paths; a wildcard in the store name expands over the known stores.</summary>
+        private IEnumerable<CertificateStorePath> StorePaths()
+        {
+            foreach (var text in CertStoreLocation)
+            {
+                IReadOnlyList<CertificateStorePath> stores;
+                try
                 {
-                    ReadOne(path, inFolder: false);
+                    stores = CertStoreLocations.Expand(text);
+                }
+                catch (SmimeException e)
+                {
+                    WriteEngineError(e, text);
+                    continue;
+                }
+
+                if (WildcardPattern.ContainsWildcardCharacters(text))
+                {
+                    WriteVerbose($"'{text}' names {stores.Count} store(s): {string.Join(", ", stores)}.");
+                }
+
+                foreach (var store in stores)
+                {
+                    yield return store;
                 }
             }
         }
 
-        private IEnumerable<string> FilesIn(string folder)
+        private void Read(CertificateSource source, object target)
         {
-            var option = Recurse ? SearchOption.AllDirectories : SearchOption.TopDirectoryOnly;
-            IEnumerable<string> files;
             try
             {
-                files = Directory.EnumerateFiles(folder, "*", new EnumerationOptions { RecurseSubdirectories = Recurse, IgnoreInaccessible = true })
-                    .Where(f => CertificateFileReader.KnownExtensions.Contains(System.IO.Path.GetExtension(f), StringComparer.OrdinalIgnoreCase))
-                    .OrderBy(f => f, StringComparer.Ordinal)
-                    .ToList();
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                WriteEngineError(new SmimeException(ErrorIds.UnreadableCertificateFile, SmimeErrorKind.ReadError,
-                    $"Cannot list the folder '{folder}': {e.Message}", "Check that you may read the folder.", folder, e));
-                yield break;
-            }
+                foreach (var entry in source.Read(problem => WriteEngineError(problem)))
+                {
+                    if (StopToken.IsCancellationRequested)
+                    {
+                        return;
+                    }
 
-            WriteVerbose($"Reading {((ICollection<string>)files).Count} certificate file(s) in '{folder}'" + (option == SearchOption.AllDirectories ? " and its subfolders." : "."));
-            foreach (var file in files)
-            {
-                yield return file;
-            }
-        }
-
-        private void ReadOne(string file, bool inFolder)
-        {
-            if (StopToken.IsCancellationRequested)
-            {
-                return;
-            }
-
-            IReadOnlyList<CertificateEntry> entries;
-            try
-            {
-                entries = CertificateFileReader.ReadFile(file, Password);
-            }
-            catch (SmimeException e) when (inFolder && e.ErrorId == ErrorIds.NoCertificateInFile)
-            {
-                // A key file beside its certificate is normal in a folder; asked for by name, it is an error.
-                WriteVerbose($"Skipping '{file}': it holds no certificate.");
-                return;
+                    Write(entry);
+                }
             }
             catch (SmimeException e)
             {
-                WriteEngineError(e, file);
-                return;
+                WriteEngineError(e, target);
             }
+        }
 
-            foreach (var entry in entries)
+        private void Write(CertificateEntry entry)
+        {
+            if (_query.Matches(entry))
             {
                 WriteObject(CertificateOutput.Decorate(entry));
             }

@@ -40,8 +40,40 @@ namespace SmimeTools.Commands
         [Parameter]
         public SwitchParameter Force { get; set; }
 
+        private int _done;
+
+        /// <summary>The activity shown by Write-Progress ("Protecting messages").</summary>
+        protected abstract string ProgressActivity { get; }
+
+        /// <summary>
+        /// The messages of this pipeline input, with progress: a percentage when a wildcard named several files,
+        /// a running count when files arrive one at a time through the pipeline.
+        /// </summary>
+        protected IEnumerable<MessageInput> InputsWithProgress()
+        {
+            var inputs = new List<MessageInput>(Inputs());
+            for (var i = 0; i < inputs.Count; i++)
+            {
+                var progress = new ProgressRecord(1, ProgressActivity, $"{_done} done; now {inputs[i].DisplayName}");
+                if (inputs.Count > 1)
+                {
+                    progress.PercentComplete = (int)(100L * i / inputs.Count);
+                }
+
+                WriteProgress(progress);
+                yield return inputs[i];
+                _done++;
+            }
+        }
+
+        protected override void EndProcessing()
+        {
+            WriteProgress(new ProgressRecord(1, ProgressActivity, $"{_done} done") { RecordType = ProgressRecordType.Completed });
+            base.EndProcessing();
+        }
+
         /// <summary>Each message to work on: its input and a name for messages and errors.</summary>
-        protected IEnumerable<MessageInput> Inputs()
+        private IEnumerable<MessageInput> Inputs()
         {
             if (ParameterSetName == ParameterSets.InputObject)
             {

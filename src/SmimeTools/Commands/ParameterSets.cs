@@ -6,5 +6,7 @@ namespace SmimeTools.Commands
         public const string Path = "Path";
         public const string LiteralPath = "LiteralPath";
         public const string InputObject = "InputObject";
+        public const string Store = "Store";
+        public const string Certificate = "Certificate";
     }
 }

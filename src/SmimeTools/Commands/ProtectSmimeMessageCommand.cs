@@ -15,15 +15,22 @@ namespace SmimeTools.Commands
     [OutputType("SmimeTools.Engine.Messages.ProtectResult")]
     public sealed class ProtectSmimeMessageCommand : MessageCmdlet
     {
-        /// <summary>The signer: a certificate with its private key (the chain certificates that come with it are used too).</summary>
+        /// <summary>The signer: a certificate with its private key (the chain certificates that come with it are used too), or an address looked up in -CertStoreLocation.</summary>
         [Parameter]
         [ValidateNotNullOrEmpty]
         public object[]? SignWith { get; set; }
 
-        /// <summary>Recipients: certificates or certificate files.</summary>
+        /// <summary>Recipients: certificates, certificate files, or addresses looked up in -CertStoreLocation.</summary>
         [Parameter]
         [ValidateNotNullOrEmpty]
         public object[]? To { get; set; }
+
+        /// <summary>The stores addresses in -SignWith and -To are looked up in.</summary>
+        [Parameter]
+        [ArgumentCompleter(typeof(CertStoreLocationCompleter))]
+        [SupportsWildcards]
+        [ValidateNotNullOrEmpty]
+        public string[] CertStoreLocation { get; set; } = { CertStoreLocations.CurrentUserAddressBook, CertStoreLocations.CurrentUserMy };
 
         /// <summary>Make application/pkcs7-mime signed-data instead of multipart/signed.</summary>
         [Parameter]
@@ -77,7 +84,7 @@ namespace SmimeTools.Commands
 
         protected override void ProcessRecord()
         {
-            foreach (var input in Inputs())
+            foreach (var input in InputsWithProgress())
             {
                 var output = OutputFor(input, privateFile: false);
                 if (output == null)
@@ -97,6 +104,12 @@ namespace SmimeTools.Commands
             }
         }
 
-        protected override void EndProcessing() => (_options?.SigningKey as IDisposable)?.Dispose();
+        protected override string ProgressActivity => "Protecting messages";
+
+        protected override void EndProcessing()
+        {
+            (_options?.SigningKey as IDisposable)?.Dispose();
+            base.EndProcessing();
+        }
     }
 }

@@ -11,14 +11,17 @@ namespace SmimeTools.Commands
 {
     /// <summary>
     /// Turns Protect-SmimeMessage's parameters into engine options: picks the signer among what -SignWith got,
-    /// gathers its chain, expands -To and adds the sender's own copy. The key itself is opened only when the
-    /// first message is really protected (-WhatIf opens no key).
+    /// gathers its chain, expands -To and adds the sender's own copy. Addresses in -SignWith and -To are looked up in
+    /// the -CertStoreLocation stores, read once and only when an address needs them; -Verbose says why each
+    /// certificate was chosen. The key itself is opened only when the first message is really protected
+    /// (-WhatIf opens no key).
     /// </summary>
     internal static class ProtectionRequest
     {
         public static ProtectOptions Build(ProtectSmimeMessageCommand command)
         {
             string Resolve(string path) => command.GetUnresolvedProviderPathFromPSPath(path);
+            var lookup = new AddressLookup(command);
             var options = new ProtectOptions
             {
                 Opaque = command.Opaque,
@@ -33,9 +36,10 @@ namespace SmimeTools.Commands
             X509Certificate2? signer = null;
             if (command.SignWith != null)
             {
-                var given = CertificateArguments.Expand(command.SignWith, "SignWith", Resolve);
+                var given = CertificateArguments.Expand(command.SignWith, "SignWith", Resolve, lookup.Signer);
                 signer = PickSigner(given);
-                var pool = given.Concat(ChainCollector.Companions(signer)).Concat(command.ExtraCertificate ?? Array.Empty<X509Certificate2>());
+                var pool = given.Concat(ChainCollector.Companions(signer)).Concat(command.ExtraCertificate ?? Array.Empty<X509Certificate2>())
+                    .Concat(lookup.IssuersFor(signer));
                 options.SignatureCertificates = command.IncludeChain switch
                 {
                     CertificateInclusion.None => Array.Empty<X509Certificate2>(),
@@ -49,7 +53,7 @@ namespace SmimeTools.Commands
             if (command.To != null)
             {
                 // A certificate file may carry its chain; CA certificates in it are not recipients.
-                recipients.AddRange(CertificateArguments.Expand(command.To, "To", Resolve)
+                recipients.AddRange(CertificateArguments.Expand(command.To, "To", Resolve, lookup.Recipient)
                     .Where(c => !ChainCollector.IsCertificateAuthority(c)));
                 if (recipients.Count == 0)
                 {
@@ -59,7 +63,7 @@ namespace SmimeTools.Commands
 
                 if (signer != null && !command.NoSelfCopy)
                 {
-                    var own = command.EncryptionCertificate ?? (CertificateFacts.CanEncrypt(signer) ? signer : null);
+                    var own = command.EncryptionCertificate ?? (CertificateFacts.CanEncrypt(signer) ? signer : lookup.OwnEncryptionCertificate(signer));
                     if (own != null)
                     {
                         recipients.Add(own);

@@ -80,9 +80,13 @@ namespace SmimeTools.Commands
                 return true;
             }
 
+            // Cert: is the Certificate provider on Windows and SmimeTools' SmimeCertificate elsewhere.
+            var isCertificateDrive = provider.Name.EndsWith("Certificate", StringComparison.OrdinalIgnoreCase);
             WriteEngineError(new SmimeException(ErrorIds.NotFileSystemPath, SmimeErrorKind.InvalidArgument,
                 $"The path '{path}' is on the {provider.Name} provider; this parameter takes file-system paths.",
-                "Give a path to a file or folder.", path));
+                isCertificateDrive
+                    ? "For certificate stores use -CertStoreLocation (Get-SmimeCertificate -CertStoreLocation Cert:\\CurrentUser\\My), or pipe Get-ChildItem Cert:\\... into the cmdlet."
+                    : "Give a path to a file or folder.", path));
             return false;
         }
 

@@ -2,7 +2,9 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 using System.Management.Automation;
+using System.Security.Cryptography.X509Certificates;
 using SmimeTools.Engine;
+using SmimeTools.Engine.Certificates;
 using SmimeTools.Engine.Keys;
 using SmimeTools.Engine.Messages;
 
@@ -13,21 +15,32 @@ namespace SmimeTools.Commands
     [OutputType("SmimeTools.Engine.Messages.UnprotectResult")]
     public sealed class UnprotectSmimeMessageCommand : MessageCmdlet
     {
-        /// <summary>Certificates with private keys to decrypt with; each is tried against the message's recipients.</summary>
+        /// <summary>
+        /// Certificates with private keys to decrypt with, or addresses whose identities are looked up in -CertStoreLocation;
+        /// each is tried against the message's recipients. Without it, the identities of -CertStoreLocation are tried.
+        /// </summary>
         [Parameter]
         [ValidateNotNullOrEmpty]
         public object[]? Identity { get; set; }
+
+        /// <summary>The stores whose identities are tried without -Identity, and where addresses in -Identity are looked up.</summary>
+        [Parameter]
+        [ArgumentCompleter(typeof(CertStoreLocationCompleter))]
+        [SupportsWildcards]
+        [ValidateNotNullOrEmpty]
+        public string[] CertStoreLocation { get; set; } = { CertStoreLocations.CurrentUserMy };
 
         /// <summary>Also take off multipart/signed signatures, keeping only the signed content.</summary>
         [Parameter]
         public SwitchParameter RemoveSignature { get; set; }
 
         private readonly List<PrivateKey> _keys = new();
+        private StoreIdentities? _storeIdentities;
         private bool _keysOpened;
 
         protected override void ProcessRecord()
         {
-            foreach (var input in Inputs())
+            foreach (var input in InputsWithProgress())
             {
                 var output = OutputFor(input, privateFile: true);
                 if (output == null)
@@ -42,17 +55,23 @@ namespace SmimeTools.Commands
                 }
 
                 OpenKeys();
-                var options = new UnprotectOptions { Keys = _keys, RemoveSignature = RemoveSignature };
+                var options = new UnprotectOptions { Keys = _storeIdentities ?? (IReadOnlyList<IKeyDecryptor>)_keys, RemoveSignature = RemoveSignature };
                 Run(input, () => WriteObject(MessageUnprotector.Unprotect(input, options, output, StopToken)));
             }
         }
 
-        protected override void EndProcessing() => CloseKeys();
+        protected override string ProgressActivity => "Opening messages";
+
+        protected override void EndProcessing()
+        {
+            CloseKeys();
+            base.EndProcessing();
+        }
 
         /// <summary>Opens the keys once, after the first ShouldProcess yes; certificates without keys are skipped (chain certificates come along from PKCS#12).</summary>
         private void OpenKeys()
         {
-            if (_keysOpened || Identity == null)
+            if (_keysOpened)
             {
                 return;
             }
@@ -60,7 +79,14 @@ namespace SmimeTools.Commands
             _keysOpened = true;
             try
             {
-                var certificates = CertificateArguments.Expand(Identity, "Identity", GetUnresolvedProviderPathFromPSPath);
+                if (Identity == null)
+                {
+                    // The stores are named now (a bad path stops the cmdlet) but read only when a layer needs a key.
+                    _storeIdentities = new StoreIdentities(CertStoreLocations.Sources(CertStoreLocation), WriteVerbose);
+                    return;
+                }
+
+                var certificates = CertificateArguments.Expand(Identity, "Identity", GetUnresolvedProviderPathFromPSPath, StoreIdentitiesFor);
                 foreach (var certificate in certificates.Where(SoftwareKey.HasKey).GroupBy(c => c.Thumbprint).Select(g => g.First()))
                 {
                     _keys.Add(SoftwareKey.Create(certificate));
@@ -79,6 +105,23 @@ namespace SmimeTools.Commands
             }
         }
 
+        /// <summary>The identities of the stores that carry the address; NoMatchingCertificate when there is none.</summary>
+        private IEnumerable<X509Certificate2> StoreIdentitiesFor(string address)
+        {
+            var sources = CertStoreLocations.Sources(CertStoreLocation);
+            var query = new CertificateQuery { Emails = new[] { address }, RequirePrivateKey = true };
+            var found = sources.SelectMany(s => s.Find(query)).Select(e => e.Certificate).ToList();
+            if (found.Count == 0)
+            {
+                throw new SmimeException(ErrorIds.NoMatchingCertificate, SmimeErrorKind.ObjectNotFound,
+                    $"No identity (certificate with its private key) for {address} was found in {string.Join(", ", sources)}.",
+                    "Import the identity's PKCS#12 file into the store, name other stores with -CertStoreLocation, or pass the identity itself to -Identity.", address);
+            }
+
+            WriteVerbose($"-Identity {address}: {found.Count} identit{(found.Count == 1 ? "y" : "ies")} in {string.Join(", ", sources)}: {string.Join(", ", found.Select(c => c.Thumbprint))}.");
+            return found;
+        }
+
         private void CloseKeys()
         {
             foreach (var key in _keys)
@@ -86,6 +129,8 @@ namespace SmimeTools.Commands
                 key.Dispose();
             }
 
+            _storeIdentities?.Dispose();
+            _storeIdentities = null;
             _keys.Clear();
         }
     }

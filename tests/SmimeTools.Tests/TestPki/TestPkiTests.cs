@@ -219,7 +219,7 @@ namespace SmimeTools.Tests.TestPki
             Assert.True(usage.Critical);
             X509KeyUsageFlags expectedUsage = name switch
             {
-                "p256" or "p384" => X509KeyUsageFlags.DigitalSignature | X509KeyUsageFlags.KeyAgreement,
+                "p256" or "p384" or "idn" => X509KeyUsageFlags.DigitalSignature | X509KeyUsageFlags.KeyAgreement,
                 "ed25519" or "signonly" => X509KeyUsageFlags.DigitalSignature,
                 "x25519" => X509KeyUsageFlags.KeyAgreement,
                 _ => X509KeyUsageFlags.DigitalSignature | X509KeyUsageFlags.KeyEncipherment,
@@ -235,6 +235,7 @@ namespace SmimeTools.Tests.TestPki
             Assert.Equal(new[] { name == "wrongeku" ? "serverAuth" : "emailProtection" }, user.ExtendedKeyUsages);
 
             Assert.Equal(new[] { user.CertificateEmail }, Rfc822Names(user.Certificate));
+            Assert.Equal(user.SmtpUtf8Mailbox is null ? Array.Empty<string>() : new[] { user.SmtpUtf8Mailbox }, SmtpUtf8Mailboxes(user.Certificate));
             Assert.Equal(user.SubjectEmail, SubjectEmail(user.Certificate));
             if (name == "p384")
             {
@@ -278,6 +279,8 @@ namespace SmimeTools.Tests.TestPki
         [InlineData("rsa512", "rsa512@example.com", "RSA", 512)]
         [InlineData("mismatch", "mallory@example.com", "RSA", 2048)]
         [InlineData("uppercase", "upper.case@example.com", "RSA", 2048)]
+        [InlineData("renewed", "alice@example.com", "RSA", 2048)]
+        [InlineData("idn", "jürgen@bücher.example", "ECDSA", 256)]
         public void User_HasExpectedKeyAndMailbox(string name, string mailbox, string algorithm, int size)
         {
             TestUser user = Pki.Users[name];
@@ -315,6 +318,28 @@ namespace SmimeTools.Tests.TestPki
         {
             using X509Certificate2 cert = Pki.Users["rsa512"].GetCertificate();
             Assert.Equal(512, cert.GetRSAPublicKey()!.KeySize);
+        }
+
+        [Fact]
+        public void Renewed_IsAlicesNewerCertificateWithANewKey()
+        {
+            TestUser first = Pki.Users["rsa2048"];
+            TestUser renewed = Pki.Users["renewed"];
+            Assert.Equal(first.Mailbox, renewed.Mailbox);
+            Assert.Equal(first.Subject, renewed.Subject);
+            Assert.True(renewed.NotBefore > first.NotBefore);
+            Assert.NotEqual(((RsaKeyParameters)first.PublicKey).Modulus, ((RsaKeyParameters)renewed.PublicKey).Modulus);
+            Assert.False(renewed.IsBadCase);
+        }
+
+        [Fact]
+        public void Idn_HasPunycodeRfc822NameAndUnicodeSmtpUtf8Mailbox()
+        {
+            TestUser user = Pki.Users["idn"];
+            Assert.Equal(new[] { "juergen@xn--bcher-kva.example" }, Rfc822Names(user.Certificate));
+            Assert.Equal(new[] { "jürgen@bücher.example" }, SmtpUtf8Mailboxes(user.Certificate));
+            Assert.Equal("juergen@xn--bcher-kva.example", SubjectEmail(user.Certificate));
+            Assert.Equal("jürgen@bücher.example", user.Mailbox);
         }
 
         [Fact]
@@ -368,6 +393,10 @@ namespace SmimeTools.Tests.TestPki
                     case "notyetvalid":
                         Assert.Equal(now.AddYears(1), user.NotBefore);
                         Assert.Equal(now.AddYears(3), user.NotAfter);
+                        break;
+                    case "renewed":
+                        Assert.Equal(now.AddHours(-1), user.NotBefore);
+                        Assert.Equal(now.AddHours(-1).AddYears(2), user.NotAfter);
                         break;
                     default:
                         Assert.Equal(now.AddDays(-1), user.NotBefore);
@@ -628,6 +657,7 @@ namespace SmimeTools.Tests.TestPki
                 Assert.Equal(user.Mailbox, json.GetProperty("mailbox").GetString());
                 Assert.Equal(user.CertificateEmail, json.GetProperty("certificateEmail").GetString());
                 Assert.Equal(user.SubjectEmail, json.GetProperty("subjectEmail").GetString());
+                Assert.Equal(user.SmtpUtf8Mailbox, json.GetProperty("smtpUtf8Mailbox").GetString());
                 Assert.Equal(user.Subject, json.GetProperty("subject").GetString());
                 Assert.Equal(user.Description, json.GetProperty("description").GetString());
                 Assert.Equal(user.IsBadCase, json.GetProperty("badCase").GetBoolean());
@@ -736,6 +766,18 @@ namespace SmimeTools.Tests.TestPki
             return names!.GetNames()
                 .Where(n => n.TagNo == GeneralName.Rfc822Name)
                 .Select(n => DerIA5String.GetInstance(n.Name).GetString())
+                .ToArray();
+        }
+
+        private static string[] SmtpUtf8Mailboxes(BcCertificate cert)
+        {
+            GeneralNames? names = cert.GetSubjectAlternativeNameExtension();
+            Assert.NotNull(names);
+            return names!.GetNames()
+                .Where(n => n.TagNo == GeneralName.OtherName)
+                .Select(n => Asn1Sequence.GetInstance(n.Name))
+                .Where(s => DerObjectIdentifier.GetInstance(s[0]).Id == "1.3.6.1.5.5.7.8.9")
+                .Select(s => DerUtf8String.GetInstance(Asn1TaggedObject.GetInstance(s[1]).GetExplicitBaseObject()).GetString())
                 .ToArray();
         }
 

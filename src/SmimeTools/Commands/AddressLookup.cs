@@ -1,0 +1,95 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Security.Cryptography.X509Certificates;
+using SmimeTools.Engine;
+using SmimeTools.Engine.Certificates;
+
+namespace SmimeTools.Commands
+{
+    /// <summary>
+    /// Looks up the addresses given to -SignWith and -To in the stores of -CertStoreLocation, and writes why each
+    /// certificate was chosen as -Verbose. The stores are opened only when the first address needs them.
+    /// </summary>
+    internal sealed class AddressLookup
+    {
+        private readonly ProtectSmimeMessageCommand _command;
+        private readonly Lazy<IReadOnlyList<CertificateSource>> _sources;
+        private readonly Lazy<SenderCertificateSelector> _senders;
+        private readonly Lazy<RecipientResolver> _recipients;
+        private readonly Dictionary<string, string> _signerAddresses = new(StringComparer.OrdinalIgnoreCase);
+
+        public AddressLookup(ProtectSmimeMessageCommand command)
+        {
+            _command = command;
+            _sources = new(() => CertStoreLocations.Sources(command.CertStoreLocation));
+            _senders = new(() => new SenderCertificateSelector(_sources.Value));
+            _recipients = new(() => new RecipientResolver(_sources.Value));
+        }
+
+        /// <summary>The identity to sign as the address: a signing certificate with its key.</summary>
+        public IEnumerable<X509Certificate2> Signer(string address)
+        {
+            var choice = _senders.Value.Select(address);
+            Explain(choice);
+            _signerAddresses[choice.Chosen.Certificate.Thumbprint] = address;
+            return new[] { choice.Chosen.Certificate };
+        }
+
+        /// <summary>The certificate to encrypt to the address.</summary>
+        public IEnumerable<X509Certificate2> Recipient(string address)
+        {
+            var choice = _recipients.Value.Resolve(address);
+            Explain(choice);
+            return new[] { choice.Chosen.Certificate };
+        }
+
+        /// <summary>
+        /// For a signer found by address whose certificate cannot be encrypted to (Ed25519, or signing-only), the
+        /// sender's encryption certificate from the same stores, so the sent copy stays readable; null otherwise.
+        /// </summary>
+        public X509Certificate2? OwnEncryptionCertificate(X509Certificate2 signer)
+        {
+            if (!_signerAddresses.TryGetValue(signer.Thumbprint, out var address))
+            {
+                return null;
+            }
+
+            var choice = _senders.Value.FindEncryptionCertificate(address);
+            if (choice == null)
+            {
+                return null;
+            }
+
+            Explain(choice);
+            return choice.Chosen.Certificate;
+        }
+
+        /// <summary>CA certificates of Cert:\CurrentUser\CA for the chain of a signer that came from a store.</summary>
+        public IEnumerable<X509Certificate2> IssuersFor(X509Certificate2 signer)
+        {
+            if (!_signerAddresses.ContainsKey(signer.Thumbprint))
+            {
+                return Array.Empty<X509Certificate2>();
+            }
+
+            try
+            {
+                return new StoreCertificateSource(CertificateStorePath.Parse(@"Cert:\CurrentUser\CA")).Read().Select(e => e.Certificate).ToList();
+            }
+            catch (SmimeException e)
+            {
+                _command.WriteVerbose($"The intermediate CAs of Cert:\\CurrentUser\\CA are not at hand for the signer's chain: {e.Message}");
+                return Array.Empty<X509Certificate2>();
+            }
+        }
+
+        private void Explain(CertificateChoice choice)
+        {
+            foreach (var reason in choice.Reasons)
+            {
+                _command.WriteVerbose(reason);
+            }
+        }
+    }
+}

@@ -1,0 +1,221 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using SmimeTools.Engine.Certificates;
+using SmimeTools.Tests.Certificates;
+using SmimeTools.Tests.TestPki;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace SmimeTools.Tests.Interop
+{
+    /// <summary>
+    /// The PKCS#12 files we write open in the real readers: OpenSSL 3 (<c>openssl pkcs12</c>, and <c>-legacy</c> for
+    /// the legacy form), NSS's <c>pk12util</c> (Thunderbird's import) into a throw-away database, and GnuPG's
+    /// <c>gpgsm --import</c> for the legacy form (DESIGN.md §7). Each skips with a message when its tool is absent.
+    /// </summary>
+    [Collection(SharedPkiCollection.Name)]
+    public sealed class Pkcs12InteropTests : IDisposable
+    {
+        private const string Password = "Export pässword 1";
+
+        private readonly TestPkiFixture _fixture;
+        private readonly ITestOutputHelper _output;
+        private readonly string _folder;
+
+        public Pkcs12InteropTests(TestPkiFixture fixture, ITestOutputHelper output)
+        {
+            _fixture = fixture;
+            _output = output;
+            _folder = Path.Combine(fixture.Folder, "pkcs12-interop-" + Guid.NewGuid().ToString("N"));
+            Directory.CreateDirectory(_folder);
+        }
+
+        [Theory]
+        [InlineData("rsa2048")]
+        [InlineData("p384")]
+        [InlineData("ed25519")]
+        [InlineData("x25519")]
+        public void OpenSslReadsTheDefaultForm(string name)
+        {
+            if (!Available("openssl"))
+            {
+                return;
+            }
+
+            var file = Export(name, Pkcs12Protection.Aes256Sha256);
+            var (code, stdout, stderr) = OpenSsl("pkcs12", "-info", "-noout", "-in", file, "-passin", "env:P12PASS");
+            var info = stdout + stderr;
+            Assert.True(code == 0, $"openssl pkcs12 -info failed ({code}): {info}");
+            Assert.Contains("MAC: sha256", info, StringComparison.Ordinal);
+            Assert.Contains("PBES2, PBKDF2, AES-256-CBC, Iteration 2048, PRF hmacWithSHA256", info, StringComparison.Ordinal);
+            Assert.DoesNotContain("RC2", info, StringComparison.Ordinal);
+            AssertOpenSslGivesTheIdentity(name, file);
+        }
+
+        [Theory]
+        [InlineData("rsa3072")]
+        [InlineData("p256")]
+        [InlineData("ed25519")]
+        public void OpenSslLegacyReadsTheLegacyForm(string name)
+        {
+            if (!Available("openssl"))
+            {
+                return;
+            }
+
+            var file = Export(name, Pkcs12Protection.Legacy);
+            var (code, stdout, stderr) = OpenSsl("pkcs12", "-legacy", "-info", "-noout", "-in", file, "-passin", "env:P12PASS");
+            var info = stdout + stderr;
+            Assert.True(code == 0, $"openssl pkcs12 -legacy -info failed ({code}): {info}");
+            Assert.Contains("MAC: sha1", info, StringComparison.Ordinal);
+            Assert.Contains("Shrouded Keybag: pbeWithSHA1And3-KeyTripleDES-CBC", info, StringComparison.Ordinal);
+            Assert.Contains("PKCS7 Encrypted data: pbeWithSHA1And40BitRC2-CBC", info, StringComparison.Ordinal);
+            AssertOpenSslGivesTheIdentity(name, file, "-legacy");
+        }
+
+        [Theory]
+        [InlineData("rsa2048", Pkcs12Protection.Aes256Sha256)]
+        [InlineData("rsa2048", Pkcs12Protection.Legacy)]
+        [InlineData("p256", Pkcs12Protection.Aes256Sha256)]
+        [InlineData("p384", Pkcs12Protection.Legacy)]
+        public void NssImportsBothForms(string name, Pkcs12Protection protection)
+        {
+            if (!Available("certutil") || !Available("pk12util"))
+            {
+                return;
+            }
+
+            var user = _fixture.Pki.Users[name];
+            var file = Export(name, protection, includeChain: true);
+            var database = Path.Combine(_folder, $"nss-{name}-{protection}");
+            Directory.CreateDirectory(database);
+            var databasePassword = Path.Combine(_folder, "db-password.txt");
+            File.WriteAllText(databasePassword, "database-password\n");
+            var filePassword = Path.Combine(_folder, "p12-password.txt");
+            File.WriteAllText(filePassword, Password + "\n");
+
+            var (code, stdout, stderr) = ExternalTool.Run("certutil", new[] { "-N", "-d", "sql:" + database, "-f", databasePassword });
+            Assert.True(code == 0, $"certutil -N failed: {stdout} {stderr}");
+            (code, stdout, stderr) = ExternalTool.Run("pk12util", new[] { "-i", file, "-d", "sql:" + database, "-k", databasePassword, "-w", filePassword });
+            Assert.True(code == 0, $"pk12util -i failed ({code}): {stdout} {stderr}");
+
+            (code, stdout, stderr) = ExternalTool.Run("certutil", new[] { "-K", "-d", "sql:" + database, "-f", databasePassword });
+            Assert.True(code == 0, $"certutil -K failed: {stdout} {stderr}");
+            Assert.Contains(user.CertificateEmail, stdout, StringComparison.OrdinalIgnoreCase);
+            (code, stdout, stderr) = ExternalTool.Run("certutil", new[] { "-L", "-d", "sql:" + database });
+            Assert.True(code == 0, stderr);
+            Assert.Contains("SmimeTools Test Intermediate CA", stdout, StringComparison.Ordinal);
+            _output.WriteLine($"NSS imported {name} ({protection}):\n{stdout}");
+        }
+
+        [Fact]
+        public void GpgsmImportsTheLegacyForm()
+        {
+            if (!Available("gpgsm") || !Available("gpgconf"))
+            {
+                return;
+            }
+
+            // gpgsm 2.2.40 crashes on EC keys in PKCS#12 (see EnvelopingGpgsmTests): RSA only.
+            // Its own short folder: gpg-agent's socket path must stay under the 108-byte limit of Unix sockets.
+            var home = Path.Combine(Path.GetTempPath(), "smimetools-p12-gpgsm-" + Guid.NewGuid().ToString("N").Substring(0, 8));
+            Directory.CreateDirectory(home);
+            if (!OperatingSystem.IsWindows())
+            {
+                File.SetUnixFileMode(home, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            }
+
+            var environment = new Dictionary<string, string?> { ["GNUPGHOME"] = home };
+            try
+            {
+                var legacy = Export("rsa2048", Pkcs12Protection.Legacy);
+                var (code, _, stderr) = Gpgsm(environment, "--import", legacy);
+                Assert.True(code == 0 && stderr.Contains("secret keys imported: 1", StringComparison.Ordinal), $"gpgsm --import failed ({code}): {stderr}");
+                (code, var listing, stderr) = ExternalTool.Run("gpgsm", new[] { "--batch", "--list-secret-keys" }, environment: environment);
+                Assert.True(code == 0, stderr);
+                Assert.Contains("alice@example.com", listing, StringComparison.OrdinalIgnoreCase);
+
+                // Recorded, not asserted: gpgsm 2.2 and the default (PBES2/AES) form.
+                var modern = Export("rsa3072", Pkcs12Protection.Aes256Sha256);
+                (code, _, stderr) = Gpgsm(environment, "--import", modern);
+                _output.WriteLine($"gpgsm --import of the default PBES2/AES form: exit {code}, {stderr.Split('\n').LastOrDefault(l => l.Contains("gpgsm:", StringComparison.Ordinal))?.Trim()}");
+            }
+            finally
+            {
+                ExternalTool.Run("gpgconf", new[] { "--kill", "all" }, environment: environment);
+                try
+                {
+                    Directory.Delete(home, recursive: true);
+                }
+                catch (IOException)
+                {
+                    // The agent may still be closing its socket; a temp folder left behind is harmless.
+                }
+            }
+        }
+
+        public void Dispose()
+        {
+            try
+            {
+                Directory.Delete(_folder, recursive: true);
+            }
+            catch (IOException)
+            {
+                // Removed with the PKI folder.
+            }
+        }
+
+        private static (int ExitCode, string StdOut, string StdErr) Gpgsm(IReadOnlyDictionary<string, string?> environment, params string[] args) =>
+            ExternalTool.Run("gpgsm", new[] { "--batch", "--disable-dirmngr", "--pinentry-mode", "loopback", "--passphrase-fd", "0" }.Concat(args),
+                stdin: Password + "\n", environment: environment);
+
+        private static (int ExitCode, string StdOut, string StdErr) OpenSsl(params string[] args) =>
+            ExternalTool.Run("openssl", args, environment: new Dictionary<string, string?> { ["P12PASS"] = Password });
+
+        /// <summary>openssl takes the key and certificate out, and we read back the same identity from its PEM.</summary>
+        private void AssertOpenSslGivesTheIdentity(string name, string file, string? legacy = null)
+        {
+            var pem = Path.Combine(_folder, name + "-openssl.pem");
+            var args = new List<string> { "pkcs12", "-in", file, "-passin", "env:P12PASS", "-nodes", "-out", pem };
+            if (legacy != null)
+            {
+                args.Add(legacy);
+            }
+
+            var (code, stdout, stderr) = OpenSsl(args.ToArray());
+            Assert.True(code == 0, $"openssl pkcs12 -nodes failed: {stdout} {stderr}");
+            var identity = Assert.Single(CertificateFileReader.ReadFile(pem), e => e.KeyLocation == KeyLocation.File);
+            Assert.Equal(_fixture.Pki.Users[name].Thumbprint, identity.Certificate.Thumbprint);
+        }
+
+        private string Export(string name, Pkcs12Protection protection, bool includeChain = false)
+        {
+            var identity = CertificateFileReader.ReadFile(_fixture.Pki.Users[name].Pkcs12Path, Pkcs12WriterTests.Secure(_fixture.Pki.Password))
+                .Single(e => e.KeyLocation == KeyLocation.File).Certificate;
+            var exporter = new IdentityExporter(new IdentityExportOptions
+            {
+                Protection = protection,
+                IncludeChain = includeChain,
+                Iterations = Pkcs12WriterTests.FastIterations,
+            });
+            var path = Path.Combine(_folder, $"{name}-{protection}-{Guid.NewGuid():N}.p12");
+            var record = exporter.Export(identity, path, Pkcs12WriterTests.Secure(Password), "test");
+            Assert.Equal(path, record.Path);
+            return path;
+        }
+
+        private bool Available(string tool)
+        {
+            if (ExternalTool.Find(tool) != null)
+            {
+                return true;
+            }
+
+            _output.WriteLine($"SKIPPED: {tool} is not installed; install it to run this interop test.");
+            return false;
+        }
+    }
+}
