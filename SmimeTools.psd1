@@ -15,8 +15,11 @@
     CmdletsToExport      = @(
         'Export-SmimeIdentity'
         'Get-SmimeCertificate'
+        'Get-SmimeMessage'
+        'Import-SmimeCertificate'
         'Import-SmimeIdentity'
         'Protect-SmimeMessage'
+        'Test-SmimeSignature'
         'Unprotect-SmimeMessage'
     )
     FunctionsToExport    = @()

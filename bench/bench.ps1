@@ -92,6 +92,8 @@ try {
         $cases = @(
             @{ Op = 'sign (detached)'; Ours = "Protect-SmimeMessage -Path '$in' -SignWith `$alice -Destination '$in.ours.signed' -Force | Out-Null"
                OpenSsl = @('cms', '-sign', '-in', $in, '-signer', $alice.certificatePath, '-inkey', $alice.privateKeyPath, '-out', "$in.ossl.signed") }
+            @{ Op = 'verify (detached)'; Ours = "Test-SmimeSignature -Path '$in.ossl.signed' -TrustedRoot '$($pki.root.certificatePath)' -Crl '$($pki.intermediate.crlDerPath)', '$($pki.root.crlDerPath)' -Quiet | Out-Null"
+               OpenSsl = @('cms', '-verify', '-in', "$in.ossl.signed", '-CAfile', $pki.chainPemPath, '-out', "$in.ossl.verified") }
             @{ Op = 'encrypt (AES-256-CBC)'; Ours = "Protect-SmimeMessage -Path '$in' -To '$($bob.certificatePath)' -Destination '$in.ours.enc' -Force | Out-Null"
                OpenSsl = @('cms', '-encrypt', '-aes-256-cbc', '-in', $in, '-out', "$in.ossl.enc", $bob.certificatePath) }
             @{ Op = 'decrypt (AES-256-CBC)'; Ours = "Unprotect-SmimeMessage -Path '$in.ossl.enc' -Identity `$bob -Destination '$in.ours.dec' -Force | Out-Null"

@@ -199,3 +199,49 @@ try {
 finally {
     Remove-Item $identities -Recurse -Force -ErrorAction SilentlyContinue
 }
+
+# ── Inspecting messages without keys ───────────────────────────────────────────────────────────────
+$inspect = Join-Path ([IO.Path]::GetTempPath()) ('smimetools-demo-inspect-' + [guid]::NewGuid().ToString('n').Substring(0, 8))
+New-Item -ItemType Directory $inspect | Out-Null
+try {
+    $alice = Get-SmimeCertificate -Path (Join-Path $folder 'rsa2048.p12') -Password $password
+    Copy-Item $pki.sampleMessagePath (Join-Path $inspect 'plain.eml')
+    Protect-SmimeMessage -Path $pki.sampleMessagePath -SignWith $alice -Destination (Join-Path $inspect 'signed.eml') | Out-Null
+    Protect-SmimeMessage -Path $pki.sampleMessagePath -SignWith $alice -To (Join-Path $folder 'rsa3072.crt') -Destination (Join-Path $inspect 'sent.eml') | Out-Null
+    Set-Content (Join-Path $inspect 'broken.eml') -Value 'not a message'
+
+    Show-Step 'A quick look at a folder, no key needed; the broken file is one error, the rest are listed' `
+        'Get-SmimeMessage -Path inbox'
+    Get-SmimeMessage -Path $inspect -ErrorAction SilentlyContinue -ErrorVariable broken | Show-Table
+    $broken | ForEach-Object { Write-Host ("ErrorId {0}: {1}" -f $_.FullyQualifiedErrorId.Split(',')[0], $_.Exception.Message) -ForegroundColor Yellow }
+
+    Show-Step 'The encrypted one spelled out: who can open it, with what; inside is hidden' `
+        'Get-SmimeMessage -Path inbox/sent.eml | Format-List'
+    Get-SmimeMessage -Path (Join-Path $inspect 'sent.eml') | Format-List | Show-Table
+}
+finally {
+    Remove-Item $inspect -Recurse -Force -ErrorAction SilentlyContinue
+}
+
+# ── Verifying signatures ───────────────────────────────────────────────────────────────────────────
+$verify = Join-Path ([IO.Path]::GetTempPath()) ('smimetools-demo-verify-' + [guid]::NewGuid().ToString('n').Substring(0, 8))
+New-Item -ItemType Directory $verify | Out-Null
+try {
+    $alice = Get-SmimeCertificate -Path (Join-Path $folder 'rsa2048.p12') -Password $password
+    $signedPath = Join-Path $verify 'signed.eml'
+    Protect-SmimeMessage -Path $pki.sampleMessagePath -SignWith $alice -Destination $signedPath | Out-Null
+    $tamperedPath = Join-Path $verify 'tampered.eml'
+    [IO.File]::WriteAllText($tamperedPath, [IO.File]::ReadAllText($signedPath).Replace('figures.csv', 'figures.CSV'))
+    $crls = (Join-Path $folder 'intermediate.crl'), (Join-Path $folder 'root.crl')
+
+    Show-Step 'Verify a signed and a tampered message against the test root' `
+        'Test-SmimeSignature -Path signed.eml, tampered.eml -TrustedRoot root.crt -Crl intermediate.crl, root.crl'
+    Test-SmimeSignature -Path $signedPath, $tamperedPath -TrustedRoot (Join-Path $folder 'root.crt') -Crl $crls | Show-Table
+
+    Show-Step 'Without the root: every reason spelled out' `
+        'Test-SmimeSignature -Path signed.eml -NoSystemTrust | Format-List'
+    Test-SmimeSignature -Path $signedPath -NoSystemTrust | Format-List | Show-Table
+}
+finally {
+    Remove-Item $verify -Recurse -Force -ErrorAction SilentlyContinue
+}

@@ -35,5 +35,6 @@ namespace SmimeTools.Engine
         public const string InvalidFileNamePattern = "InvalidFileNamePattern";
         public const string UnreadableCrlFile = "UnreadableCrlFile";
         public const string UnsupportedDriveOperation = "UnsupportedDriveOperation";
+        public const string NotSigned = "NotSigned";
     }
 }

@@ -1,0 +1,20 @@
+using System;
+using System.Collections.Generic;
+using SmimeTools.Engine.Keys;
+using SmimeTools.Engine.Trust;
+
+namespace SmimeTools.Engine.Messages
+{
+    /// <summary>What <see cref="SignatureVerifier"/> needs besides the message: trust settings and keys for encrypted layers.</summary>
+    public sealed class SignatureVerifyOptions
+    {
+        /// <summary>Trust anchors, extra certificates, CRLs, validation time, revocation mode and policy inputs.</summary>
+        public ValidationOptions Validation { get; init; } = new() { UseSystemTrustStore = true, UseUserTrustStore = true };
+
+        /// <summary>Keys to open encrypted layers with; without them, signatures inside encrypted layers are not reached.</summary>
+        public IReadOnlyList<IKeyDecryptor> Keys { get; init; } = Array.Empty<IKeyDecryptor>();
+
+        /// <summary>Most nested protection layers and MIME levels followed.</summary>
+        public int MaximumDepth { get; init; } = 16;
+    }
+}

@@ -1,0 +1,180 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using System.Management.Automation;
+using System.Security.Cryptography.X509Certificates;
+using System.Text;
+using SmimeTools.Engine;
+using SmimeTools.Engine.Certificates;
+using SmimeTools.Engine.Cms;
+using SmimeTools.Engine.Messages;
+
+namespace SmimeTools.Commands
+{
+    /// <summary>
+    /// Get-SmimeMessage: the quick look at messages without keys: protection layers, algorithms, recipients,
+    /// signers and a header summary, for single files, folders and mbox files.
+    /// </summary>
+    [Cmdlet(VerbsCommon.Get, "SmimeMessage", DefaultParameterSetName = ParameterSets.Path)]
+    [OutputType("SmimeTools.Engine.Messages.MessageSummary")]
+    public sealed class GetSmimeMessageCommand : MessageInputCmdlet
+    {
+        /// <summary>In folders, also look at the files of subfolders.</summary>
+        [Parameter(ParameterSetName = ParameterSets.Path)]
+        [Parameter(ParameterSetName = ParameterSets.LiteralPath)]
+        public SwitchParameter Recurse { get; set; }
+
+        /// <summary>Read every file as an mbox file of many messages, whatever its extension (*.mbox files always are).</summary>
+        [Parameter(ParameterSetName = ParameterSets.Path)]
+        [Parameter(ParameterSetName = ParameterSets.LiteralPath)]
+        public SwitchParameter Mbox { get; set; }
+
+        /// <summary>The stores in which recipients of encrypted messages are looked up to show their addresses.</summary>
+        [Parameter]
+        [ArgumentCompleter(typeof(CertStoreLocationCompleter))]
+        [SupportsWildcards]
+        [ValidateNotNullOrEmpty]
+        public string[] CertStoreLocation { get; set; } = { CertStoreLocations.CurrentUserMy, CertStoreLocations.CurrentUserAddressBook };
+
+        private static readonly string[] FolderPatterns = { "*.eml", "*.p7m", "*.mbox" };
+        private const string Activity = "Inspecting messages";
+        private int _done;
+        private List<X509Certificate2>? _known;
+
+        protected override string ProgressActivity => Activity;
+
+        protected override void ProcessRecord()
+        {
+            if (ParameterSetName == ParameterSets.InputObject)
+            {
+                var input = FromObject(InputObject?.Value);
+                if (input != null)
+                {
+                    InspectOne(input, input.Path != null && IsMbox(input.Path));
+                }
+
+                return;
+            }
+
+            var literal = ParameterSetName == ParameterSets.LiteralPath;
+            foreach (var path in ResolveFileSystemPaths(literal ? LiteralPath : Path, literal))
+            {
+                if (Directory.Exists(path))
+                {
+                    var files = FolderPatterns
+                        .SelectMany(p => Directory.EnumerateFiles(path, p, Recurse ? SearchOption.AllDirectories : SearchOption.TopDirectoryOnly))
+                        .OrderBy(f => f, StringComparer.Ordinal)
+                        .ToList();
+                    for (var i = 0; i < files.Count; i++)
+                    {
+                        WriteProgress(new ProgressRecord(1, Activity, $"{_done} done; now {files[i]}") { PercentComplete = (int)(100L * i / files.Count) });
+                        InspectOne(MessageInput.FromFile(files[i]), IsMbox(files[i]));
+                    }
+
+                    continue;
+                }
+
+                InspectOne(MessageInput.FromFile(path), IsMbox(path));
+            }
+        }
+
+        private bool IsMbox(string path) => Mbox.IsPresent || path.EndsWith(".mbox", StringComparison.OrdinalIgnoreCase);
+
+        private void InspectOne(MessageInput input, bool mbox)
+        {
+            var folder = System.IO.Path.GetTempPath();
+            Run(input, () =>
+            {
+                if (!mbox)
+                {
+                    WriteObject(MessageInspector.Inspect(input, folder, ResolveRecipient, StopToken));
+                    _done++;
+                    return;
+                }
+
+                foreach (var summary in MessageInspector.InspectMbox(input, folder, e => WriteEngineError(e, input.Path), ResolveRecipient, StopToken))
+                {
+                    _done++;
+                    WriteProgress(new ProgressRecord(2, Activity, $"{input.DisplayName}: message {summary.Index}") { ParentActivityId = 1 });
+                    WriteObject(summary);
+                }
+
+                WriteProgress(new ProgressRecord(2, Activity, input.DisplayName) { ParentActivityId = 1, RecordType = ProgressRecordType.Completed });
+            });
+        }
+
+        /// <summary>The address of a recipient whose certificate is in -CertStoreLocation; the stores are read once, on first need.</summary>
+        private string? ResolveRecipient(EnvelopedRecipient recipient)
+        {
+            if (_known == null)
+            {
+                _known = new List<X509Certificate2>();
+                try
+                {
+                    foreach (var source in CertStoreLocations.Sources(CertStoreLocation))
+                    {
+                        _known.AddRange(source.Read(e => WriteVerbose(e.Message)).Select(e => e.Certificate));
+                    }
+                }
+                catch (SmimeException e)
+                {
+                    WriteVerbose($"Recipient addresses are not looked up: {e.Message}");
+                }
+            }
+
+            foreach (var certificate in _known)
+            {
+                var matches = recipient.SerialNumber != null
+                    ? string.Equals(certificate.SerialNumber, recipient.SerialNumber, StringComparison.OrdinalIgnoreCase)
+                        && string.Equals(certificate.Issuer, recipient.Issuer, StringComparison.Ordinal)
+                    : recipient.SubjectKeyIdentifier != null
+                        && certificate.Extensions.OfType<X509SubjectKeyIdentifierExtension>().Any(x =>
+                            string.Equals(x.SubjectKeyIdentifier, recipient.SubjectKeyIdentifier, StringComparison.OrdinalIgnoreCase));
+                if (matches && CertificateFacts.GetEmails(certificate).FirstOrDefault() is { } email)
+                {
+                    return email;
+                }
+            }
+
+            return null;
+        }
+
+        /// <summary>As the base class reads -InputObject, and also a summary of a single message file, to look again.</summary>
+        private MessageInput? FromObject(object? value)
+        {
+            switch (value is PSObject wrapped ? wrapped.BaseObject : value)
+            {
+                case string text:
+                    return MessageInput.FromText(text);
+                case byte[] bytes:
+                    return MessageInput.FromBytes(bytes);
+                case FileInfo file:
+                    return MessageInput.FromFile(file.FullName);
+                case ProtectResult { Content: { } content }:
+                    return MessageInput.FromBytes(content);
+                case ProtectResult { Destination: { } path }:
+                    return MessageInput.FromFile(path);
+                case UnprotectResult { Content: { } content }:
+                    return MessageInput.FromBytes(content);
+                case UnprotectResult { Destination: { } path }:
+                    return MessageInput.FromFile(path);
+                case MessageSummary { Path: { } path, Index: null }:
+                    return MessageInput.FromFile(path);
+                case object[] lines when Array.TrueForAll(lines, l => l is string || l is PSObject { BaseObject: string }):
+                    var builder = new StringBuilder();
+                    foreach (var line in lines)
+                    {
+                        builder.Append(line).Append("\r\n");
+                    }
+
+                    return MessageInput.FromText(builder.ToString());
+                default:
+                    WriteEngineError(new SmimeException(ErrorIds.NotSmimeMessage, SmimeErrorKind.InvalidArgument,
+                        $"-InputObject takes MIME text, bytes or a message result, not {value?.GetType().Name ?? "null"}.",
+                        "Pass Get-Content -Raw output, [IO.File]::ReadAllBytes(...) or a result of another SmimeTools cmdlet; use -Path for files and folders.", value));
+                    return null;
+            }
+        }
+    }
+}

@@ -1,0 +1,114 @@
+using System;
+using System.Collections.Generic;
+using System.Management.Automation;
+using System.Security.Cryptography.X509Certificates;
+using SmimeTools.Engine;
+using SmimeTools.Engine.Certificates;
+
+namespace SmimeTools.Commands
+{
+    /// <summary>
+    /// Import-SmimeCertificate: puts public certificates into a store on every OS — correspondents into
+    /// Cert:\CurrentUser\AddressBook (the default), and the CAs or single certificates you decide to trust into
+    /// Cert:\CurrentUser\Root, where signature verification finds its anchors.
+    /// </summary>
+    [Cmdlet(VerbsData.Import, "SmimeCertificate", DefaultParameterSetName = ParameterSets.Path, SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
+    [OutputType("SmimeTools.Engine.Certificates.IdentityRecord")]
+    public sealed class ImportSmimeCertificateCommand : SmimeCmdlet
+    {
+        private const string CertificateSet = "Certificate";
+
+        private CertificateImporter? _importer;
+
+        /// <summary>Certificate files (PEM, DER, PKCS#7); wildcards are expanded.</summary>
+        [Parameter(Mandatory = true, Position = 0, ParameterSetName = ParameterSets.Path)]
+        [SupportsWildcards]
+        [ValidateNotNullOrEmpty]
+        public string[] Path { get; set; } = Array.Empty<string>();
+
+        /// <summary>Certificate files, taken exactly as written.</summary>
+        [Parameter(Mandatory = true, ParameterSetName = ParameterSets.LiteralPath, ValueFromPipelineByPropertyName = true)]
+        [Alias("PSPath", "LP")]
+        [ValidateNotNullOrEmpty]
+        public string[] LiteralPath { get; set; } = Array.Empty<string>();
+
+        /// <summary>Certificates, for example from Get-SmimeCertificate.</summary>
+        [Parameter(Mandatory = true, ParameterSetName = CertificateSet, ValueFromPipeline = true)]
+        [ValidateNotNull]
+        public X509Certificate2[] Certificate { get; set; } = Array.Empty<X509Certificate2>();
+
+        /// <summary>The store to add to: AddressBook for correspondents, Root to trust a CA or a certificate.</summary>
+        [Parameter]
+        [ArgumentCompleter(typeof(CertStoreLocationCompleter))]
+        [ValidateNotNullOrEmpty]
+        public string CertStoreLocation { get; set; } = @"Cert:\CurrentUser\AddressBook";
+
+        protected override void BeginProcessing()
+        {
+            try
+            {
+                _importer = new CertificateImporter(CertificateStorePath.Parse(CertStoreLocation));
+            }
+            catch (SmimeException e)
+            {
+                ThrowEngineError(e, CertStoreLocation);
+            }
+        }
+
+        protected override void ProcessRecord()
+        {
+            if (ParameterSetName == CertificateSet)
+            {
+                foreach (var certificate in Certificate)
+                {
+                    Import(certificate, "(pipeline)");
+                }
+
+                return;
+            }
+
+            var literal = ParameterSetName == ParameterSets.LiteralPath;
+            foreach (var path in ResolveFileSystemPaths(literal ? LiteralPath : Path, literal))
+            {
+                IReadOnlyList<CertificateEntry> entries;
+                try
+                {
+                    entries = CertificateFileReader.ReadFile(path);
+                }
+                catch (SmimeException e)
+                {
+                    WriteEngineError(e, path);
+                    continue;
+                }
+
+                foreach (var entry in entries)
+                {
+                    Import(entry.Certificate, path);
+                }
+            }
+        }
+
+        protected override void EndProcessing() => _importer?.Dispose();
+
+        private void Import(X509Certificate2 certificate, string source)
+        {
+            var importer = _importer!;
+            var action = importer.IsTrustStore
+                ? "Trust as a root for S/MIME signatures (a security decision: check the thumbprint with its owner)"
+                : "Add to the certificate store";
+            if (!ShouldProcess($"{certificate.Subject} ({certificate.Thumbprint}) -> {importer.Store.DisplayPath}", action))
+            {
+                return;
+            }
+
+            try
+            {
+                WriteObject(importer.Add(certificate, source));
+            }
+            catch (SmimeException e)
+            {
+                WriteEngineError(e, certificate);
+            }
+        }
+    }
+}

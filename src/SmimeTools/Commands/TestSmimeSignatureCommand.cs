@@ -1,0 +1,183 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Management.Automation;
+using SmimeTools.Engine;
+using SmimeTools.Engine.Keys;
+using SmimeTools.Engine.Messages;
+using SmimeTools.Engine.Trust;
+
+namespace SmimeTools.Commands
+{
+    /// <summary>Test-SmimeSignature: verifies every signature of a message, signer by signer, and says why one is not valid.</summary>
+    [Cmdlet(VerbsDiagnostic.Test, "SmimeSignature", DefaultParameterSetName = ParameterSets.Path)]
+    [OutputType("SmimeTools.Engine.Messages.SignatureResult", "System.Boolean")]
+    public sealed class TestSmimeSignatureCommand : MessageInputCmdlet
+    {
+        /// <summary>Trust anchors besides the system and user root stores: certificates or certificate files.</summary>
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public object[]? TrustedRoot { get; set; }
+
+        /// <summary>Certificates that may be intermediates (never anchors): certificates or certificate files.</summary>
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public object[]? ExtraCertificate { get; set; }
+
+        /// <summary>CRL files (DER or PEM) or folders of them.</summary>
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string[]? Crl { get; set; }
+
+        /// <summary>None, Offline (CRLs given and carried in the message; the default) or Online (also the network).</summary>
+        [Parameter]
+        public RevocationCheckMode Revocation { get; set; } = RevocationCheckMode.Offline;
+
+        /// <summary>The time to validate certificates at instead of now; never the signing time the signer claims.</summary>
+        [Parameter]
+        public DateTime At { get; set; }
+
+        /// <summary>Certificates with private keys to open encrypted layers with, so signatures inside them are checked.</summary>
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public object[]? Identity { get; set; }
+
+        /// <summary>The acceptable certificate policies (OIDs), the RFC 5280 user-initial-policy-set.</summary>
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string[]? Policy { get; set; }
+
+        /// <summary>The path must be valid for at least one policy of -Policy (initial-explicit-policy).</summary>
+        [Parameter]
+        public SwitchParameter RequireExplicitPolicy { get; set; }
+
+        /// <summary>Policy mappings of CAs are not followed (initial-policy-mapping-inhibit).</summary>
+        [Parameter]
+        public SwitchParameter InhibitPolicyMapping { get; set; }
+
+        /// <summary>anyPolicy in certificates is not accepted as a match (initial-any-policy-inhibit).</summary>
+        [Parameter]
+        public SwitchParameter InhibitAnyPolicy { get; set; }
+
+        /// <summary>Trust only -TrustedRoot, not the system or user root stores.</summary>
+        [Parameter]
+        public SwitchParameter NoSystemTrust { get; set; }
+
+        /// <summary>Return one boolean per message: true when it has at least one signature and every signer is valid.</summary>
+        [Parameter]
+        public SwitchParameter Quiet { get; set; }
+
+        private SignatureVerifyOptions? _options;
+        private readonly List<PrivateKey> _keys = new();
+
+        protected override string ProgressActivity => "Checking signatures";
+
+        protected override void BeginProcessing()
+        {
+            try
+            {
+                var validation = new ValidationOptions
+                {
+                    UseSystemTrustStore = !NoSystemTrust,
+                    UseUserTrustStore = !NoSystemTrust,
+                    UseStoreIntermediates = true,
+                    RevocationMode = (RevocationMode)(int)Revocation,
+                    At = MyInvocation.BoundParameters.ContainsKey(nameof(At)) ? new DateTimeOffset(At.Kind == DateTimeKind.Unspecified ? DateTime.SpecifyKind(At, DateTimeKind.Local) : At) : null,
+                    RequireExplicitPolicy = RequireExplicitPolicy,
+                    InhibitPolicyMapping = InhibitPolicyMapping,
+                    InhibitAnyPolicy = InhibitAnyPolicy,
+                };
+                foreach (var root in CertificateArguments.Expand(TrustedRoot ?? Array.Empty<object>(), "TrustedRoot", GetUnresolvedProviderPathFromPSPath))
+                {
+                    validation.TrustedRoots.Add(root);
+                }
+
+                foreach (var extra in CertificateArguments.Expand(ExtraCertificate ?? Array.Empty<object>(), "ExtraCertificate", GetUnresolvedProviderPathFromPSPath))
+                {
+                    validation.ExtraCertificates.Add(extra);
+                }
+
+                foreach (var crl in Crl ?? Array.Empty<string>())
+                {
+                    validation.AddCrlPath(GetUnresolvedProviderPathFromPSPath(crl));
+                }
+
+                foreach (var policy in Policy ?? Array.Empty<string>())
+                {
+                    validation.InitialPolicies.Add(policy);
+                }
+
+                if (Identity != null)
+                {
+                    var certificates = CertificateArguments.Expand(Identity, "Identity", GetUnresolvedProviderPathFromPSPath);
+                    foreach (var certificate in certificates.Where(SoftwareKey.HasKey).GroupBy(c => c.Thumbprint).Select(g => g.First()))
+                    {
+                        _keys.Add(SoftwareKey.Create(certificate));
+                    }
+
+                    if (_keys.Count == 0)
+                    {
+                        throw new SmimeException(ErrorIds.NoPrivateKey, SmimeErrorKind.InvalidArgument,
+                            "None of the certificates given to -Identity comes with its private key.",
+                            "Read identities with their keys, for example -Identity (Get-SmimeCertificate bob.p12 -Password $password).");
+                    }
+                }
+
+                _options = new SignatureVerifyOptions { Validation = validation, Keys = _keys };
+            }
+            catch (SmimeException e)
+            {
+                ThrowEngineError(e);
+            }
+        }
+
+        protected override void ProcessRecord()
+        {
+            foreach (var input in InputsWithProgress())
+            {
+                var answered = false;
+                Run(input, () =>
+                {
+                    var results = SignatureVerifier.Verify(input, _options!, StopToken);
+                    answered = true;
+                    if (Quiet)
+                    {
+                        WriteObject(results.Count > 0 && results.All(r => r.IsValid));
+                        return;
+                    }
+
+                    if (results.Count == 0)
+                    {
+                        WriteEngineError(new SmimeException(ErrorIds.NotSigned, SmimeErrorKind.InvalidData,
+                            $"The message {input.DisplayName} carries no signature" + (_keys.Count == 0 ? " outside encrypted layers." : "."),
+                            _keys.Count == 0 ? "If it is encrypted, give the recipient's identity to -Identity to check signatures inside." : "Nothing to verify: the sender did not sign it.",
+                            input.DisplayName), input.Path ?? (object?)InputObject?.Value);
+                        return;
+                    }
+
+                    foreach (var result in results)
+                    {
+                        WriteObject(result);
+                    }
+                });
+
+                if (Quiet && !answered)
+                {
+                    // A message that cannot be read is not validly signed.
+                    WriteObject(false);
+                }
+            }
+        }
+
+        protected override void EndProcessing()
+        {
+            foreach (var key in _keys)
+            {
+                key.Dispose();
+            }
+
+            _keys.Clear();
+            base.EndProcessing();
+        }
+    }
+}

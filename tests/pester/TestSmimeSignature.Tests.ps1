@@ -1,0 +1,178 @@
+# Test-SmimeSignature through the real cmdlet: signatures made by Protect-SmimeMessage and by openssl cms.
+BeforeDiscovery {
+    $script:hasOpenSsl = [bool](Get-Command openssl -ErrorAction Ignore)
+}
+
+BeforeAll {
+    . (Join-Path $PSScriptRoot 'Common.ps1')
+    Import-Module $ModulePath -Force
+    $pki = Get-TestPki
+    $users = $pki.users
+    $message = $pki.sampleMessagePath
+    $trust = @{ TrustedRoot = $pki.root.certificatePath; Crl = $pki.intermediate.crlDerPath, $pki.root.crlDerPath }
+    function Identity([string] $Name) {
+        Get-SmimeCertificate -Path $users.$Name.pkcs12Path -Password $pki.SecurePassword
+    }
+    $alice = Identity rsa2048
+    $bob = Identity rsa3072
+
+    # Signs a small text entity with openssl (which signs whatever certificate it is given) and adds From/To.
+    function New-OpenSslSigned([string] $Name, [string] $From, [string] $Text = 'Hello world') {
+        $body = Join-Path $TestDrive "$Name-body.txt"
+        [IO.File]::WriteAllText($body, "Content-Type: text/plain`n`n$Text`n")
+        $signed = Join-Path $TestDrive "$Name-signed.txt"
+        $output = & openssl cms -sign -in $body -signer $users.$Name.certificatePath -inkey $users.$Name.privateKeyPath `
+            -certfile $pki.intermediate.certificatePath -out $signed 2>&1
+        if ($LASTEXITCODE -ne 0) { throw "openssl cms -sign failed: $output" }
+        $path = Join-Path $TestDrive "$Name-$([guid]::NewGuid().ToString('n').Substring(0, 6)).eml"
+        [IO.File]::WriteAllText($path, "From: $From`nTo: bob@example.com`nSubject: test`n" + [IO.File]::ReadAllText($signed))
+        $path
+    }
+}
+
+Describe 'Test-SmimeSignature' {
+    Context 'signatures made by Protect-SmimeMessage' {
+        BeforeAll {
+            $signed = Join-Path $TestDrive 'signed.eml'
+            Protect-SmimeMessage -Path $message -SignWith $alice -Destination $signed | Out-Null
+        }
+
+        It 'says valid with the test root trusted' {
+            $result = Test-SmimeSignature -Path $signed @trust
+            $result.IsValid | Should -BeTrue
+            $result.Status | Should -Be 'Valid'
+            $result.Problems | Should -BeNullOrEmpty
+            $result.SignerEmail | Should -Be 'alice@example.com'
+            $result.Thumbprint | Should -Be $users.rsa2048.thumbprint
+            $result.Chain.Count | Should -Be 3
+            $result.SigningTime | Should -Not -BeNullOrEmpty
+            $result.DigestAlgorithm | Should -Be 'SHA-256'
+            $result.SmimeCapabilities | Should -Not -BeNullOrEmpty
+            $result.CoveredParts -join ';' | Should -Match 'figures\.csv'
+            $result.UncoveredParts | Should -BeNullOrEmpty
+        }
+
+        It 'says untrusted without the root' {
+            $result = Test-SmimeSignature -Path $signed -NoSystemTrust
+            $result.IsValid | Should -BeFalse
+            $result.Status | Should -BeIn 'UntrustedRoot', 'PartialChain'
+        }
+
+        It 'returns one boolean with -Quiet' {
+            Test-SmimeSignature -Path $signed @trust -Quiet | Should -BeExactly $true
+            Test-SmimeSignature -Path $signed -NoSystemTrust -Quiet | Should -BeExactly $false
+        }
+
+        It 'takes messages from the pipeline' {
+            $results = Get-Item $signed, $signed | Test-SmimeSignature @trust
+            $results.Count | Should -Be 2
+        }
+
+        It 'says ContentModified when a byte of the signed part changed' {
+            $text = [IO.File]::ReadAllText($signed)
+            $changed = Join-Path $TestDrive 'changed.eml'
+            [IO.File]::WriteAllText($changed, $text.Replace('Quarterly figures attached', 'Quarterly figures Attached').Replace('figures.csv', 'figures.CSV'))
+            $result = Test-SmimeSignature -Path $changed @trust
+            $result.Status | Should -Be 'ContentModified'
+            $result.Problems.Code | Should -Contain 'ContentModified'
+        }
+
+        It 'checks opaque signed messages' {
+            $opaque = Join-Path $TestDrive 'opaque.eml'
+            Protect-SmimeMessage -Path $message -SignWith $alice -Opaque -Destination $opaque | Out-Null
+            $result = Test-SmimeSignature -Path $opaque @trust
+            $result.IsValid | Should -BeTrue
+            $result.SignatureKind | Should -Match 'pkcs7-mime'
+        }
+
+        It 'checks the signature inside an encrypted layer with -Identity' {
+            $encrypted = Join-Path $TestDrive 'encrypted.eml'
+            Protect-SmimeMessage -Path $message -SignWith $alice -To $bob -Destination $encrypted | Out-Null
+            { Test-SmimeSignature -Path $encrypted @trust -ErrorAction Stop } | Should -Throw -ErrorId 'NotSigned,SmimeTools.Commands.TestSmimeSignatureCommand'
+            $result = Test-SmimeSignature -Path $encrypted @trust -Identity $bob
+            $result.IsValid | Should -BeTrue
+            $result.SignatureKind | Should -Match 'encrypted'
+        }
+
+        It 'writes NotSigned for a message without signature, and -Quiet says false' {
+            { Test-SmimeSignature -Path $message -ErrorAction Stop } | Should -Throw -ErrorId 'NotSigned,SmimeTools.Commands.TestSmimeSignatureCommand'
+            Test-SmimeSignature -Path $message -Quiet | Should -BeExactly $false
+        }
+
+        It 'validates at -At' {
+            $result = Test-SmimeSignature -Path $signed @trust -At ([datetime]::UtcNow.AddYears(5))
+            $result.Problems.Code | Should -Contain 'Expired'
+        }
+    }
+
+    Context 'signatures made by openssl' -Skip:(-not $hasOpenSsl) {
+        It 'says valid for a good signer (LF line ends in the file)' {
+            $path = New-OpenSslSigned rsa2048 'alice@example.com'
+            $result = Test-SmimeSignature -Path $path @trust
+            $result.Status | Should -Be 'Valid'
+        }
+
+        It 'says <Status> for the <Name> signer' -ForEach @(
+            @{ Name = 'expired'; Status = 'Expired' }
+            @{ Name = 'revoked'; Status = 'Revoked' }
+            @{ Name = 'wrongeku'; Status = 'KeyUsageNotPermitted' }
+        ) {
+            $path = New-OpenSslSigned $Name "$Name@example.com"
+            $result = Test-SmimeSignature -Path $path @trust
+            $result.IsValid | Should -BeFalse
+            $result.Problems.Code | Should -Contain $Status
+        }
+
+        It 'says EmailMismatch when the certificate is not the sender''s' {
+            $path = New-OpenSslSigned mismatch 'Mallory <mallory@example.com>'
+            $result = Test-SmimeSignature -Path $path @trust
+            $result.Status | Should -Be 'EmailMismatch'
+            $result.MessageAddresses | Should -Be 'mallory@example.com'
+        }
+
+        It 'matches addresses case-insensitively' {
+            $path = New-OpenSslSigned uppercase 'upper.case@example.com'
+            $result = Test-SmimeSignature -Path $path @trust
+            $result.Problems.Code | Should -Not -Contain 'EmailMismatch'
+            $result.IsValid | Should -BeTrue
+        }
+
+        It 'gives one result per signer of a message signed twice' {
+            $body = Join-Path $TestDrive 'two-body.txt'
+            [IO.File]::WriteAllText($body, "Content-Type: text/plain`n`nSigned by two`n")
+            $signed = Join-Path $TestDrive 'two-signed.txt'
+            $output = & openssl cms -sign -in $body -signer $users.rsa2048.certificatePath -inkey $users.rsa2048.privateKeyPath `
+                -signer $users.expired.certificatePath -inkey $users.expired.privateKeyPath -certfile $pki.intermediate.certificatePath -out $signed 2>&1
+            if ($LASTEXITCODE -ne 0) { throw "openssl cms -sign failed: $output" }
+            $path = Join-Path $TestDrive 'two.eml'
+            [IO.File]::WriteAllText($path, "From: alice@example.com`n" + [IO.File]::ReadAllText($signed))
+            $results = @(Test-SmimeSignature -Path $path @trust)
+            $results.Count | Should -Be 2
+            ($results | Where-Object SignerEmail -EQ 'alice@example.com').Status | Should -Be 'Valid'
+            ($results | Where-Object SignerEmail -EQ 'expired@example.com').Problems.Code | Should -Contain 'Expired'
+            Test-SmimeSignature -Path $path @trust -Quiet | Should -BeExactly $false
+        }
+
+        It 'reports a footer part outside the signature and stays valid' {
+            $signedPath = New-OpenSslSigned rsa2048 'alice@example.com'
+            $text = [IO.File]::ReadAllText($signedPath)
+            $split = $text.IndexOf('MIME-Version:')
+            $path = Join-Path $TestDrive 'footer-outside.eml'
+            [IO.File]::WriteAllText($path, $text.Substring(0, $split) + "MIME-Version: 1.0`nContent-Type: multipart/mixed; boundary=`"list`"`n`n--list`n" +
+                $text.Substring($split).Replace("MIME-Version: 1.0`n", '') + "`n--list`nContent-Type: text/plain`n`nTo unsubscribe, write to list@example.com`n--list--`n")
+            $result = Test-SmimeSignature -Path $path @trust
+            $result.IsValid | Should -BeTrue
+            $result.CoveredParts -join ';' | Should -Match 'text/plain'
+            $result.UncoveredParts -join ';' | Should -Match '^2 text/plain'
+        }
+
+        It 'explains a footer added inside the signed part' {
+            $signedPath = New-OpenSslSigned rsa2048 'alice@example.com'
+            $path = Join-Path $TestDrive 'footer-inside.eml'
+            [IO.File]::WriteAllText($path, ([IO.File]::ReadAllText($signedPath) -replace "Hello world(\r?\n)", "Hello world`$1_______________`$1List footer`$1"))
+            $result = Test-SmimeSignature -Path $path @trust
+            $result.Status | Should -Be 'ContentModified'
+            $result.Problems[0].Message | Should -Match 'footer'
+        }
+    }
+}
