@@ -139,42 +139,5 @@ namespace SmimeTools.Commands
 
             return null;
         }
-
-        /// <summary>As the base class reads -InputObject, and also a summary of a single message file, to look again.</summary>
-        private MessageInput? FromObject(object? value)
-        {
-            switch (value is PSObject wrapped ? wrapped.BaseObject : value)
-            {
-                case string text:
-                    return MessageInput.FromText(text);
-                case byte[] bytes:
-                    return MessageInput.FromBytes(bytes);
-                case FileInfo file:
-                    return MessageInput.FromFile(file.FullName);
-                case ProtectResult { Content: { } content }:
-                    return MessageInput.FromBytes(content);
-                case ProtectResult { Destination: { } path }:
-                    return MessageInput.FromFile(path);
-                case UnprotectResult { Content: { } content }:
-                    return MessageInput.FromBytes(content);
-                case UnprotectResult { Destination: { } path }:
-                    return MessageInput.FromFile(path);
-                case MessageSummary { Path: { } path, Index: null }:
-                    return MessageInput.FromFile(path);
-                case object[] lines when Array.TrueForAll(lines, l => l is string || l is PSObject { BaseObject: string }):
-                    var builder = new StringBuilder();
-                    foreach (var line in lines)
-                    {
-                        builder.Append(line).Append("\r\n");
-                    }
-
-                    return MessageInput.FromText(builder.ToString());
-                default:
-                    WriteEngineError(new SmimeException(ErrorIds.NotSmimeMessage, SmimeErrorKind.InvalidArgument,
-                        $"-InputObject takes MIME text, bytes or a message result, not {value?.GetType().Name ?? "null"}.",
-                        "Pass Get-Content -Raw output, [IO.File]::ReadAllBytes(...) or a result of another SmimeTools cmdlet; use -Path for files and folders.", value));
-                    return null;
-            }
-        }
     }
 }

@@ -91,7 +91,8 @@ namespace SmimeTools.Commands
             }
         }
 
-        private MessageInput? FromObject(object? value)
+        /// <summary>What -InputObject can be: MIME text, bytes, lines, a file, or a result of another SmimeTools cmdlet.</summary>
+        protected MessageInput? FromObject(object? value)
         {
             switch (value is PSObject wrapped ? wrapped.BaseObject : value)
             {
@@ -108,6 +109,9 @@ namespace SmimeTools.Commands
                 case UnprotectResult { Content: { } content }:
                     return MessageInput.FromBytes(content);
                 case UnprotectResult { Destination: { } path }:
+                    return MessageInput.FromFile(path);
+                case MessageSummary { Path: { } path, Index: null }:
+                    // A summary of a single message file (not an mbox entry): look at the file again.
                     return MessageInput.FromFile(path);
                 case object[] lines when Array.TrueForAll(lines, l => l is string || l is PSObject { BaseObject: string }):
                     // Get-Content without -Raw sends lines; join them back into one message.
