@@ -6,22 +6,23 @@ namespace SmimeTools.Engine.Cms
     /// The object identifiers EnvelopedData and AuthEnvelopedData use (RFC 5652, 5083, 5084, 3370, 3565, 4055,
     /// 5753, 8103, 8418), and the names they are reported by.
     /// </summary>
+    /// <remarks>OIDs CmsOid already names are taken from there; only the enveloping-specific ones are spelled out here.</remarks>
     internal static class EnvelopingOids
     {
-        public const string Data = "1.2.840.113549.1.7.1";
-        public const string EnvelopedData = "1.2.840.113549.1.7.3";
-        public const string AuthEnvelopedData = "1.2.840.113549.1.9.16.1.23";
+        public const string Data = CmsOid.Data;
+        public const string EnvelopedData = CmsOid.EnvelopedData;
+        public const string AuthEnvelopedData = CmsOid.AuthEnvelopedData;
 
-        public const string Aes128Cbc = "2.16.840.1.101.3.4.1.2";
-        public const string Aes192Cbc = "2.16.840.1.101.3.4.1.22";
-        public const string Aes256Cbc = "2.16.840.1.101.3.4.1.42";
-        public const string Aes128Gcm = "2.16.840.1.101.3.4.1.6";
-        public const string Aes192Gcm = "2.16.840.1.101.3.4.1.26";
-        public const string Aes256Gcm = "2.16.840.1.101.3.4.1.46";
-        public const string ChaCha20Poly1305 = "1.2.840.113549.1.9.16.3.18";
-        public const string TripleDesCbc = "1.2.840.113549.3.7";
-        public const string Rc2Cbc = "1.2.840.113549.3.2";
-        public const string DesCbc = "1.3.14.3.2.7";
+        public const string Aes128Cbc = CmsOid.Aes128Cbc;
+        public const string Aes192Cbc = CmsOid.Aes192Cbc;
+        public const string Aes256Cbc = CmsOid.Aes256Cbc;
+        public const string Aes128Gcm = CmsOid.Aes128Gcm;
+        public const string Aes192Gcm = CmsOid.Aes192Gcm;
+        public const string Aes256Gcm = CmsOid.Aes256Gcm;
+        public const string ChaCha20Poly1305 = CmsOid.ChaCha20Poly1305;
+        public const string TripleDesCbc = CmsOid.TripleDesCbc;
+        public const string Rc2Cbc = CmsOid.Rc2Cbc;
+        public const string DesCbc = CmsOid.DesCbc;
 
         public const string Aes128Wrap = "2.16.840.1.101.3.4.1.5";
         public const string Aes192Wrap = "2.16.840.1.101.3.4.1.25";
@@ -32,18 +33,18 @@ namespace SmimeTools.Engine.Cms
         public const string TripleDesWrap = "1.2.840.113549.1.9.16.3.6";
         public const string Rc2Wrap = "1.2.840.113549.1.9.16.3.7";
 
-        public const string RsaEncryption = "1.2.840.113549.1.1.1";
+        public const string RsaEncryption = CmsOid.RsaEncryption;
         public const string RsaesOaep = "1.2.840.113549.1.1.7";
-        public const string Mgf1 = "1.2.840.113549.1.1.8";
+        public const string Mgf1 = CmsOid.Mgf1;
         public const string PSpecified = "1.2.840.113549.1.1.9";
 
-        public const string Sha1 = "1.3.14.3.2.26";
-        public const string Sha224 = "2.16.840.1.101.3.4.2.4";
-        public const string Sha256 = "2.16.840.1.101.3.4.2.1";
-        public const string Sha384 = "2.16.840.1.101.3.4.2.2";
-        public const string Sha512 = "2.16.840.1.101.3.4.2.3";
+        public const string Sha1 = CmsOid.Sha1;
+        public const string Sha224 = CmsOid.Sha224;
+        public const string Sha256 = CmsOid.Sha256;
+        public const string Sha384 = CmsOid.Sha384;
+        public const string Sha512 = CmsOid.Sha512;
 
-        public const string EcPublicKey = "1.2.840.10045.2.1";
+        public const string EcPublicKey = CmsOid.EcPublicKey;
         public const string X25519 = "1.3.101.110";
         public const string X448 = "1.3.101.111";
         public const string P256 = "1.2.840.10045.3.1.7";

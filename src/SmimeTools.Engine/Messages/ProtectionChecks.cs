@@ -53,6 +53,13 @@ namespace SmimeTools.Engine.Messages
                     "Sign with a certificate issued for e-mail signing.", certificate);
             }
 
+            if (options.Digest == DigestAlgorithm.Sha224)
+            {
+                // Refused here, before the output is opened, rather than when the content is hashed.
+                throw new SmimeException(ErrorIds.UnsupportedAlgorithm, SmimeErrorKind.InvalidArgument,
+                    "SHA-224 is not used for new signatures.", "Use SHA-256 (the default), SHA-384 or SHA-512.", certificate);
+            }
+
             if (AlgorithmPolicy.IsWeak(options.Digest) && !options.AllowWeakAlgorithm)
             {
                 throw new SmimeException(ErrorIds.WeakAlgorithm, SmimeErrorKind.SecurityError,

@@ -206,7 +206,7 @@ namespace SmimeTools.Tests.Cms
             Assert.All(alone.Signers, s => Assert.Equal(SignerStatus.CertificateNotFound, s.Status));
 
             // Carlos signs without signed attributes: Ed25519 over the content itself (RFC 8419 §3.1).
-            var result = SignedDataReader.ReadEncapsulated(new SigningNonSeekableStream(new MemoryStream(File.ReadAllBytes(path))), Stream.Null, Rfc9216Certificates(folder));
+            var result = SignedDataReader.ReadEncapsulated(new ForwardOnlyStream(new MemoryStream(File.ReadAllBytes(path))), Stream.Null, Rfc9216Certificates(folder));
             Report("signedByAliceAndCarlosNoCerts", result);
             Assert.Equal(2, result.Signers.Count);
             Assert.All(result.Signers, s => Assert.True(s.IsValid, s.Problem));
@@ -223,7 +223,7 @@ namespace SmimeTools.Tests.Cms
             }
 
             var signature = File.ReadAllBytes(Path.Combine(folder, "examples-cms", "binary-files", "signedByCarlosDetached.p7m"));
-            var result = SignedDataReader.ReadDetached(signature, new SigningNonSeekableStream(new MemoryStream(Encoding.ASCII.GetBytes(SampleContent))));
+            var result = SignedDataReader.ReadDetached(signature, new ForwardOnlyStream(new MemoryStream(Encoding.ASCII.GetBytes(SampleContent))));
             Report("signedByCarlosDetached", result);
             var signer = Assert.Single(result.Signers);
             Assert.True(signer.IsValid, signer.Problem);

@@ -128,7 +128,7 @@ namespace SmimeTools.Tests.Cms
             var der = Asn1Object.FromByteArray(encoded).GetEncoded(Asn1Encodable.Der);
             Assert.NotEqual(0x80, der[1]);
             var output = new MemoryStream();
-            var result = SignedDataReader.ReadEncapsulated(new SigningNonSeekableStream(new MemoryStream(der)), output);
+            var result = SignedDataReader.ReadEncapsulated(new ForwardOnlyStream(new MemoryStream(der)), output);
             Assert.True(result.AllSignersValid);
             Assert.Equal(SigningTestKeys.SampleContent(5000), output.ToArray());
         }
@@ -174,7 +174,7 @@ namespace SmimeTools.Tests.Cms
             Assert.Equal(CmsContentKind.Data, CmsContentKindProbe.Identify(new ContentInfo(CmsObjectIdentifiers.Data, DerNull.Instance).GetEncoded()));
 
             // Non-seekable: a replay stream that yields every byte; the result still verifies.
-            var (kind, content) = CmsContentKindProbe.Identify(new SigningNonSeekableStream(new MemoryStream(signed)));
+            var (kind, content) = CmsContentKindProbe.Identify(new ForwardOnlyStream(new MemoryStream(signed)));
             Assert.Equal(CmsContentKind.SignedData, kind);
             var output = new MemoryStream();
             Assert.True(SignedDataReader.ReadEncapsulated(content, output).AllSignersValid);
@@ -189,7 +189,7 @@ namespace SmimeTools.Tests.Cms
             Assert.Equal(0, same.Position);
 
             // Shorter than the peek: still all there.
-            var (tinyKind, tiny) = CmsContentKindProbe.Identify(new SigningNonSeekableStream(new MemoryStream(new byte[] { 0x30, 0x03 })));
+            var (tinyKind, tiny) = CmsContentKindProbe.Identify(new ForwardOnlyStream(new MemoryStream(new byte[] { 0x30, 0x03 })));
             Assert.Equal(CmsContentKind.Unknown, tinyKind);
             var rest = new MemoryStream();
             tiny.CopyTo(rest);
@@ -210,7 +210,7 @@ namespace SmimeTools.Tests.Cms
             int at = der.AsSpan().IndexOf(sha256);
             sha512.CopyTo(der, at);
 
-            var result = SignedDataReader.ReadEncapsulated(new SigningNonSeekableStream(new MemoryStream(der)), Stream.Null);
+            var result = SignedDataReader.ReadEncapsulated(new ForwardOnlyStream(new MemoryStream(der)), Stream.Null);
             Assert.Equal(CmsOid.Sha512, Assert.Single(result.DigestAlgorithmOids));
             Assert.True(result.AllSignersValid, result.Signers[0].Problem);
         }
@@ -224,25 +224,25 @@ namespace SmimeTools.Tests.Cms
 
             // Larger than the replay: read again from a seekable output...
             var seekable = new MemoryStream();
-            var again = Assert.Single(SignedDataReader.ReadEncapsulated(new SigningNonSeekableStream(new MemoryStream(encapsulated)), seekable).Signers);
+            var again = Assert.Single(SignedDataReader.ReadEncapsulated(new ForwardOnlyStream(new MemoryStream(encapsulated)), seekable).Signers);
             Assert.True(again.IsValid, again.Problem);
             Assert.False(again.HasSignedAttributes);
             Assert.Null(again.MessageDigestMatches);
             Assert.Equal(large, seekable.ToArray());
 
             // ...but not from one that cannot seek: said plainly, not guessed.
-            var lost = Assert.Single(SignedDataReader.ReadEncapsulated(new MemoryStream(encapsulated), new SigningNonSeekableStream(Stream.Null)).Signers);
+            var lost = Assert.Single(SignedDataReader.ReadEncapsulated(new MemoryStream(encapsulated), new ForwardOnlyStream(Stream.Null)).Signers);
             Assert.Equal(SignerStatus.ContentUnavailable, lost.Status);
             Assert.False(lost.SignatureVerified);
 
             // Small content is replayed from memory.
             var small = SigningTestKeys.SampleContent(1000);
-            var replayed = Assert.Single(SignedDataReader.ReadEncapsulated(new MemoryStream(WithoutSignedAttributes("ed25519", small, detached: false)), new SigningNonSeekableStream(Stream.Null)).Signers);
+            var replayed = Assert.Single(SignedDataReader.ReadEncapsulated(new MemoryStream(WithoutSignedAttributes("ed25519", small, detached: false)), new ForwardOnlyStream(Stream.Null)).Signers);
             Assert.True(replayed.IsValid, replayed.Problem);
 
             // Detached: the reader knows before the content comes that it needs it whole.
             var detached = WithoutSignedAttributes("ed25519", large, detached: true);
-            var whole = Assert.Single(SignedDataReader.ReadDetached(detached, new SigningNonSeekableStream(new MemoryStream(large))).Signers);
+            var whole = Assert.Single(SignedDataReader.ReadDetached(detached, new ForwardOnlyStream(new MemoryStream(large))).Signers);
             Assert.True(whole.IsValid, whole.Problem);
             large[10] ^= 1;
             Assert.Equal(SignerStatus.BadSignature, Assert.Single(SignedDataReader.ReadDetached(detached, new MemoryStream(large)).Signers).Status);

@@ -152,7 +152,7 @@ namespace SmimeTools.Tests.Cms
             var encoded = new MemoryStream();
             SignedDataBuilder.WriteEncapsulated(new MemoryStream(content), encoded, Options(key, SignatureAlgorithm.Default, DigestAlgorithm.Sha256));
             var output = new MemoryStream();
-            var result = SignedDataReader.ReadEncapsulated(new SigningNonSeekableStream(new MemoryStream(encoded.ToArray())), output);
+            var result = SignedDataReader.ReadEncapsulated(new ForwardOnlyStream(new MemoryStream(encoded.ToArray())), output);
             Assert.Equal(content, output.ToArray());
             Assert.True(result.AllSignersValid);
             Assert.Equal(size, result.ContentLength);
@@ -393,7 +393,7 @@ namespace SmimeTools.Tests.Cms
                 long before = GC.GetAllocatedBytesForCurrentThread();
                 using (var file = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
                 {
-                    SignedDataBuilder.WriteEncapsulated(new SigningPatternStream(size), new SigningNonSeekableStream(file), Options(key, SignatureAlgorithm.Default, DigestAlgorithm.Sha256));
+                    SignedDataBuilder.WriteEncapsulated(new SigningPatternStream(size), new ForwardOnlyStream(file), Options(key, SignatureAlgorithm.Default, DigestAlgorithm.Sha256));
                 }
 
                 long written = GC.GetAllocatedBytesForCurrentThread() - before;
@@ -404,7 +404,7 @@ namespace SmimeTools.Tests.Cms
                 SignedDataResult result;
                 using (var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16))
                 {
-                    result = SignedDataReader.ReadEncapsulated(new SigningNonSeekableStream(file), sink);
+                    result = SignedDataReader.ReadEncapsulated(new ForwardOnlyStream(file), sink);
                 }
 
                 long read = GC.GetAllocatedBytesForCurrentThread() - before;
@@ -559,38 +559,6 @@ namespace SmimeTools.Tests.Cms
 
             return null;
         }
-    }
-
-    /// <summary>Hides CanSeek, as a network or pipe stream would.</summary>
-    internal sealed class SigningNonSeekableStream : Stream
-    {
-        private readonly Stream _inner;
-
-        public SigningNonSeekableStream(Stream inner) => _inner = inner;
-
-        public override bool CanRead => _inner.CanRead;
-
-        public override bool CanSeek => false;
-
-        public override bool CanWrite => _inner.CanWrite;
-
-        public override long Length => throw new NotSupportedException();
-
-        public override long Position
-        {
-            get => throw new NotSupportedException();
-            set => throw new NotSupportedException();
-        }
-
-        public override void Flush() => _inner.Flush();
-
-        public override int Read(byte[] buffer, int offset, int count) => _inner.Read(buffer, offset, count);
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-        public override void SetLength(long value) => throw new NotSupportedException();
-
-        public override void Write(byte[] buffer, int offset, int count) => _inner.Write(buffer, offset, count);
     }
 
     /// <summary>A long deterministic stream that is never held in memory.</summary>
