@@ -17,7 +17,7 @@ namespace SmimeTools.Engine.Messages
         private const int MaxCuts = 60;
 
         /// <summary>Larger content is not re-hashed for each guess: the guesses would cost more than they tell.</summary>
-        private const int MaxContentLength = 4 << 20;
+        internal const int MaxContentLength = 4 << 20;
 
         /// <summary>A sentence (with a leading space) saying what most likely happened; empty when nothing was found.</summary>
         public static string Explain(byte[]? content, byte[]? signature, int signerIndex, CancellationToken cancellationToken)

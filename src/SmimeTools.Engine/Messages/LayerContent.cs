@@ -15,25 +15,28 @@ namespace SmimeTools.Engine.Messages
         private readonly MimeEntity? _entity;
         private readonly TemporaryFile? _file;
         private readonly HeaderBlock? _headers;
+        private readonly EntityOffsets? _offsets;
         private MimeEntity? _parsed;
 
-        private LayerContent(MimeEntity? entity, TemporaryFile? file, HeaderBlock? headers, bool isBare)
+        private LayerContent(MimeEntity? entity, TemporaryFile? file, HeaderBlock? headers, bool isBare, EntityOffsets? offsets = null)
         {
             _entity = entity;
             _file = file;
             _headers = headers;
             IsBare = isBare;
+            _offsets = offsets;
         }
 
         public static LayerContent Of(MimeEntity entity) => new(entity, null, null, false);
 
         /// <summary>The content of a decrypted or unwrapped layer; content without a header block is kept as a bare part.</summary>
-        public static LayerContent Of(TemporaryFile file, CancellationToken cancellationToken)
+        // offsets, when given, records where the entities lie once the file is parsed.
+        public static LayerContent Of(TemporaryFile file, CancellationToken cancellationToken, EntityOffsets? offsets = null)
         {
             var headers = HeaderBlock.Read(file.Stream);
             if (headers != null)
             {
-                return new LayerContent(null, file, headers, false);
+                return new LayerContent(null, file, headers, false, offsets);
             }
 
             file.Rewind();
@@ -82,7 +85,7 @@ namespace SmimeTools.Engine.Messages
             if (_parsed == null)
             {
                 _file!.Rewind();
-                _parsed = MessageParsing.ParseEntity(_file.Stream, cancellationToken, out _);
+                _parsed = MessageParsing.ParseEntity(_file.Stream, cancellationToken, out _, _offsets);
             }
 
             return _parsed;

@@ -52,8 +52,9 @@ namespace SmimeTools.Engine.Messages
                     }
                 }
 
-                var message = MessageParsing.ParseMessage(source, input.DisplayName, cancellationToken);
-                return Summarize(message, input.Path, null, null, size, temporaryFolder, resolveRecipient, input.DisplayName, cancellationToken);
+                var offsets = new EntityOffsets();
+                var message = MessageParsing.ParseMessage(source, input.DisplayName, cancellationToken, offsets);
+                return Summarize(message, input.Path, null, null, size, temporaryFolder, resolveRecipient, input.DisplayName, offsets, cancellationToken);
             });
         }
 
@@ -68,7 +69,8 @@ namespace SmimeTools.Engine.Messages
             ArgumentNullException.ThrowIfNull(input);
             ArgumentNullException.ThrowIfNull(problem);
             using var source = input.Open();
-            var parser = new MimeParser(source, MimeFormat.Mbox, persistent: source.CanSeek);
+            var offsets = new EntityOffsets();
+            var parser = offsets.Watch(new MimeParser(source, MimeFormat.Mbox, persistent: source.CanSeek), source);
             var index = 0;
             while (!parser.IsEndOfStream)
             {
@@ -102,7 +104,7 @@ namespace SmimeTools.Engine.Messages
                 {
                     summary = message.Body == null
                         ? throw MessageParsing.Malformed(name, "it has headers but no body", null)
-                        : Guard(name, () => Summarize(message, input.Path, index, offset, end - offset, temporaryFolder, resolveRecipient, name, cancellationToken));
+                        : Guard(name, () => Summarize(message, input.Path, index, offset, end - offset, temporaryFolder, resolveRecipient, name, offsets, cancellationToken));
                 }
                 catch (SmimeException e)
                 {
@@ -132,9 +134,9 @@ namespace SmimeTools.Engine.Messages
         }
 
         private static MessageSummary Summarize(MimeMessage message, string? path, int? index, long? offset, long? size, string temporaryFolder,
-            Func<EnvelopedRecipient, string?>? resolveRecipient, string displayName, CancellationToken cancellationToken)
+            Func<EnvelopedRecipient, string?>? resolveRecipient, string displayName, EntityOffsets offsets, CancellationToken cancellationToken)
         {
-            using var walker = new Walker(temporaryFolder, resolveRecipient, displayName, cancellationToken);
+            using var walker = new Walker(temporaryFolder, resolveRecipient, displayName, cancellationToken, offsets);
             walker.Walk(LayerContent.Of(message.Body!));
             var summary = walker.Summary(message, path, index, offset, size, message.Body!.ContentType.MimeType);
             return summary;
@@ -149,15 +151,17 @@ namespace SmimeTools.Engine.Messages
             private readonly CancellationToken _cancel;
             private readonly List<TemporaryFile> _scratch = new();
             private readonly List<MessageLayer> _layers = new();
+            private readonly EntityOffsets _offsets;
             private LayerContent? _inner;
             private bool _hidden;
 
-            public Walker(string folder, Func<EnvelopedRecipient, string?>? resolve, string name, CancellationToken cancel)
+            public Walker(string folder, Func<EnvelopedRecipient, string?>? resolve, string name, CancellationToken cancel, EntityOffsets? offsets = null)
             {
                 _folder = folder;
                 _resolve = resolve;
                 _name = name;
                 _cancel = cancel;
+                _offsets = offsets ?? new EntityOffsets();
             }
 
             public void WalkCms(Stream encoded)
@@ -238,7 +242,7 @@ namespace SmimeTools.Engine.Messages
                             IsWeak = signed.IsWeak,
                             Signers = signed.Signers.Select(Signer).ToArray(),
                         });
-                        return LayerContent.Of(next, _cancel);
+                        return LayerContent.Of(next, _cancel, _offsets);
                     }
 
                     case CmsContentKind.CompressedData:
@@ -246,7 +250,7 @@ namespace SmimeTools.Engine.Messages
                         var next = NewScratch();
                         CompressedDataReader.Decompress(content, next.Stream, _cancel);
                         _layers.Add(new MessageLayer { Kind = LayerKind.Compressed, Algorithm = "zlib" });
-                        return LayerContent.Of(next, _cancel);
+                        return LayerContent.Of(next, _cancel, _offsets);
                     }
 
                     default:
@@ -263,13 +267,12 @@ namespace SmimeTools.Engine.Messages
                     return new MessageLayer { Kind = LayerKind.DetachedSigned, Algorithm = micalg, Note = "The signature part is empty." };
                 }
 
-                var content = NewScratch();
-                CanonicalForm.WriteAsIs(signed[0], content.Stream, _cancel);
-                content.Rewind();
                 try
                 {
+                    // The bytes as they are in the message, as Test-SmimeSignature checks them.
+                    using var content = SignedContent.Locate(signed, _offsets, _name).Open();
                     using var signatureStream = signature.Open();
-                    var result = SignedDataReader.ReadDetached(signatureStream, content.Stream, cancellationToken: _cancel);
+                    var result = SignedDataReader.ReadDetached(signatureStream, content, cancellationToken: _cancel);
                     return new MessageLayer
                     {
                         Kind = LayerKind.DetachedSigned,

@@ -8,12 +8,14 @@ namespace SmimeTools.Engine.Messages
     /// <summary>Parses messages in place: content stays in the file and is read when written out (MimeKit persistent mode).</summary>
     internal static class MessageParsing
     {
-        public static MimeMessage ParseMessage(Stream source, string displayName, CancellationToken cancellationToken)
+        /// <summary>Parses a message; <c>offsets</c>, when given, records where each entity lies (to check multipart/signed against the bytes as they are).</summary>
+        public static MimeMessage ParseMessage(Stream source, string displayName, CancellationToken cancellationToken, EntityOffsets? offsets = null)
         {
             MimeMessage message;
             try
             {
                 var parser = new MimeParser(source, MimeFormat.Entity, persistent: source.CanSeek);
+                offsets?.Watch(parser, source);
                 message = parser.ParseMessage(cancellationToken);
             }
             catch (FormatException e)
@@ -33,12 +35,13 @@ namespace SmimeTools.Engine.Messages
         /// Parses the content of a protection layer. Content that is not MIME (old or test messages protect bare
         /// text, as RFC 4134's examples do) becomes a text/plain or application/octet-stream part holding it as it is.
         /// </summary>
-        public static MimeEntity ParseEntity(Stream source, CancellationToken cancellationToken, out bool wasMime)
+        public static MimeEntity ParseEntity(Stream source, CancellationToken cancellationToken, out bool wasMime, EntityOffsets? offsets = null)
         {
             var start = source.Position;
             try
             {
                 var parser = new MimeParser(source, MimeFormat.Entity, persistent: source.CanSeek);
+                offsets?.Watch(parser, source);
                 wasMime = true;
                 return parser.ParseEntity(cancellationToken);
             }

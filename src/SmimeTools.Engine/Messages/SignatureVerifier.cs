@@ -20,33 +20,34 @@ namespace SmimeTools.Engine.Messages
     public static class SignatureVerifier
     {
         /// <summary>Verifies the message; an empty list means it carries no signature that could be reached.</summary>
+        /// <remarks>
+        /// The message is parsed in place and opened layers go through scratch files in
+        /// <see cref="SignatureVerifyOptions.TemporaryFolder"/>, so memory does not grow with message size.
+        /// </remarks>
         /// <exception cref="SmimeException"><see cref="ErrorIds.MalformedMessage"/> when the message or a layer cannot be read.</exception>
         public static IReadOnlyList<SignatureResult> Verify(MessageInput input, SignatureVerifyOptions options, CancellationToken cancellationToken = default)
         {
             ArgumentNullException.ThrowIfNull(input);
             ArgumentNullException.ThrowIfNull(options);
-            byte[] bytes;
-            using (var source = input.Open())
-            using (var copy = new MemoryStream())
-            {
-                source.CopyTo(copy);
-                bytes = copy.ToArray();
-            }
-
-            var walk = new Walk(input, options, cancellationToken);
-            var message = walk.ParseMessage(bytes);
+            using var source = input.Open();
+            using var walk = new Walk(input, options, cancellationToken);
+            var message = walk.ParseMessage(source);
             walk.Addresses = message.From.Mailboxes.Concat(message.Sender != null ? new[] { message.Sender } : Array.Empty<MailboxAddress>())
                 .Select(m => m.Address).Where(a => !string.IsNullOrEmpty(a)).Distinct(EmailAddressComparer.Instance).ToArray();
-            walk.Visit(message.Body!, bytes, string.Empty, 0, insideEncryption: false, covering: new List<int>());
+            walk.Visit(message.Body!, string.Empty, 0, insideEncryption: false, covering: new List<int>());
             return walk.Finish();
         }
 
-        private sealed class Walk
+        private sealed class Walk : IDisposable
         {
+            /// <summary>A decoded signature part larger than this goes to a scratch file rather than memory.</summary>
+            private const int SignatureInMemory = 4 << 20;
+
             private readonly MessageInput _input;
             private readonly SignatureVerifyOptions _options;
             private readonly CancellationToken _ct;
-            private readonly Dictionary<MimeEntity, (long HeadersEnd, long End)> _offsets = new();
+            private readonly EntityOffsets _offsets = new();
+            private readonly List<TemporaryFile> _scratch = new();
             private readonly List<(string Label, List<int> Covering)> _leaves = new();
             private readonly List<List<SignatureResult>> _signatures = new();
 
@@ -59,9 +60,9 @@ namespace SmimeTools.Engine.Messages
 
             public string[] Addresses { get; set; } = Array.Empty<string>();
 
-            public MimeMessage ParseMessage(byte[] bytes)
+            public MimeMessage ParseMessage(Stream source)
             {
-                var parser = Parser(bytes);
+                var parser = _offsets.Watch(new MimeParser(source, MimeFormat.Entity, persistent: true), source);
                 try
                 {
                     var message = parser.ParseMessage(_ct);
@@ -78,28 +79,30 @@ namespace SmimeTools.Engine.Messages
                 }
             }
 
-            private MimeParser Parser(byte[] bytes)
+            /// <summary>The content of an opened layer as an entity; content that is not MIME becomes a part holding it as it is.</summary>
+            private MimeEntity ParseEntity(Stream source)
             {
-                var parser = new MimeParser(new MemoryStream(bytes, writable: false), MimeFormat.Entity, persistent: true);
-                parser.MimeEntityEnd += (_, e) => _offsets[e.Entity] = (e.HeadersEndOffset, e.EndOffset);
-                return parser;
-            }
-
-            private MimeEntity ParseEntity(byte[] bytes)
-            {
-                var parser = Parser(bytes);
+                source.Position = 0;
+                var parser = _offsets.Watch(new MimeParser(source, MimeFormat.Entity, persistent: true), source);
                 try
                 {
                     return parser.ParseEntity(_ct);
                 }
                 catch (FormatException)
                 {
-                    var part = new MimePart("application", "octet-stream") { Content = new MimeContent(new MemoryStream(bytes, writable: false)) };
-                    return part;
+                    source.Position = 0;
+                    return MessageParsing.ParseEntity(source, _ct, out _);
                 }
             }
 
-            public void Visit(MimeEntity entity, byte[] bytes, string path, int depth, bool insideEncryption, List<int> covering)
+            private TemporaryFile NewScratch()
+            {
+                var file = TemporaryFile.Create(_options.TemporaryFolder);
+                _scratch.Add(file);
+                return file;
+            }
+
+            public void Visit(MimeEntity entity, string path, int depth, bool insideEncryption, List<int> covering)
             {
                 _ct.ThrowIfCancellationRequested();
                 if (depth > _options.MaximumDepth)
@@ -109,22 +112,18 @@ namespace SmimeTools.Engine.Messages
 
                 if (entity is Multipart { Count: 2 } signed && signed.ContentType.IsMimeType("multipart", "signed") && signed[1] is MimePart signaturePart)
                 {
-                    var content = SignedBytes(signed, bytes);
-                    byte[] signature;
-                    using (var decoded = new MemoryStream())
-                    {
-                        signaturePart.Content?.DecodeTo(decoded, _ct);
-                        signature = decoded.ToArray();
-                    }
-
+                    var content = SignedContent.Locate(signed, _offsets, _input.DisplayName);
+                    var signature = DecodeSignature(signaturePart);
                     SignedDataResult result;
-                    using (var stream = new MemoryStream(content, writable: false))
+                    using (var stream = content.Open())
                     {
+                        signature.Position = 0;
                         result = SignedDataReader.ReadDetached(signature, stream, _options.Validation.ExtraCertificates, _ct);
                     }
 
-                    var index = Add(result, "multipart/signed" + (insideEncryption ? " inside an encrypted layer" : string.Empty), content, signature);
-                    Visit(signed[0], bytes, Child(path, 1), depth + 1, insideEncryption, With(covering, index));
+                    var index = Add(result, "multipart/signed" + (insideEncryption ? " inside an encrypted layer" : string.Empty),
+                        () => (content.ReadAll(ContentDamage.MaxContentLength), signature is MemoryStream memory ? memory.ToArray() : null));
+                    Visit(signed[0], Child(path, 1), depth + 1, insideEncryption, With(covering, index));
                     _leaves.Add((Label(Child(path, 2), signaturePart) + " (the signature)", With(covering, index)));
                     return;
                 }
@@ -133,7 +132,7 @@ namespace SmimeTools.Engine.Messages
                 {
                     for (var i = 0; i < multipart.Count; i++)
                     {
-                        Visit(multipart[i], bytes, Child(path, i + 1), depth + 1, insideEncryption, covering);
+                        Visit(multipart[i], Child(path, i + 1), depth + 1, insideEncryption, covering);
                     }
 
                     return;
@@ -148,29 +147,32 @@ namespace SmimeTools.Engine.Messages
 
                 if (entity is MimePart part && MessageUnprotector.IsPkcs7Mime(part.ContentType, part.FileName) && part.Content != null)
                 {
-                    using var decoded = new MemoryStream();
-                    part.Content.DecodeTo(decoded, _ct);
-                    decoded.Position = 0;
+                    using var decoded = part.Content.Open();
                     var (kind, cms) = CmsContentKindProbe.Identify(decoded);
-                    using var inner = new MemoryStream();
                     switch (kind)
                     {
                         case CmsContentKind.SignedData:
-                            var result = SignedDataReader.ReadEncapsulated(cms, inner, _options.Validation.ExtraCertificates, _ct);
-                            var index = Add(result, "application/pkcs7-mime (opaque)" + (insideEncryption ? " inside an encrypted layer" : string.Empty), null, null);
-                            VisitLayer(inner.ToArray(), path, depth, insideEncryption, With(covering, index));
+                        {
+                            var inner = NewScratch();
+                            var result = SignedDataReader.ReadEncapsulated(cms, inner.Stream, _options.Validation.ExtraCertificates, _ct);
+                            var index = Add(result, "application/pkcs7-mime (opaque)" + (insideEncryption ? " inside an encrypted layer" : string.Empty), null);
+                            VisitLayer(inner, path, depth, insideEncryption, With(covering, index));
                             return;
+                        }
+
                         case CmsContentKind.EnvelopedData:
                         case CmsContentKind.AuthEnvelopedData:
+                        {
                             if (_options.Keys.Count == 0)
                             {
                                 _leaves.Add((Label(path, entity) + " (encrypted, not opened: give keys to look inside)", covering));
                                 return;
                             }
 
+                            var inner = NewScratch();
                             try
                             {
-                                EnvelopedDataReader.Decrypt(cms, inner, _options.Keys, _ct);
+                                EnvelopedDataReader.Decrypt(cms, inner.Stream, _options.Keys, _ct);
                             }
                             catch (SmimeException e) when (e.ErrorId is ErrorIds.NoDecryptionKey or ErrorIds.DecryptionFailed)
                             {
@@ -178,20 +180,34 @@ namespace SmimeTools.Engine.Messages
                                 return;
                             }
 
-                            VisitLayer(inner.ToArray(), path, depth, insideEncryption: true, covering);
+                            VisitLayer(inner, path, depth, insideEncryption: true, covering);
                             return;
+                        }
+
                         case CmsContentKind.CompressedData:
-                            CompressedDataReader.Decompress(cms, inner, _ct);
-                            VisitLayer(inner.ToArray(), path, depth, insideEncryption, covering);
+                        {
+                            var inner = NewScratch();
+                            CompressedDataReader.Decompress(cms, inner.Stream, _ct);
+                            VisitLayer(inner, path, depth, insideEncryption, covering);
                             return;
+                        }
                     }
                 }
 
                 _leaves.Add((Label(path, entity), covering));
             }
 
-            private void VisitLayer(byte[] inner, string path, int depth, bool insideEncryption, List<int> covering) =>
-                Visit(ParseEntity(inner), inner, path + (path.Length == 0 ? string.Empty : " ") + ">", depth + 1, insideEncryption, covering);
+            /// <summary>The signature part decoded: in memory when small, in a scratch file otherwise.</summary>
+            private Stream DecodeSignature(MimePart signaturePart)
+            {
+                var encodedLength = signaturePart.Content?.Stream is { CanSeek: true } raw ? raw.Length : 0;
+                Stream decoded = encodedLength > SignatureInMemory ? NewScratch().Stream : new MemoryStream();
+                signaturePart.Content?.DecodeTo(decoded, _ct);
+                return decoded;
+            }
+
+            private void VisitLayer(TemporaryFile inner, string path, int depth, bool insideEncryption, List<int> covering) =>
+                Visit(ParseEntity(inner.Rewind()), path + (path.Length == 0 ? string.Empty : " ") + ">", depth + 1, insideEncryption, covering);
 
             private static string Child(string path, int number) => path.Length == 0 || path.EndsWith('>') ? path + number : path + "." + number;
 
@@ -203,86 +219,21 @@ namespace SmimeTools.Engine.Messages
                 return $"{(path.Length == 0 ? "body" : path)} {entity.ContentType.MimeType}{name}";
             }
 
-            /// <summary>
-            /// The first body part exactly as it is in the message: from after the line that opens the first boundary to
-            /// before the line ending that precedes the next one, with bare LF made CRLF (RFC 8551 §3.1.1 canonical form).
-            /// </summary>
-            private byte[] SignedBytes(Multipart signed, byte[] bytes)
+            public void Dispose()
             {
-                if (!_offsets.TryGetValue(signed, out var range) || signed.Boundary == null)
+                foreach (var file in _scratch)
                 {
-                    throw MessageParsing.Malformed(_input.DisplayName, "the multipart/signed part could not be located in the message", null);
+                    file.Dispose();
                 }
-
-                var delimiter = Encoding.ASCII.GetBytes("--" + signed.Boundary);
-                var end = (int)Math.Min(range.End, bytes.Length);
-                var first = FindDelimiter(bytes, delimiter, (int)range.HeadersEnd, end);
-                if (first < 0)
-                {
-                    throw MessageParsing.Malformed(_input.DisplayName, "its multipart/signed part has no boundary", null);
-                }
-
-                var start = Array.IndexOf(bytes, (byte)'\n', first);
-                if (start < 0)
-                {
-                    throw MessageParsing.Malformed(_input.DisplayName, "its multipart/signed part ends after the first boundary", null);
-                }
-
-                start++;
-                var next = FindDelimiter(bytes, delimiter, start, end);
-                if (next < 0)
-                {
-                    throw MessageParsing.Malformed(_input.DisplayName, "its multipart/signed part has no second boundary", null);
-                }
-
-                var stop = next;
-                if (stop > start && bytes[stop - 1] == '\n')
-                {
-                    stop--;
-                    if (stop > start && bytes[stop - 1] == '\r')
-                    {
-                        stop--;
-                    }
-                }
-
-                return ToCrlf(bytes, start, Math.Max(start, stop));
             }
 
-            private static int FindDelimiter(byte[] bytes, byte[] delimiter, int from, int end)
-            {
-                for (var i = from; i + delimiter.Length <= end; i++)
-                {
-                    if ((i == 0 || bytes[i - 1] == '\n') && bytes.AsSpan(i, delimiter.Length).SequenceEqual(delimiter))
-                    {
-                        return i;
-                    }
-                }
-
-                return -1;
-            }
-
-            internal static byte[] ToCrlf(byte[] bytes, int start, int stop)
-            {
-                using var output = new MemoryStream(stop - start + 64);
-                for (var i = start; i < stop; i++)
-                {
-                    if (bytes[i] == '\n' && (i == start || bytes[i - 1] != '\r'))
-                    {
-                        output.WriteByte((byte)'\r');
-                    }
-
-                    output.WriteByte(bytes[i]);
-                }
-
-                return output.ToArray();
-            }
-
-            private int Add(SignedDataResult data, string kind, byte[]? detachedContent, byte[]? signature)
+            // detached: for a detached signature, reads its content and signature back (to guess at list damage).
+            private int Add(SignedDataResult data, string kind, Func<(byte[]? Content, byte[]? Signature)>? detached)
             {
                 var results = new List<SignatureResult>();
                 foreach (var signer in data.Signers)
                 {
-                    results.Add(Judge(signer, data, kind, detachedContent, signature));
+                    results.Add(Judge(signer, data, kind, detached));
                 }
 
                 if (data.Signers.Count == 0)
@@ -301,12 +252,13 @@ namespace SmimeTools.Engine.Messages
 
             private string Name => _input.Path != null ? System.IO.Path.GetFileName(_input.Path) : _input.DisplayName;
 
-            private SignatureResult Judge(SignerResult signer, SignedDataResult data, string kind, byte[]? detachedContent, byte[]? signature)
+            private SignatureResult Judge(SignerResult signer, SignedDataResult data, string kind, Func<(byte[]? Content, byte[]? Signature)>? detached)
             {
                 var problems = new List<SignatureProblem>();
                 switch (signer.Status)
                 {
                     case SignerStatus.DigestMismatch:
+                        var (detachedContent, signature) = detached?.Invoke() ?? (null, null);
                         problems.Add(new SignatureProblem(SignatureStatus.ContentModified,
                             "The content was changed after it was signed: its digest does not match the signed one." + ContentDamage.Explain(detachedContent, signature, data.Signers.ToList().IndexOf(signer), _ct)));
                         break;

@@ -16,5 +16,8 @@ namespace SmimeTools.Engine.Messages
 
         /// <summary>Most nested protection layers and MIME levels followed.</summary>
         public int MaximumDepth { get; init; } = 16;
+
+        /// <summary>Where the content of opened layers is kept while it is checked; the system's temporary folder by default.</summary>
+        public string TemporaryFolder { get; init; } = System.IO.Path.GetTempPath();
     }
 }
