@@ -44,8 +44,18 @@ namespace SmimeTools.Engine.Cms
         public SignerPublicKey? PublicKeyOf(X509Certificate2 certificate, out string? problem) =>
             SignerPublicKey.Create(certificate, InheritedDsaParameters, out problem);
 
-        private DsaParameters? InheritedDsaParameters(X509Certificate2 certificate)
+        /// <summary>An issuer may inherit its parameters in turn (PKITS 4.1.5): followed up to a few certificates.</summary>
+        private const int MaximumInheritance = 8;
+
+        private DsaParameters? InheritedDsaParameters(X509Certificate2 certificate) => InheritedDsaParameters(certificate, 0);
+
+        private DsaParameters? InheritedDsaParameters(X509Certificate2 certificate, int depth)
         {
+            if (depth >= MaximumInheritance)
+            {
+                return null;
+            }
+
             foreach (var candidate in _certificates)
             {
                 if (ReferenceEquals(candidate, certificate) || candidate.PublicKey.Oid.Value != CmsOid.Dsa
@@ -60,6 +70,11 @@ namespace SmimeTools.Engine.Cms
                     if (PublicKeyFactory.CreateKey(info) is DsaPublicKeyParameters { Parameters: not null } issuerKey)
                     {
                         return issuerKey.Parameters;
+                    }
+
+                    if (InheritedDsaParameters(candidate, depth + 1) is { } inherited)
+                    {
+                        return inherited;
                     }
                 }
                 catch (Exception e) when (e is IOException or ArgumentException or InvalidCastException or ArithmeticException or SecurityUtilityException)

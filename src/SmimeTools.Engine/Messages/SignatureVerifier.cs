@@ -22,7 +22,8 @@ namespace SmimeTools.Engine.Messages
         /// <summary>Verifies the message; an empty list means it carries no signature that could be reached.</summary>
         /// <remarks>
         /// The message is parsed in place and opened layers go through scratch files in
-        /// <see cref="SignatureVerifyOptions.TemporaryFolder"/>, so memory does not grow with message size.
+        /// <see cref="SignatureVerifyOptions.TemporaryFolder"/>, so memory does not grow with message size. A bare CMS
+        /// file (DER, starting with a SEQUENCE) is read as the message's first protection layer.
         /// </remarks>
         /// <exception cref="SmimeException"><see cref="ErrorIds.MalformedMessage"/> when the message or a layer cannot be read.</exception>
         public static IReadOnlyList<SignatureResult> Verify(MessageInput input, SignatureVerifyOptions options, CancellationToken cancellationToken = default)
@@ -31,6 +32,19 @@ namespace SmimeTools.Engine.Messages
             ArgumentNullException.ThrowIfNull(options);
             using var source = input.Open();
             using var walk = new Walk(input, options, cancellationToken);
+            if (source.ReadByte() == 0x30)
+            {
+                // A bare CMS file (.p7m or .p7s as DER, as analysts are sent them): the whole file is the first layer.
+                source.Position = 0;
+                if (!walk.VisitCms(source, string.Empty, "body application/pkcs7-mime", 0, insideEncryption: false, new List<int>()))
+                {
+                    throw MessageParsing.Malformed(input.DisplayName, "it is DER but not a signed, encrypted or compressed CMS message", null);
+                }
+
+                return walk.Finish();
+            }
+
+            source.Position = 0;
             var message = walk.ParseMessage(source);
             walk.Addresses = message.From.Mailboxes.Concat(message.Sender != null ? new[] { message.Sender } : Array.Empty<MailboxAddress>())
                 .Select(m => m.Address).Where(a => !string.IsNullOrEmpty(a)).Distinct(EmailAddressComparer.Instance).ToArray();
@@ -148,53 +162,65 @@ namespace SmimeTools.Engine.Messages
                 if (entity is MimePart part && MessageUnprotector.IsPkcs7Mime(part.ContentType, part.FileName) && part.Content != null)
                 {
                     using var decoded = part.Content.Open();
-                    var (kind, cms) = CmsContentKindProbe.Identify(decoded);
-                    switch (kind)
+                    if (VisitCms(decoded, path, Label(path, entity), depth, insideEncryption, covering))
                     {
-                        case CmsContentKind.SignedData:
-                        {
-                            var inner = NewScratch();
-                            var result = SignedDataReader.ReadEncapsulated(cms, inner.Stream, _options.Validation.ExtraCertificates, _ct);
-                            var index = Add(result, "application/pkcs7-mime (opaque)" + (insideEncryption ? " inside an encrypted layer" : string.Empty), null);
-                            VisitLayer(inner, path, depth, insideEncryption, With(covering, index));
-                            return;
-                        }
-
-                        case CmsContentKind.EnvelopedData:
-                        case CmsContentKind.AuthEnvelopedData:
-                        {
-                            if (_options.Keys.Count == 0)
-                            {
-                                _leaves.Add((Label(path, entity) + " (encrypted, not opened: give keys to look inside)", covering));
-                                return;
-                            }
-
-                            var inner = NewScratch();
-                            try
-                            {
-                                EnvelopedDataReader.Decrypt(cms, inner.Stream, _options.Keys, _ct);
-                            }
-                            catch (SmimeException e) when (e.ErrorId is ErrorIds.NoDecryptionKey or ErrorIds.DecryptionFailed)
-                            {
-                                _leaves.Add((Label(path, entity) + " (encrypted, could not be opened: " + e.Message + ")", covering));
-                                return;
-                            }
-
-                            VisitLayer(inner, path, depth, insideEncryption: true, covering);
-                            return;
-                        }
-
-                        case CmsContentKind.CompressedData:
-                        {
-                            var inner = NewScratch();
-                            CompressedDataReader.Decompress(cms, inner.Stream, _ct);
-                            VisitLayer(inner, path, depth, insideEncryption, covering);
-                            return;
-                        }
+                        return;
                     }
                 }
 
                 _leaves.Add((Label(path, entity), covering));
+            }
+
+            /// <summary>A CMS layer: signatures are checked and what is inside visited; false when it is CMS of another kind.</summary>
+            public bool VisitCms(Stream decoded, string path, string label, int depth, bool insideEncryption, List<int> covering)
+            {
+                var (kind, cms) = CmsContentKindProbe.Identify(decoded);
+                switch (kind)
+                {
+                    case CmsContentKind.SignedData:
+                    {
+                        var inner = NewScratch();
+                        var result = SignedDataReader.ReadEncapsulated(cms, inner.Stream, _options.Validation.ExtraCertificates, _ct);
+                        var index = Add(result, "application/pkcs7-mime (opaque)" + (insideEncryption ? " inside an encrypted layer" : string.Empty), null);
+                        VisitLayer(inner, path, depth, insideEncryption, With(covering, index));
+                        return true;
+                    }
+
+                    case CmsContentKind.EnvelopedData:
+                    case CmsContentKind.AuthEnvelopedData:
+                    {
+                        if (_options.Keys.Count == 0)
+                        {
+                            _leaves.Add((label + " (encrypted, not opened: give keys to look inside)", covering));
+                            return true;
+                        }
+
+                        var inner = NewScratch();
+                        try
+                        {
+                            EnvelopedDataReader.Decrypt(cms, inner.Stream, _options.Keys, _ct);
+                        }
+                        catch (SmimeException e) when (e.ErrorId is ErrorIds.NoDecryptionKey or ErrorIds.DecryptionFailed)
+                        {
+                            _leaves.Add((label + " (encrypted, could not be opened: " + e.Message + ")", covering));
+                            return true;
+                        }
+
+                        VisitLayer(inner, path, depth, insideEncryption: true, covering);
+                        return true;
+                    }
+
+                    case CmsContentKind.CompressedData:
+                    {
+                        var inner = NewScratch();
+                        CompressedDataReader.Decompress(cms, inner.Stream, _ct);
+                        VisitLayer(inner, path, depth, insideEncryption, covering);
+                        return true;
+                    }
+
+                    default:
+                        return false;
+                }
             }
 
             /// <summary>The signature part decoded: in memory when small, in a scratch file otherwise.</summary>
