@@ -26,6 +26,8 @@ namespace SmimeTools.TestPki
                     return new GeneratedKey(GenerateEc(SecObjectIdentifiers.SecP256r1, random), "ECDSA", 256);
                 case KeyKind.EcP384:
                     return new GeneratedKey(GenerateEc(SecObjectIdentifiers.SecP384r1, random), "ECDSA", 384);
+                case KeyKind.EcP521:
+                    return new GeneratedKey(GenerateEc(SecObjectIdentifiers.SecP521r1, random), "ECDSA", 521);
                 case KeyKind.Ed25519:
                     {
                         var generator = new Ed25519KeyPairGenerator();

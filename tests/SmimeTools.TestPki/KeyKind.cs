@@ -6,6 +6,7 @@ namespace SmimeTools.TestPki
         Rsa,
         EcP256,
         EcP384,
+        EcP521,
         Ed25519,
         X25519,
     }

@@ -59,7 +59,7 @@ namespace SmimeTools.TestPki
         public static IReadOnlyList<string> BadCaseNames { get; } =
             Array.AsReadOnly(UserSpec.All.Where(s => s.BadCase).Select(s => s.Name).ToArray());
 
-        /// <summary>Names of the well-formed users (rsa2048, rsa3072, p256, p384, ed25519, x25519, renewed, idn).</summary>
+        /// <summary>Names of the well-formed users (rsa2048, rsa3072, p256, p384, p521, ed25519, x25519, renewed, idn).</summary>
         public static IReadOnlyList<string> GoodUserNames { get; } =
             Array.AsReadOnly(UserSpec.All.Where(s => !s.BadCase).Select(s => s.Name).ToArray());
 

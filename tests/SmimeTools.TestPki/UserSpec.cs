@@ -75,6 +75,8 @@ namespace SmimeTools.TestPki
             {
                 EmailInSubject = false,
             },
+            new UserSpec("p521", "frank@example.com", "frank@example.com", "Frank Example", KeyKind.EcP521, 0, SignAndAgree,
+                "ECDSA P-521, signing and ECDH key agreement."),
             new UserSpec("ed25519", "erin@example.com", "erin@example.com", "Erin Example (signing)", KeyKind.Ed25519, 0, KeyUsage.DigitalSignature,
                 "Ed25519 signing certificate; erin's encryption certificate is x25519."),
             new UserSpec("x25519", "erin@example.com", "erin@example.com", "Erin Example (encryption)", KeyKind.X25519, 0, KeyUsage.KeyAgreement,

@@ -49,7 +49,7 @@ Describe 'Protect-SmimeMessage' {
             [IO.File]::ReadAllText($verified) | Should -Match 'figures.csv'
         }
 
-        It 'signs with <Name> keys' -ForEach @(@{ Name = 'p256' }, @{ Name = 'p384' }) -Skip:(-not $hasOpenSsl) {
+        It 'signs with <Name> keys' -ForEach @(@{ Name = 'p256' }, @{ Name = 'p384' }, @{ Name = 'p521' }) -Skip:(-not $hasOpenSsl) {
             $out = Join-Path $TestDrive "signed-$Name.eml"
             Protect-SmimeMessage -Path $message -SignWith (Identity $Name) -Destination $out | Out-Null
             Invoke-OpenSsl cms -verify -in $out -CAfile $pki.chainPemPath -out (Join-Path $TestDrive "v-$Name.txt") | Out-Null
@@ -97,7 +97,7 @@ Describe 'Protect-SmimeMessage' {
             { $result | Unprotect-SmimeMessage -Identity $alice -ErrorAction Stop } | Should -Throw -ErrorId 'NoDecryptionKey,SmimeTools.Commands.UnprotectSmimeMessageCommand'
         }
 
-        It 'encrypts to EC and X25519 recipients' -ForEach @(@{ Name = 'p256' }, @{ Name = 'p384' }, @{ Name = 'x25519' }) {
+        It 'encrypts to EC and X25519 recipients' -ForEach @(@{ Name = 'p256' }, @{ Name = 'p384' }, @{ Name = 'p521' }, @{ Name = 'x25519' }) {
             $result = Protect-SmimeMessage -Path $message -To (Certificate $Name)
             $opened = $result | Unprotect-SmimeMessage -Identity (Identity $Name)
             [Text.Encoding]::UTF8.GetString($opened.Content) | Should -Match 'figures.csv'

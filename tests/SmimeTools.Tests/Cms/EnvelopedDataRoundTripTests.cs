@@ -36,6 +36,7 @@ namespace SmimeTools.Tests.Cms
                 ("rsa3072", KeyEncryptionAlgorithm.RsaOaepSha256),
                 ("p256", KeyEncryptionAlgorithm.RsaPkcs1),
                 ("p384", KeyEncryptionAlgorithm.RsaPkcs1),
+                ("p521", KeyEncryptionAlgorithm.RsaPkcs1),
                 ("x25519", KeyEncryptionAlgorithm.RsaPkcs1),
             };
             foreach (var algorithm in algorithms)
@@ -153,7 +154,7 @@ namespace SmimeTools.Tests.Cms
         [Fact]
         public void EveryRecipientOfAMultiRecipientMessageCanOpenIt()
         {
-            var names = new[] { "rsa2048", "rsa3072", "p256", "p384", "x25519" };
+            var names = new[] { "rsa2048", "rsa3072", "p256", "p384", "p521", "x25519" };
             var keys = names.Select(n => EnvelopedTestSupport.KeyOf(_fixture.Pki, n)).ToArray();
             try
             {

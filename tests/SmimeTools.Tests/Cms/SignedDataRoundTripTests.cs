@@ -114,6 +114,7 @@ namespace SmimeTools.Tests.Cms
         [InlineData("rsa2048", SignatureAlgorithm.RsaPkcs1)]
         [InlineData("rsa3072", SignatureAlgorithm.RsaPss)]
         [InlineData("p384", SignatureAlgorithm.Ecdsa)]
+        [InlineData("p521", SignatureAlgorithm.Ecdsa)]
         [InlineData("ed25519", SignatureAlgorithm.Ed25519)]
         public void ChangedSignatureIsABadSignature(string name, SignatureAlgorithm algorithm)
         {
@@ -256,6 +257,7 @@ namespace SmimeTools.Tests.Cms
         [InlineData("rsa2048", SignatureAlgorithm.RsaPkcs1, CmsOid.RsaEncryption)]
         [InlineData("p256", SignatureAlgorithm.Ecdsa, CmsOid.EcdsaWithSha384)]
         [InlineData("p384", SignatureAlgorithm.Ecdsa, CmsOid.EcdsaWithSha384)]
+        [InlineData("p521", SignatureAlgorithm.Ecdsa, CmsOid.EcdsaWithSha384)]
         [InlineData("ed25519", SignatureAlgorithm.Ed25519, CmsOid.Ed25519)]
         public void SignatureAlgorithmIdentifiers(string name, SignatureAlgorithm algorithm, string oid)
         {
@@ -498,6 +500,7 @@ namespace SmimeTools.Tests.Cms
             ("rsa3072", SignatureAlgorithm.RsaPss),
             ("p256", SignatureAlgorithm.Ecdsa),
             ("p384", SignatureAlgorithm.Ecdsa),
+            ("p521", SignatureAlgorithm.Ecdsa),
             ("ed25519", SignatureAlgorithm.Ed25519),
         };
 

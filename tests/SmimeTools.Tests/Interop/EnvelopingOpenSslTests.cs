@@ -44,6 +44,7 @@ namespace SmimeTools.Tests.Interop
                 ("rsa3072", KeyEncryptionAlgorithm.RsaOaepSha256),
                 ("p256", KeyEncryptionAlgorithm.RsaPkcs1),
                 ("p384", KeyEncryptionAlgorithm.RsaPkcs1),
+                ("p521", KeyEncryptionAlgorithm.RsaPkcs1),
             };
             foreach (var algorithm in algorithms)
             {
@@ -140,6 +141,7 @@ namespace SmimeTools.Tests.Interop
             new object[] { "-aes-256-cbc", "p384", "", ContentEncryptionAlgorithm.Aes256Cbc },
             new object[] { "-aes-128-gcm", "p384", "ecdh-sha384", ContentEncryptionAlgorithm.Aes128Gcm },
             new object[] { "-des3", "p384", "", ContentEncryptionAlgorithm.TripleDesCbc },
+            new object[] { "-aes-256-cbc", "p521", "ecdh-sha512", ContentEncryptionAlgorithm.Aes256Cbc },
             new object[] { "-aes-256-cbc", "rsa2048", "stream", ContentEncryptionAlgorithm.Aes256Cbc },
             new object[] { "-aes-256-gcm", "p256", "stream", ContentEncryptionAlgorithm.Aes256Gcm },
             new object[] { "-rc2-40-cbc", "rsa2048", "legacy", ContentEncryptionAlgorithm.Rc2Cbc },
@@ -176,6 +178,9 @@ namespace SmimeTools.Tests.Interop
                     break;
                 case "ecdh-sha384":
                     args.AddRange(new[] { "-keyopt", "ecdh_kdf_md:sha384" });
+                    break;
+                case "ecdh-sha512":
+                    args.AddRange(new[] { "-keyopt", "ecdh_kdf_md:sha512" });
                     break;
                 case "stream":
                     args.Add("-stream");

@@ -37,6 +37,10 @@ namespace SmimeTools.Tests.Interop
 
         public static IEnumerable<object[]> OurSigners() =>
             from signer in SigningTestKeys.Signers
+
+            // gpgsm 2.2 fails every P-521 ECDSA check ("DSA requires the hash length to be a multiple of 8 bits");
+            // openssl and NSS verify the same signatures.
+            where signer.Name != "p521"
             from digest in new[] { DigestAlgorithm.Sha256, DigestAlgorithm.Sha512 }
             where signer.Algorithm != SignatureAlgorithm.Ed25519 || digest == DigestAlgorithm.Sha512
             select new object[] { signer.Name, signer.Algorithm, digest };

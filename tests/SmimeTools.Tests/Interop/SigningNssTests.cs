@@ -80,6 +80,7 @@ namespace SmimeTools.Tests.Interop
         [InlineData("rsa3072", "SHA384")]
         [InlineData("p256", "SHA256")]
         [InlineData("p384", "SHA512")]
+        [InlineData("p521", "SHA512")]
         [InlineData("ed25519", "SHA512")]
         public void WeVerifyNssSignatures(string name, string hash)
         {

@@ -37,7 +37,7 @@ namespace SmimeTools.Tests.Interop
             select new object[] { signer.Name, signer.Algorithm, digest };
 
         public static IEnumerable<object[]> OpenSslSigners() =>
-            from signer in new[] { ("rsa2048", false), ("rsa2048", true), ("rsa3072", false), ("rsa3072", true), ("p256", false), ("p384", false) }
+            from signer in new[] { ("rsa2048", false), ("rsa2048", true), ("rsa3072", false), ("rsa3072", true), ("p256", false), ("p384", false), ("p521", false) }
             from digest in new[] { "sha256", "sha384", "sha512" }
             select new object[] { signer.Item1, signer.Item2, digest };
 

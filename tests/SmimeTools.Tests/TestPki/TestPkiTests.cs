@@ -219,7 +219,7 @@ namespace SmimeTools.Tests.TestPki
             Assert.True(usage.Critical);
             X509KeyUsageFlags expectedUsage = name switch
             {
-                "p256" or "p384" or "idn" => X509KeyUsageFlags.DigitalSignature | X509KeyUsageFlags.KeyAgreement,
+                "p256" or "p384" or "p521" or "idn" => X509KeyUsageFlags.DigitalSignature | X509KeyUsageFlags.KeyAgreement,
                 "ed25519" or "signonly" => X509KeyUsageFlags.DigitalSignature,
                 "x25519" => X509KeyUsageFlags.KeyAgreement,
                 _ => X509KeyUsageFlags.DigitalSignature | X509KeyUsageFlags.KeyEncipherment,
@@ -269,6 +269,7 @@ namespace SmimeTools.Tests.TestPki
         [InlineData("rsa3072", "bob@example.com", "RSA", 3072)]
         [InlineData("p256", "carol@example.com", "ECDSA", 256)]
         [InlineData("p384", "dave@example.com", "ECDSA", 384)]
+        [InlineData("p521", "frank@example.com", "ECDSA", 521)]
         [InlineData("ed25519", "erin@example.com", "Ed25519", 256)]
         [InlineData("x25519", "erin@example.com", "X25519", 256)]
         [InlineData("expired", "expired@example.com", "RSA", 2048)]
