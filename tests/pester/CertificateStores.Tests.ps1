@@ -194,6 +194,8 @@ Describe 'Certificate stores, address resolution and the Cert: drive' {
             $r.OpenedByAddress = (Unprotect-SmimeMessage -InputObject $toBob -Identity bob@example.com).Layers[0].OpenedBy
             $r.NoIdentityForAddress = ErrorId { Unprotect-SmimeMessage -InputObject $toBob -Identity carol@example.com }
             $r.NoIdentityInStore = ErrorId { Unprotect-SmimeMessage -InputObject $toBob -CertStoreLocation Cert:\CurrentUser\AddressBook }
+            # Only Bob's certificate (no key) is at hand: the error says the message is his.
+            $r.NoKeyNamesAddress = try { Unprotect-SmimeMessage -InputObject $toBob -Identity (Get-SmimeCertificate -Path $byName.p256.pkcs12Path -Password (ConvertTo-SecureString $pki.password -AsPlainText -Force)) -ErrorAction Stop | Out-Null; 'none' } catch { $_.Exception.Message }
 
             # The Cert: drive.
             $r.DriveProvider = (Get-PSDrive Cert).Provider.Name
@@ -322,6 +324,10 @@ Describe 'Certificate stores, address resolution and the Cert: drive' {
         It 'says NoMatchingCertificate for an -Identity address without an identity, and NoDecryptionKey when no store identity fits' {
             $result.NoIdentityForAddress | Should -Be 'NoMatchingCertificate'
             $result.NoIdentityInStore | Should -Be 'NoDecryptionKey'
+        }
+
+        It 'names the address a store knows for each recipient in NoDecryptionKey' {
+            $result.NoKeyNamesAddress | Should -Match 'encrypted to 1 recipient: bob@example\.com \('
         }
     }
 

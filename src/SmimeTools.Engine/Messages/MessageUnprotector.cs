@@ -109,7 +109,16 @@ namespace SmimeTools.Engine.Messages
             {
                 case CmsContentKind.EnvelopedData:
                 case CmsContentKind.AuthEnvelopedData:
-                    var decrypted = EnvelopedDataReader.Decrypt(content, destination, options.Keys);
+                    DecryptionResult decrypted;
+                    try
+                    {
+                        decrypted = EnvelopedDataReader.Decrypt(content, destination, options.Keys);
+                    }
+                    catch (DecryptionKeyNotFoundException e) when (options.ResolveRecipient != null)
+                    {
+                        throw e.WithAddresses(options.ResolveRecipient);
+                    }
+
                     return new RemovedLayer(kind == CmsContentKind.AuthEnvelopedData ? LayerKind.AuthEnveloped : LayerKind.Enveloped,
                         decrypted.ContentAlgorithmName, decrypted.IsWeak, decrypted.OpenedByDescription,
                         decrypted.Recipients.Select(r => r.ToString()).ToArray(), Array.Empty<string>(), null);

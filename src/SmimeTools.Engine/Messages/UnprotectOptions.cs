@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using SmimeTools.Engine.Cms;
 using SmimeTools.Engine.Keys;
 
 namespace SmimeTools.Engine.Messages
@@ -12,6 +13,9 @@ namespace SmimeTools.Engine.Messages
 
         /// <summary>Also take off multipart/signed, keeping only the signed content.</summary>
         public bool RemoveSignature { get; set; }
+
+        /// <summary>Puts addresses to the recipients named when no key opens a message (NoDecryptionKey); may be null.</summary>
+        public Func<EnvelopedRecipient, string?>? ResolveRecipient { get; set; }
 
         /// <summary>Nested layers deeper than this are refused as malformed (a message is not a zip bomb).</summary>
         public int MaximumDepth { get; set; } = 16;

@@ -29,5 +29,27 @@ namespace SmimeTools.Commands
         /// <summary>Every store the texts name, each once, as sources; throws on the first text that is no store path.</summary>
         public static IReadOnlyList<CertificateSource> Sources(IEnumerable<string> texts) =>
             texts.SelectMany(Expand).Distinct().Select(s => (CertificateSource)new StoreCertificateSource(s)).ToList();
+
+        /// <summary>
+        /// The certificates of the stores, for putting addresses to recipients: a store that cannot be read is
+        /// told to <paramref name="note"/> and skipped, since the addresses are a courtesy.
+        /// </summary>
+        public static IEnumerable<System.Security.Cryptography.X509Certificates.X509Certificate2> ReadForAddresses(IEnumerable<string> texts, System.Action<string> note)
+        {
+            var found = new List<System.Security.Cryptography.X509Certificates.X509Certificate2>();
+            try
+            {
+                foreach (var source in Sources(texts))
+                {
+                    found.AddRange(source.Read(e => note(e.Message)).Select(e => e.Certificate));
+                }
+            }
+            catch (SmimeTools.Engine.SmimeException e)
+            {
+                note($"Recipient addresses are not looked up: {e.Message}");
+            }
+
+            return found;
+        }
     }
 }

@@ -40,7 +40,7 @@ namespace SmimeTools.Commands
         private static readonly string[] FolderPatterns = { "*.eml", "*.p7m", "*.mbox" };
         private const string Activity = "Inspecting messages";
         private int _done;
-        private List<X509Certificate2>? _known;
+        private RecipientAddressBook? _addresses;
 
         protected override string ProgressActivity => Activity;
 
@@ -107,37 +107,8 @@ namespace SmimeTools.Commands
         /// <summary>The address of a recipient whose certificate is in -CertStoreLocation; the stores are read once, on first need.</summary>
         private string? ResolveRecipient(EnvelopedRecipient recipient)
         {
-            if (_known == null)
-            {
-                _known = new List<X509Certificate2>();
-                try
-                {
-                    foreach (var source in CertStoreLocations.Sources(CertStoreLocation))
-                    {
-                        _known.AddRange(source.Read(e => WriteVerbose(e.Message)).Select(e => e.Certificate));
-                    }
-                }
-                catch (SmimeException e)
-                {
-                    WriteVerbose($"Recipient addresses are not looked up: {e.Message}");
-                }
-            }
-
-            foreach (var certificate in _known)
-            {
-                var matches = recipient.SerialNumber != null
-                    ? string.Equals(certificate.SerialNumber, recipient.SerialNumber, StringComparison.OrdinalIgnoreCase)
-                        && string.Equals(certificate.Issuer, recipient.Issuer, StringComparison.Ordinal)
-                    : recipient.SubjectKeyIdentifier != null
-                        && certificate.Extensions.OfType<X509SubjectKeyIdentifierExtension>().Any(x =>
-                            string.Equals(x.SubjectKeyIdentifier, recipient.SubjectKeyIdentifier, StringComparison.OrdinalIgnoreCase));
-                if (matches && CertificateFacts.GetEmails(certificate).FirstOrDefault() is { } email)
-                {
-                    return email;
-                }
-            }
-
-            return null;
+            _addresses ??= new RecipientAddressBook(() => CertStoreLocations.ReadForAddresses(CertStoreLocation, WriteVerbose));
+            return _addresses.AddressOf(recipient);
         }
     }
 }

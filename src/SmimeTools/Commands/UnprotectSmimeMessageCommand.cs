@@ -37,6 +37,7 @@ namespace SmimeTools.Commands
         private readonly List<PrivateKey> _keys = new();
         private StoreIdentities? _storeIdentities;
         private bool _keysOpened;
+        private RecipientAddressBook? _addresses;
 
         protected override void ProcessRecord()
         {
@@ -55,7 +56,12 @@ namespace SmimeTools.Commands
                 }
 
                 OpenKeys();
-                var options = new UnprotectOptions { Keys = _storeIdentities ?? (IReadOnlyList<IKeyDecryptor>)_keys, RemoveSignature = RemoveSignature };
+                var options = new UnprotectOptions
+                {
+                    Keys = _storeIdentities ?? (IReadOnlyList<IKeyDecryptor>)_keys,
+                    RemoveSignature = RemoveSignature,
+                    ResolveRecipient = ResolveRecipient,
+                };
                 Run(input, () => WriteObject(MessageUnprotector.Unprotect(input, options, output, StopToken)));
             }
         }
@@ -120,6 +126,14 @@ namespace SmimeTools.Commands
 
             WriteVerbose($"-Identity {address}: {found.Count} identit{(found.Count == 1 ? "y" : "ies")} in {string.Join(", ", sources)}: {string.Join(", ", found.Select(c => c.Thumbprint))}.");
             return found;
+        }
+
+        /// <summary>For NoDecryptionKey: whose the recipients are, from the user's own and correspondents' certificates.</summary>
+        private string? ResolveRecipient(Engine.Cms.EnvelopedRecipient recipient)
+        {
+            _addresses ??= new RecipientAddressBook(() => CertStoreLocations.ReadForAddresses(
+                CertStoreLocation.Append(CertStoreLocations.CurrentUserAddressBook).Distinct(StringComparer.OrdinalIgnoreCase), WriteVerbose));
+            return _addresses.AddressOf(recipient);
         }
 
         private void CloseKeys()
