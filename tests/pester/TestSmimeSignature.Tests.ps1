@@ -175,4 +175,70 @@ Describe 'Test-SmimeSignature' {
             $result.Problems[0].Message | Should -Match 'footer'
         }
     }
+
+    Context 'bad input' {
+        BeforeAll {
+            # A multipart/signed around any signature part, so the damage is in the CMS, not in the MIME.
+            function New-SignedWith([string] $Name, [byte[]] $Signature) {
+                $base64 = [Convert]::ToBase64String($Signature, 'InsertLineBreaks')
+                $path = Join-Path $TestDrive "$Name.eml"
+                [IO.File]::WriteAllText($path, "From: alice@example.com`r`nMIME-Version: 1.0`r`n" +
+                    "Content-Type: multipart/signed; protocol=`"application/pkcs7-signature`"; micalg=sha-256; boundary=`"b`"`r`n`r`n" +
+                    "--b`r`nContent-Type: text/plain`r`n`r`nHello`r`n--b`r`nContent-Type: application/pkcs7-signature`r`n" +
+                    "Content-Transfer-Encoding: base64`r`n`r`n$base64`r`n--b--`r`n")
+                $path
+            }
+            $good = Join-Path $TestDrive 'good-for-damage.eml'
+            Protect-SmimeMessage -Path $message -SignWith $alice -Destination $good | Out-Null
+        }
+
+        It 'says MalformedMessage for a signature part of random bytes, and -Quiet says false' {
+            $path = New-SignedWith 'random' ([byte[]](1..300 | ForEach-Object { Get-Random -Maximum 256 }))
+            { Test-SmimeSignature -Path $path @trust -ErrorAction Stop } | Should -Throw -ErrorId 'MalformedMessage,SmimeTools.Commands.TestSmimeSignatureCommand'
+            Test-SmimeSignature -Path $path @trust -Quiet | Should -BeExactly $false
+        }
+
+        It 'says MalformedMessage for a truncated signature' {
+            $text = [IO.File]::ReadAllText($good)
+            $start = $text.IndexOf('application/pkcs7-signature', $text.IndexOf('--', $text.IndexOf('boundary')))
+            $body = $text.IndexOf("`r`n`r`n", $start) + 4
+            $cut = Join-Path $TestDrive 'truncated-signature.eml'
+            $signature = [Convert]::FromBase64String(($text.Substring($body) -split '--')[0])
+            [IO.File]::WriteAllText($cut, $text.Substring(0, $body) + [Convert]::ToBase64String($signature, 0, 200, 'InsertLineBreaks') + "`r`n" + $text.Substring($text.IndexOf('--', $body)))
+            { Test-SmimeSignature -Path $cut @trust -ErrorAction Stop } | Should -Throw -ErrorId 'MalformedMessage,SmimeTools.Commands.TestSmimeSignatureCommand'
+        }
+
+        It 'says a signature without signers signs nothing' -Skip:(-not $hasOpenSsl) {
+            # A certificates-only SignedData (as openssl crl2pkcs7 makes) in the signature part.
+            $p7 = Join-Path $TestDrive 'certs-only.p7'
+            & openssl crl2pkcs7 -nocrl -certfile $users.rsa2048.certificatePath -outform DER -out $p7 2>&1 | Out-Null
+            $path = New-SignedWith 'no-signer' ([IO.File]::ReadAllBytes($p7))
+            $result = Test-SmimeSignature -Path $path @trust
+            $result | Should -HaveCount 1
+            $result.IsValid | Should -BeFalse
+            $result.Status | Should -Be 'MalformedSignature'
+            Test-SmimeSignature -Path $path @trust -Quiet | Should -BeExactly $false
+        }
+
+        It 'says MalformedMessage for a DER file that is not CMS, and for an empty file' {
+            $der = Join-Path $TestDrive 'not-cms.der'
+            Copy-Item ($users.rsa2048.certificatePath -replace "\.crt$", ".cer") $der
+            { Test-SmimeSignature -Path $der @trust -ErrorAction Stop } | Should -Throw -ErrorId 'MalformedMessage,SmimeTools.Commands.TestSmimeSignatureCommand'
+            $empty = Join-Path $TestDrive 'empty.eml'
+            [IO.File]::WriteAllBytes($empty, [byte[]]::new(0))
+            { Test-SmimeSignature -Path $empty @trust -ErrorAction Stop } | Should -Throw -ErrorId 'MalformedMessage,SmimeTools.Commands.TestSmimeSignatureCommand'
+        }
+
+        It 'checks a bare DER signed file as a layer' -Skip:(-not $hasOpenSsl) {
+            $body = Join-Path $TestDrive 'bare-body.txt'
+            [IO.File]::WriteAllText($body, "Content-Type: text/plain`r`n`r`nHello`r`n")
+            $p7m = Join-Path $TestDrive 'bare.p7m'
+            & openssl cms -sign -nodetach -binary -in $body -signer $users.rsa2048.certificatePath -inkey $users.rsa2048.privateKeyPath `
+                -certfile $pki.intermediate.certificatePath -outform DER -out $p7m 2>&1 | Out-Null
+            $result = Test-SmimeSignature -Path $p7m @trust
+            $result.IsValid | Should -BeTrue -Because ($result.Problems -join '; ')
+            $result.SignatureKind | Should -BeLike 'application/pkcs7-mime*'
+            $result.CoveredParts -join ';' | Should -Match 'text/plain'
+        }
+    }
 }

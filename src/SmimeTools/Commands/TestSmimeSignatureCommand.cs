@@ -138,7 +138,18 @@ namespace SmimeTools.Commands
                 var answered = false;
                 Run(input, () =>
                 {
-                    var results = SignatureVerifier.Verify(input, _options!, StopToken);
+                    IReadOnlyList<SignatureResult> results;
+                    try
+                    {
+                        results = SignatureVerifier.Verify(input, _options!, StopToken);
+                    }
+                    catch (SmimeException e) when (Quiet && e.ErrorId == ErrorIds.MalformedMessage)
+                    {
+                        // -Quiet answers the question: a message that cannot be read is not validly signed.
+                        WriteVerbose(e.Message);
+                        return;
+                    }
+
                     answered = true;
                     if (Quiet)
                     {

@@ -66,7 +66,47 @@ namespace SmimeTools.Tests.Messages
             var validation = new ValidationOptions { RevocationMode = RevocationMode.None };
             validation.TrustedRoots.Add(X509CertificateLoader.LoadCertificate(_fixture.Pki.Root.Certificate.GetEncoded()));
             validation.ExtraCertificates.Add(X509CertificateLoader.LoadCertificate(_fixture.Pki.Intermediate.Certificate.GetEncoded()));
-            return SignatureVerifier.Verify(MessageInput.FromBytes(Encoding.ASCII.GetBytes(message)), new SignatureVerifyOptions { Validation = validation }).ToArray();
+            return SignatureVerifier.Verify(MessageInput.FromBytes(Encoding.Latin1.GetBytes(message)), new SignatureVerifyOptions { Validation = validation }).ToArray();
+        }
+
+        [Fact]
+        public void SignerThatHashedLfLineEndsIsExplained()
+        {
+            var result = Assert.Single(Verify(Damaged(signedEntity: Entity.Replace("\r\n", "\n", StringComparison.Ordinal), shownEntity: Entity)));
+            Assert.Equal(SignatureStatus.ContentModified, result.Status);
+            Assert.Contains("LF line ends", result.Problems[0].Message, StringComparison.Ordinal);
+        }
+
+        [Fact]
+        public void TrailingWhitespaceAddedByAServerIsExplained()
+        {
+            var padded = Entity.Replace("Bob,\r\n", "Bob,  \r\n", StringComparison.Ordinal).Replace("attached.\r\n", "attached.\t\r\n", StringComparison.Ordinal);
+            var result = Assert.Single(Verify(Damaged(signedEntity: Entity, shownEntity: padded)));
+            Assert.Equal(SignatureStatus.ContentModified, result.Status);
+            Assert.Contains("trailing whitespace", result.Problems[0].Message, StringComparison.Ordinal);
+        }
+
+        [Fact]
+        public void QuotedPrintableReencodedTo8BitIsExplained()
+        {
+            const string signedEntity = "Content-Type: text/plain; charset=iso-8859-1\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\nGr=FC=DFe aus M=FCnchen\r\n";
+            const string shownEntity = "Content-Type: text/plain; charset=iso-8859-1\r\nContent-Transfer-Encoding: 8bit\r\n\r\nGr\u00fc\u00dfe aus M\u00fcnchen\r\n";
+            var result = Assert.Single(Verify(Damaged(signedEntity, shownEntity)));
+            Assert.Equal(SignatureStatus.ContentModified, result.Status);
+            Assert.Contains("re-encoded", result.Problems[0].Message, StringComparison.Ordinal);
+        }
+
+        /// <summary>A message showing <paramref name="shownEntity"/> under a signature made over <paramref name="signedEntity"/>, as a list server leaves it.</summary>
+        private string Damaged(string signedEntity, string shownEntity)
+        {
+            var key = SigningTestKeys.Load(_fixture.Pki, "rsa2048");
+            var options = new SigningOptions { Key = key, Algorithm = SignatureAlgorithm.RsaPkcs1, Digest = DigestAlgorithm.Sha256 };
+            var signature = SignedDataBuilder.CreateDetached(SignedDataDigester.Hash(DigestAlgorithm.Sha256, Encoding.Latin1.GetBytes(signedEntity)), options);
+            return "From: Alice <alice@example.com>\r\nTo: bob@example.com\r\nSubject: figures\r\nMIME-Version: 1.0\r\n"
+                + "Content-Type: multipart/signed; protocol=\"application/pkcs7-signature\"; micalg=sha-256; boundary=\"sig\"\r\n\r\n"
+                + "--sig\r\n" + shownEntity + "\r\n--sig\r\n"
+                + "Content-Type: application/pkcs7-signature; name=smime.p7s\r\nContent-Transfer-Encoding: base64\r\n\r\n"
+                + Convert.ToBase64String(signature, Base64FormattingOptions.InsertLineBreaks) + "\r\n--sig--\r\n";
         }
 
         /// <summary>A multipart/signed message over <paramref name="entity"/> written with <paramref name="newline"/>, optionally damaged.</summary>
