@@ -27,14 +27,8 @@ namespace SmimeTools.Engine.Messages
         public static void WriteAsIs(MimeEntity entity, Stream output, CancellationToken cancellationToken) =>
             entity.WriteTo(Options, output, cancellationToken);
 
-        /// <summary>A stream that turns what is written into it into base64 lines with CRLF ends.</summary>
-        public static FilteredStream Base64Encoder(Stream output)
-        {
-            var filtered = new FilteredStream(output);
-            filtered.Add(EncoderFilter.Create(ContentEncoding.Base64));
-            filtered.Add(new Unix2DosFilter());
-            return filtered;
-        }
+        /// <summary>A stream that turns what is written into it into base64 lines with CRLF ends; Finish() ends it.</summary>
+        public static Base64EncodingStream Base64Encoder(Stream output) => new(output);
 
         private static FormatOptions CreateOptions()
         {

@@ -63,14 +63,7 @@ namespace SmimeTools.Engine.Messages
         public Stream OpenDecodedBody(Stream stream)
         {
             var body = new MimeKit.IO.BoundStream(stream, BodyOffset, -1, leaveOpen: true);
-            if (TransferEncoding is ContentEncoding.Base64 or ContentEncoding.QuotedPrintable or ContentEncoding.UUEncode)
-            {
-                var decoded = new MimeKit.IO.FilteredStream(body);
-                decoded.Add(MimeKit.IO.Filters.DecoderFilter.Create(TransferEncoding));
-                return decoded;
-            }
-
-            return body;
+            return TransferDecoding.Open(body, TransferEncoding);
         }
 
         private static int FindBlankLine(ReadOnlySpan<byte> data, out int blankLength)

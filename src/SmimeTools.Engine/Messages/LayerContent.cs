@@ -63,7 +63,7 @@ namespace SmimeTools.Engine.Messages
         {
             if (_entity is MimePart { Content: { } content })
             {
-                return content.Open();
+                return TransferDecoding.Open(content);
             }
 
             if (_file != null)

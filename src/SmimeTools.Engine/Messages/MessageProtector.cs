@@ -88,10 +88,9 @@ namespace SmimeTools.Engine.Messages
                 WriteAscii(output, "Content-Type: application/pkcs7-mime; smime-type=signed-data; name=\"smime.p7m\"\r\n"
                     + "Content-Transfer-Encoding: base64\r\n"
                     + "Content-Disposition: attachment; filename=\"smime.p7m\"\r\n\r\n");
-                // Not disposed: a FilteredStream closes the stream under it.
                 var encoded = CanonicalForm.Base64Encoder(output);
                 SignedDataBuilder.WriteEncapsulated(content.Rewind(), new KeepOpenStream(encoded), SigningOptionsFor(options, digest, now));
-                encoded.Flush(cancellationToken);
+                encoded.Finish();
             }
             else
             {
@@ -137,7 +136,7 @@ namespace SmimeTools.Engine.Messages
                 ContentEncryption = options.ContentEncryption,
                 KeyEncryption = options.KeyEncryption,
             });
-            encoded.Flush();
+            encoded.Finish();
         }
 
         private static SigningOptions SigningOptionsFor(ProtectOptions options, DigestAlgorithm digest, DateTimeOffset now) => new()

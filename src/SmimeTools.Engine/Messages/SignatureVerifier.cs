@@ -161,7 +161,7 @@ namespace SmimeTools.Engine.Messages
 
                 if (entity is MimePart part && MessageUnprotector.IsPkcs7Mime(part.ContentType, part.FileName) && part.Content != null)
                 {
-                    using var decoded = part.Content.Open();
+                    using var decoded = TransferDecoding.Open(part.Content);
                     if (VisitCms(decoded, path, Label(path, entity), depth, insideEncryption, covering))
                     {
                         return;

@@ -1,0 +1,121 @@
+using System;
+using System.Buffers.Text;
+using System.IO;
+
+namespace SmimeTools.Engine.Messages
+{
+    /// <summary>
+    /// Writes what is written into it as base64 lines of 76 characters ending in CRLF (RFC 2045 §6.8), with .NET's
+    /// vectorised encoder. <see cref="Flush()"/> writes nothing partial; disposing writes the last line and leaves
+    /// the output open.
+    /// </summary>
+    internal sealed class Base64EncodingStream : Stream
+    {
+        /// <summary>Bytes per line: 57 bytes are 76 characters.</summary>
+        private const int LineBytes = 57;
+
+        private const int LinesPerBlock = 1024;
+
+        private readonly Stream _output;
+        private readonly byte[] _pending = new byte[LineBytes * LinesPerBlock];
+        private readonly byte[] _text = new byte[LinesPerBlock * 78];
+        private int _pendingCount;
+        private bool _finished;
+
+        public Base64EncodingStream(Stream output) => _output = output ?? throw new ArgumentNullException(nameof(output));
+
+        public override bool CanRead => false;
+
+        public override bool CanSeek => false;
+
+        public override bool CanWrite => !_finished;
+
+        public override long Length => throw new NotSupportedException();
+
+        public override long Position
+        {
+            get => throw new NotSupportedException();
+            set => throw new NotSupportedException();
+        }
+
+        public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
+
+        public override void Write(ReadOnlySpan<byte> buffer)
+        {
+            ObjectDisposedException.ThrowIf(_finished, this);
+            while (!buffer.IsEmpty)
+            {
+                var n = Math.Min(buffer.Length, _pending.Length - _pendingCount);
+                buffer[..n].CopyTo(_pending.AsSpan(_pendingCount));
+                _pendingCount += n;
+                buffer = buffer[n..];
+                if (_pendingCount == _pending.Length)
+                {
+                    Emit(_pendingCount);
+                }
+            }
+        }
+
+        public override void WriteByte(byte value) => Write(new[] { value });
+
+        /// <summary>Encodes the whole lines pending; the bytes of a partial line wait for more or for the end.</summary>
+        public override void Flush()
+        {
+            if (!_finished)
+            {
+                Emit(_pendingCount - (_pendingCount % LineBytes));
+            }
+
+            _output.Flush();
+        }
+
+        /// <summary>Writes the last line; nothing may be written after it.</summary>
+        public void Finish()
+        {
+            if (!_finished)
+            {
+                Emit(_pendingCount);
+                _finished = true;
+                _output.Flush();
+            }
+        }
+
+        private void Emit(int count)
+        {
+            var text = 0;
+            for (var at = 0; at < count; at += LineBytes)
+            {
+                var line = _pending.AsSpan(at, Math.Min(LineBytes, count - at));
+                Base64.EncodeToUtf8(line, _text.AsSpan(text), out _, out var written);
+                text += written;
+                _text[text++] = (byte)'\r';
+                _text[text++] = (byte)'\n';
+            }
+
+            _output.Write(_text, 0, text);
+            var left = _pendingCount - count;
+            if (left > 0)
+            {
+                Buffer.BlockCopy(_pending, count, _pending, 0, left);
+            }
+
+            _pendingCount = left;
+        }
+
+        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing)
+            {
+                Finish();
+            }
+
+            base.Dispose(disposing);
+        }
+    }
+}
