@@ -106,7 +106,7 @@ Describe 'Get-SmimeCertificate' {
 
         It 'expands wildcards in -Path' {
             $found = Get-SmimeCertificate -Path (Join-Path $pki.Folder 'p*.cer')
-            $found.Thumbprint | Sort-Object | Should -Be (@($users.p256.thumbprint, $users.p384.thumbprint) | Sort-Object)
+            $found.Thumbprint | Sort-Object | Should -Be (@($users.p256.thumbprint, $users.p384.thumbprint, $users.p521.thumbprint) | Sort-Object)
         }
 
         It 'binds files from Get-ChildItem to -LiteralPath' {

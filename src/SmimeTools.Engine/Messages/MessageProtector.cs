@@ -40,7 +40,8 @@ namespace SmimeTools.Engine.Messages
             var digest = DigestFor(options);
 
             using var source = input.Open();
-            var message = MessageParsing.ParseMessage(source, input.DisplayName, cancellationToken);
+            var offsets = new EntityOffsets();
+            var message = MessageParsing.ParseMessage(source, input.DisplayName, cancellationToken, offsets);
             var body = message.Body!;
 
             using var target = output.Open();
@@ -50,12 +51,12 @@ namespace SmimeTools.Engine.Messages
             if (options.Recipients.Count > 0)
             {
                 using var inner = TemporaryFile.Create(output.TemporaryFolder);
-                WriteSignedOrCanonical(body, inner.Stream, options, digest, now, output.TemporaryFolder, cancellationToken);
+                WriteSignedOrCanonical(body, inner.Stream, options, digest, now, output.TemporaryFolder, offsets, cancellationToken);
                 WriteEnveloped(inner.Rewind(), stream, options);
             }
             else
             {
-                WriteSignedOrCanonical(body, stream, options, digest, now, output.TemporaryFolder, cancellationToken);
+                WriteSignedOrCanonical(body, stream, options, digest, now, output.TemporaryFolder, offsets, cancellationToken);
             }
 
             var bytes = target.Commit();
@@ -75,16 +76,16 @@ namespace SmimeTools.Engine.Messages
             options.SigningKey == null ? options.Digest : SignedDataBuilder.DigestFor(options.SigningKey, options.Digest);
 
         private static void WriteSignedOrCanonical(MimeEntity body, Stream output, ProtectOptions options, DigestAlgorithm digest,
-            DateTimeOffset now, string temporaryFolder, CancellationToken cancellationToken)
+            DateTimeOffset now, string temporaryFolder, EntityOffsets offsets, CancellationToken cancellationToken)
         {
             if (options.SigningKey == null)
             {
-                CanonicalForm.Write(body, output, cancellationToken);
+                CanonicalForm.Write(body, output, cancellationToken, offsets);
             }
             else if (options.Opaque)
             {
                 using var content = TemporaryFile.Create(temporaryFolder);
-                CanonicalForm.Write(body, content.Stream, cancellationToken);
+                CanonicalForm.Write(body, content.Stream, cancellationToken, offsets);
                 WriteAscii(output, "Content-Type: application/pkcs7-mime; smime-type=signed-data; name=\"smime.p7m\"\r\n"
                     + "Content-Transfer-Encoding: base64\r\n"
                     + "Content-Disposition: attachment; filename=\"smime.p7m\"\r\n\r\n");
@@ -94,12 +95,12 @@ namespace SmimeTools.Engine.Messages
             }
             else
             {
-                WriteMultipartSigned(body, output, options, digest, now, cancellationToken);
+                WriteMultipartSigned(body, output, options, digest, now, offsets, cancellationToken);
             }
         }
 
         private static void WriteMultipartSigned(MimeEntity body, Stream output, ProtectOptions options, DigestAlgorithm digest,
-            DateTimeOffset now, CancellationToken cancellationToken)
+            DateTimeOffset now, EntityOffsets offsets, CancellationToken cancellationToken)
         {
             var boundary = "=-smimetools-" + Guid.NewGuid().ToString("N");
             WriteAscii(output, "Content-Type: multipart/signed; protocol=\"application/pkcs7-signature\"; micalg="
@@ -109,7 +110,7 @@ namespace SmimeTools.Engine.Messages
             byte[] contentDigest;
             using (var hashing = new HashingStream(output, SoftwareKey.HashName(digest)))
             {
-                CanonicalForm.Write(body, hashing, cancellationToken);
+                CanonicalForm.Write(body, hashing, cancellationToken, offsets);
                 contentDigest = hashing.GetHashAndReset();
             }
 

@@ -257,7 +257,8 @@ namespace SmimeTools.Tests.Cms
         [InlineData("rsa2048", SignatureAlgorithm.RsaPkcs1, CmsOid.RsaEncryption)]
         [InlineData("p256", SignatureAlgorithm.Ecdsa, CmsOid.EcdsaWithSha384)]
         [InlineData("p384", SignatureAlgorithm.Ecdsa, CmsOid.EcdsaWithSha384)]
-        [InlineData("p521", SignatureAlgorithm.Ecdsa, CmsOid.EcdsaWithSha384)]
+        // An EC key's digest is raised to match its curve: P-521 signs with SHA-512 when SHA-384 is asked.
+        [InlineData("p521", SignatureAlgorithm.Ecdsa, CmsOid.EcdsaWithSha512)]
         [InlineData("ed25519", SignatureAlgorithm.Ed25519, CmsOid.Ed25519)]
         public void SignatureAlgorithmIdentifiers(string name, SignatureAlgorithm algorithm, string oid)
         {
