@@ -24,7 +24,7 @@ namespace SmimeTools.Tests.Cms
 
         public SignedDataCorpusTests(ITestOutputHelper output) => _output = output;
 
-        [Theory]
+        [SkippableTheory]
         [InlineData("4.1", 1, false)]
         [InlineData("4.2", 1, false)]
         [InlineData("4.3", 1, true)]
@@ -36,10 +36,6 @@ namespace SmimeTools.Tests.Cms
         public void Rfc4134SignedDataVerifies(string sample, int signers, bool detached)
         {
             var folder = Folder("rfc4134");
-            if (folder == null)
-            {
-                return;
-            }
 
             var content = File.ReadAllBytes(Path.Combine(folder, "ExContent.bin"));
             var certificates = Rfc4134Certificates(folder);
@@ -62,14 +58,10 @@ namespace SmimeTools.Tests.Cms
             Assert.True(result.IsWeak);
         }
 
-        [Fact]
+        [SkippableFact]
         public void Rfc4134CountersignatureIsListedAndVerified()
         {
             var folder = Folder("rfc4134");
-            if (folder == null)
-            {
-                return;
-            }
 
             using var input = File.OpenRead(Path.Combine(folder, "4.4.bin"));
             var result = SignedDataReader.ReadEncapsulated(input, Stream.Null, Rfc4134Certificates(folder));
@@ -83,14 +75,10 @@ namespace SmimeTools.Tests.Cms
             Assert.Null(signer.Problem);
         }
 
-        [Fact]
+        [SkippableFact]
         public void Rfc4134AttributesAreRead()
         {
             var folder = Folder("rfc4134");
-            if (folder == null)
-            {
-                return;
-            }
 
             using var input = File.OpenRead(Path.Combine(folder, "4.10.bin"));
             var signer = Assert.Single(SignedDataReader.ReadEncapsulated(input, Stream.Null, Rfc4134Certificates(folder)).Signers);
@@ -101,14 +89,10 @@ namespace SmimeTools.Tests.Cms
             Assert.Contains(CmsOid.EncryptionKeyPreferenceAttribute, signer.SignedAttributeOids);
         }
 
-        [Fact]
+        [SkippableFact]
         public void Rfc4134SkiSignerIsFound()
         {
             var folder = Folder("rfc4134");
-            if (folder == null)
-            {
-                return;
-            }
 
             using var input = File.OpenRead(Path.Combine(folder, "4.7.bin"));
             var signer = Assert.Single(SignedDataReader.ReadEncapsulated(input, Stream.Null).Signers);
@@ -118,14 +102,10 @@ namespace SmimeTools.Tests.Cms
             Assert.True(signer.IsValid, signer.Problem);
         }
 
-        [Fact]
+        [SkippableFact]
         public void Rfc4134CertificatesOnlyHasNoSigners()
         {
             var folder = Folder("rfc4134");
-            if (folder == null)
-            {
-                return;
-            }
 
             var result = SignedDataReader.ReadDetached(File.ReadAllBytes(Path.Combine(folder, "4.11.bin")), new MemoryStream());
             Assert.Empty(result.Signers);
@@ -134,14 +114,10 @@ namespace SmimeTools.Tests.Cms
             Assert.Single(result.Crls);
         }
 
-        [Fact]
+        [SkippableFact]
         public void Rfc4134MultipartSignedVerifies()
         {
             var folder = Folder("rfc4134");
-            if (folder == null)
-            {
-                return;
-            }
 
             var text = File.ReadAllText(Path.Combine(folder, "4.8.eml"));
             var signature = Base64After(text, "filename=smime.p7s", "------=");
@@ -150,14 +126,10 @@ namespace SmimeTools.Tests.Cms
             Assert.True(result.AllSignersValid, result.Signers.FirstOrDefault()?.Problem);
         }
 
-        [Fact]
+        [SkippableFact]
         public void Rfc4134OpaqueSignedVerifies()
         {
             var folder = Folder("rfc4134");
-            if (folder == null)
-            {
-                return;
-            }
 
             var text = File.ReadAllText(Path.Combine(folder, "4.9.eml"));
             var p7m = Base64After(text, "filename=smime.p7m", null);
@@ -168,17 +140,13 @@ namespace SmimeTools.Tests.Cms
             Assert.Equal("\r\n" + SampleContent, Encoding.ASCII.GetString(output.ToArray()));
         }
 
-        [Theory]
+        [SkippableTheory]
         [InlineData("signedByAliceRSA", SignatureAlgorithm.RsaPkcs1)]
         [InlineData("signedByAliceRSAPSS", SignatureAlgorithm.RsaPss)]
         [InlineData("signedByCarlosEd25519", SignatureAlgorithm.Ed25519)]
         public void Rfc9216SignedDataVerifies(string name, SignatureAlgorithm algorithm)
         {
             var folder = Folder("rfc9216");
-            if (folder == null)
-            {
-                return;
-            }
 
             using var input = File.OpenRead(Path.Combine(folder, "examples-cms", "binary-files", name + ".p7m"));
             var output = new MemoryStream();
@@ -191,14 +159,10 @@ namespace SmimeTools.Tests.Cms
             Assert.False(signer.IsWeakAlgorithm);
         }
 
-        [Fact]
+        [SkippableFact]
         public void Rfc9216TwoSignersWithoutCertificatesVerifyWithCertificatesGiven()
         {
             var folder = Folder("rfc9216");
-            if (folder == null)
-            {
-                return;
-            }
 
             var path = Path.Combine(folder, "examples-cms", "binary-files", "signedByAliceAndCarlosNoCerts.p7m");
             var alone = SignedDataReader.ReadEncapsulated(new MemoryStream(File.ReadAllBytes(path)), Stream.Null);
@@ -213,14 +177,10 @@ namespace SmimeTools.Tests.Cms
             Assert.Contains(result.Signers, s => s.SignatureAlgorithm == SignatureAlgorithm.Ed25519 && !s.HasSignedAttributes && s.MessageDigestMatches == null);
         }
 
-        [Fact]
+        [SkippableFact]
         public void Rfc9216DetachedEd25519WithoutAttributesVerifies()
         {
             var folder = Folder("rfc9216");
-            if (folder == null)
-            {
-                return;
-            }
 
             var signature = File.ReadAllBytes(Path.Combine(folder, "examples-cms", "binary-files", "signedByCarlosDetached.p7m"));
             var result = SignedDataReader.ReadDetached(signature, new ForwardOnlyStream(new MemoryStream(Encoding.ASCII.GetBytes(SampleContent))));
@@ -253,17 +213,15 @@ namespace SmimeTools.Tests.Cms
             return Convert.FromBase64String(base64);
         }
 
-        private string? Folder(string name)
+        /// <summary>The <paramref name="name"/> folder of the corpora; skips the test visibly, with the reason, when it is absent.</summary>
+        private static string Folder(string name)
         {
             var corpora = SigningTestKeys.CorporaFolder();
             var folder = corpora == null ? null : Path.Combine(corpora, name);
-            if (folder == null || !Directory.Exists(folder))
-            {
-                _output.WriteLine($"SKIPPED: the {name} corpus is not at {folder ?? "<repo>/../shared/corpora"}; set SMIMETOOLS_CORPORA to the corpora folder to run this test.");
-                return null;
-            }
-
-            return folder;
+            Skip.If(
+                folder == null || !Directory.Exists(folder),
+                $"the {name} corpus is not at {folder ?? "<repo>/../shared/corpora"}; set SMIMETOOLS_CORPORA to the corpora folder to run this test.");
+            return folder!;
         }
 
         private void Report(string name, SignedDataResult result)

@@ -34,7 +34,7 @@ namespace SmimeTools.Tests.Interop
 
         private string PasswordFile => Path.Combine(_folder, "password.txt");
 
-        [Theory]
+        [SkippableTheory]
         [InlineData(ContentEncryptionAlgorithm.Aes128Cbc, "rsa2048")]
         [InlineData(ContentEncryptionAlgorithm.Aes192Cbc, "rsa2048")]
         [InlineData(ContentEncryptionAlgorithm.Aes256Cbc, "rsa2048")]
@@ -43,10 +43,7 @@ namespace SmimeTools.Tests.Interop
         [InlineData(ContentEncryptionAlgorithm.Rc2Cbc, "rsa2048")]
         public void NssDecryptsWhatWeEncrypt(ContentEncryptionAlgorithm algorithm, string user)
         {
-            if (!EnvelopingInterop.Available("cmsutil certutil pk12util", _output))
-            {
-                return;
-            }
+            ExternalTool.Require("cmsutil", "certutil", "pk12util");
 
             CreateDatabase(user);
             var plaintext = RandomNumberGenerator.GetBytes(100_000);
@@ -55,16 +52,13 @@ namespace SmimeTools.Tests.Interop
             Assert.Equal(plaintext, decrypted);
         }
 
-        [Theory]
+        [SkippableTheory]
         [InlineData(ContentEncryptionAlgorithm.Aes256Gcm, "rsa2048", KeyEncryptionAlgorithm.RsaPkcs1)]
         [InlineData(ContentEncryptionAlgorithm.Aes256Cbc, "rsa2048", KeyEncryptionAlgorithm.RsaOaepSha256)]
         [InlineData(ContentEncryptionAlgorithm.Aes256Cbc, "p256", KeyEncryptionAlgorithm.RsaPkcs1)]
         public void WhatNssCannotReadIsRecorded(ContentEncryptionAlgorithm algorithm, string user, KeyEncryptionAlgorithm keyEncryption)
         {
-            if (!EnvelopingInterop.Available("cmsutil certutil pk12util", _output))
-            {
-                return;
-            }
+            ExternalTool.Require("cmsutil", "certutil", "pk12util");
 
             CreateDatabase(user);
             var plaintext = RandomNumberGenerator.GetBytes(1000);
@@ -73,13 +67,10 @@ namespace SmimeTools.Tests.Interop
             _output.WriteLine($"NSS cmsutil, {algorithm} / {keyEncryption} to {user}: {(worked ? "decrypted" : "refused: " + stderr.Trim().Replace('\n', ' '))}");
         }
 
-        [Fact]
+        [SkippableFact]
         public void WeDecryptWhatNssEncrypts()
         {
-            if (!EnvelopingInterop.Available("cmsutil certutil pk12util", _output))
-            {
-                return;
-            }
+            ExternalTool.Require("cmsutil", "certutil", "pk12util");
 
             CreateDatabase("rsa2048");
             var (added, _, addError) = ExternalTool.Run("certutil", new[] { "-A", "-d", Database, "-n", "rsa3072", "-t", ",,", "-i", _fixture.Pki.Users["rsa3072"].CertificatePath });

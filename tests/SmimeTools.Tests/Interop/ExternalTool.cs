@@ -5,6 +5,7 @@ using System.Diagnostics;
 using System.IO;
 using System.Text;
 using System.Threading.Tasks;
+using Xunit;
 
 namespace SmimeTools.Tests.Interop
 {
@@ -41,6 +42,25 @@ namespace SmimeTools.Tests.Interop
 
             return null;
         }
+
+        /// <summary>
+        /// Skips the running test, visibly and with the reason, unless every one of <paramref name="tools"/> is on PATH.
+        /// Only for tests marked [SkippableFact] or [SkippableTheory]: elsewhere the skip would count as a failure.
+        /// </summary>
+        public static void Require(params string[] tools)
+        {
+            foreach (string tool in tools)
+            {
+                Skip.If(Find(tool) == null, $"'{tool}' is not installed (not on PATH; Debian package {PackageOf(tool)}), so this test did not run.");
+            }
+        }
+
+        /// <summary>The Debian package that brings <paramref name="tool"/>.</summary>
+        private static string PackageOf(string tool) => tool switch
+        {
+            "cmsutil" or "certutil" or "pk12util" => "libnss3-tools",
+            _ => tool,
+        };
 
         /// <summary>
         /// Runs <paramref name="tool"/> (a name on PATH or a path) and waits for it. Throws

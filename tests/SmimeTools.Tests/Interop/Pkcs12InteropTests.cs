@@ -32,17 +32,14 @@ namespace SmimeTools.Tests.Interop
             Directory.CreateDirectory(_folder);
         }
 
-        [Theory]
+        [SkippableTheory]
         [InlineData("rsa2048")]
         [InlineData("p384")]
         [InlineData("ed25519")]
         [InlineData("x25519")]
         public void OpenSslReadsTheDefaultForm(string name)
         {
-            if (!Available("openssl"))
-            {
-                return;
-            }
+            ExternalTool.Require("openssl");
 
             var file = Export(name, Pkcs12Protection.Aes256Sha256);
             var (code, stdout, stderr) = OpenSsl("pkcs12", "-info", "-noout", "-in", file, "-passin", "env:P12PASS");
@@ -54,16 +51,13 @@ namespace SmimeTools.Tests.Interop
             AssertOpenSslGivesTheIdentity(name, file);
         }
 
-        [Theory]
+        [SkippableTheory]
         [InlineData("rsa3072")]
         [InlineData("p256")]
         [InlineData("ed25519")]
         public void OpenSslLegacyReadsTheLegacyForm(string name)
         {
-            if (!Available("openssl"))
-            {
-                return;
-            }
+            ExternalTool.Require("openssl");
 
             var file = Export(name, Pkcs12Protection.Legacy);
             var (code, stdout, stderr) = OpenSsl("pkcs12", "-legacy", "-info", "-noout", "-in", file, "-passin", "env:P12PASS");
@@ -75,17 +69,14 @@ namespace SmimeTools.Tests.Interop
             AssertOpenSslGivesTheIdentity(name, file, "-legacy");
         }
 
-        [Theory]
+        [SkippableTheory]
         [InlineData("rsa2048", Pkcs12Protection.Aes256Sha256)]
         [InlineData("rsa2048", Pkcs12Protection.Legacy)]
         [InlineData("p256", Pkcs12Protection.Aes256Sha256)]
         [InlineData("p384", Pkcs12Protection.Legacy)]
         public void NssImportsBothForms(string name, Pkcs12Protection protection)
         {
-            if (!Available("certutil") || !Available("pk12util"))
-            {
-                return;
-            }
+            ExternalTool.Require("certutil", "pk12util");
 
             var user = _fixture.Pki.Users[name];
             var file = Export(name, protection, includeChain: true);
@@ -110,13 +101,10 @@ namespace SmimeTools.Tests.Interop
             _output.WriteLine($"NSS imported {name} ({protection}):\n{stdout}");
         }
 
-        [Fact]
+        [SkippableFact]
         public void GpgsmImportsTheLegacyForm()
         {
-            if (!Available("gpgsm") || !Available("gpgconf"))
-            {
-                return;
-            }
+            ExternalTool.Require("gpgsm", "gpgconf");
 
             // gpgsm 2.2.40 crashes on EC keys in PKCS#12 (see EnvelopingGpgsmTests): RSA only.
             // Its own short folder: gpg-agent's socket path must stay under the 108-byte limit of Unix sockets.
@@ -205,17 +193,6 @@ namespace SmimeTools.Tests.Interop
             var record = exporter.Export(identity, path, Pkcs12WriterTests.Secure(Password), "test");
             Assert.Equal(path, record.Path);
             return path;
-        }
-
-        private bool Available(string tool)
-        {
-            if (ExternalTool.Find(tool) != null)
-            {
-                return true;
-            }
-
-            _output.WriteLine($"SKIPPED: {tool} is not installed; install it to run this interop test.");
-            return false;
         }
     }
 }

@@ -689,14 +689,10 @@ namespace SmimeTools.Tests.TestPki
             }
         }
 
-        [Fact]
+        [SkippableFact]
         public void OpenSsl_AcceptsTheFiles()
         {
-            if (!OpenSslAvailable())
-            {
-                output.WriteLine("SKIPPED: openssl is not on PATH.");
-                return;
-            }
+            Skip.IfNot(OpenSslAvailable(), "openssl is not on PATH, so this test did not run.");
 
             TestUser alice = Pki.Users["rsa2048"];
             string pass = "pass:" + Pki.Password;
