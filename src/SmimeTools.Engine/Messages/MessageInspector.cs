@@ -104,7 +104,7 @@ namespace SmimeTools.Engine.Messages
                 {
                     summary = message.Body == null
                         ? throw MessageParsing.Malformed(name, "it has headers but no body", null)
-                        : Guard(name, () => Summarize(message, input.Path, index, offset, end - offset, temporaryFolder, resolveRecipient, name, offsets, cancellationToken));
+                        : Guard(name, () => Summarize(message, input.Path, index, offset, end - offset, temporaryFolder, resolveRecipient, name, offsets, cancellationToken, fromMbox: true));
                 }
                 catch (SmimeException e)
                 {
@@ -134,9 +134,10 @@ namespace SmimeTools.Engine.Messages
         }
 
         private static MessageSummary Summarize(MimeMessage message, string? path, int? index, long? offset, long? size, string temporaryFolder,
-            Func<EnvelopedRecipient, string?>? resolveRecipient, string displayName, EntityOffsets offsets, CancellationToken cancellationToken)
+            Func<EnvelopedRecipient, string?>? resolveRecipient, string displayName, EntityOffsets offsets, CancellationToken cancellationToken,
+            bool fromMbox = false)
         {
-            using var walker = new Walker(temporaryFolder, resolveRecipient, displayName, cancellationToken, offsets);
+            using var walker = new Walker(temporaryFolder, resolveRecipient, displayName, cancellationToken, offsets) { FromMbox = fromMbox };
             walker.Walk(LayerContent.Of(message.Body!));
             var summary = walker.Summary(message, path, index, offset, size, message.Body!.ContentType.MimeType);
             return summary;
@@ -163,6 +164,9 @@ namespace SmimeTools.Engine.Messages
                 _cancel = cancel;
                 _offsets = offsets ?? new EntityOffsets();
             }
+
+            /// <summary>The message was read from an mbox file, which may have quoted its "From " lines.</summary>
+            public bool FromMbox { get; init; }
 
             public void WalkCms(Stream encoded)
             {
@@ -270,20 +274,41 @@ namespace SmimeTools.Engine.Messages
                 try
                 {
                     // The bytes as they are in the message, as Test-SmimeSignature checks them.
-                    using var content = SignedContent.Locate(signed, _offsets, _name).Open();
-                    using var signatureStream = signature.Open();
-                    var result = SignedDataReader.ReadDetached(signatureStream, content, cancellationToken: _cancel);
+                    var located = SignedContent.Locate(signed, _offsets, _name);
+                    var result = CheckDetached(signature, located.Open());
+                    string? note = null;
+                    if (FromMbox && result.Signers.Any(s => s.Status == SignerStatus.DigestMismatch))
+                    {
+                        // An mbox file quotes body lines that start with "From ": try again with the quoting undone.
+                        var unquoted = CheckDetached(signature, new MboxUnquotingStream(located.Open()));
+                        if (unquoted.Signers.Count == result.Signers.Count && unquoted.Signers.All(s => s.Status != SignerStatus.DigestMismatch))
+                        {
+                            result = unquoted;
+                            note = "The signed content matches once the mbox file's quoting of lines that start with \"From \" is undone.";
+                        }
+                    }
+
                     return new MessageLayer
                     {
                         Kind = LayerKind.DetachedSigned,
                         Algorithm = result.Signers.Count > 0 ? result.DigestAlgorithmNames : micalg,
                         IsWeak = result.IsWeak,
                         Signers = result.Signers.Select(Signer).ToArray(),
+                        Note = note,
                     };
                 }
                 catch (SmimeException e)
                 {
                     return new MessageLayer { Kind = LayerKind.DetachedSigned, Algorithm = micalg, Note = "The signature cannot be read: " + e.Message };
+                }
+            }
+
+            private SignedDataResult CheckDetached(IMimeContent signature, Stream content)
+            {
+                using (content)
+                using (var signatureStream = signature.Open())
+                {
+                    return SignedDataReader.ReadDetached(signatureStream, content, cancellationToken: _cancel);
                 }
             }
 
