@@ -45,5 +45,6 @@ namespace SmimeTools.Engine
         public const string TokenKeyNotFound = "TokenKeyNotFound";
         public const string TokenOperationFailed = "TokenOperationFailed";
         public const string InvalidPkcs11Uri = "InvalidPkcs11Uri";
+        public const string InvalidDistinguishedName = "InvalidDistinguishedName";
     }
 }

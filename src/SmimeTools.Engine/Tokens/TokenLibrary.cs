@@ -247,6 +247,7 @@ namespace SmimeTools.Engine.Tokens
             }
 
             Pkcs11NativeResolver.Install();
+            NativeEnvironment.Synchronise();
             var factories = new Pkcs11InteropFactories();
             IDisposable? initialiser = null;
             try

@@ -159,7 +159,7 @@ namespace SmimeTools.Engine.Tokens
                 }
             }
 
-            return Record(certificate, identity.Source, replaced: false);
+            return Record(certificate, identity.Source, replaced: false, id);
         }
 
         /// <summary>
@@ -177,7 +177,7 @@ namespace SmimeTools.Engine.Tokens
             }
             catch (CryptographicException e)
             {
-                throw new SmimeException(ErrorIds.UnsupportedKey, SmimeErrorKind.InvalidArgument,
+                throw new SmimeException(ErrorIds.InvalidDistinguishedName, SmimeErrorKind.InvalidArgument,
                     $"'{subject}' is not a distinguished name: {e.Message}", "Write it like 'CN=Alice Example, O=Example'.", subject, e);
             }
 
@@ -280,11 +280,11 @@ namespace SmimeTools.Engine.Tokens
                     "Store a certificate on the token where its key was generated (New-SmimeCertificateRequest), or import the PKCS#12 identity instead.", certificate);
             if (FindCertificate(certificate) != null)
             {
-                return Record(certificate, source, replaced: true);
+                return Record(certificate, source, replaced: true, id);
             }
 
             WriteCertificate(certificate, id, label ?? LabelOf(certificate));
-            return Record(certificate, source, replaced: false);
+            return Record(certificate, source, replaced: false, id);
         }
 
         public void Dispose()
@@ -444,8 +444,8 @@ namespace SmimeTools.Engine.Tokens
             return new DerSet(request);
         }
 
-        private IdentityRecord Record(X509Certificate2 certificate, string source, bool replaced) =>
-            new(certificate, "Import", "Token", source, Pkcs11Uri.ForObject(_session!.Token, IdOf(certificate), LabelOf(certificate), "cert"), null,
+        private IdentityRecord Record(X509Certificate2 certificate, string source, bool replaced, byte[] id) =>
+            new(certificate, "Import", "Token", source, Pkcs11Uri.ForObject(_session!.Token, id, LabelOf(certificate), "cert"), null,
                 hasPrivateKey: true, exportable: false, replaced: replaced);
     }
 }

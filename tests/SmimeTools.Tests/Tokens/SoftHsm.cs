@@ -2,7 +2,6 @@ using System;
 using System.Collections.Generic;
 using System.IO;
 using System.Linq;
-using System.Runtime.InteropServices;
 using SmimeTools.Engine.Tokens;
 using SmimeTools.Tests.Interop;
 
@@ -10,8 +9,8 @@ namespace SmimeTools.Tests.Tokens
 {
     /// <summary>
     /// SoftHSM2 for the token tests: its library and softhsm2-util found at run time, tokens kept in a temp folder named
-    /// by a temp SOFTHSM2_CONF. SoftHSM reads the variable with getenv when it starts, and .NET on Unix keeps its
-    /// own copy of the environment, so it is set with libc's setenv too. One instance serves the whole test run
+    /// by a temp SOFTHSM2_CONF. SoftHSM reads the variable with getenv when it starts; .NET on Unix keeps its
+    /// own copy of the environment, and the engine copies it to the C library before a library starts. One instance serves the whole test run
     /// (a library starts once per process); each test class makes its own tokens.
     /// </summary>
     public sealed class SoftHsm : IDisposable
@@ -105,11 +104,9 @@ namespace SmimeTools.Tests.Tokens
             var tokens = Directory.CreateDirectory(Path.Combine(folder, "tokens"));
             var hsm = new SoftHsm(FindLibrary()!, folder);
             File.WriteAllText(hsm.ConfigPath, $"directories.tokendir = {tokens.FullName}\nobjectstore.backend = file\nlog.level = ERROR\nslots.removable = false\n");
+
+            // Set as PowerShell's $env: would: the engine hands it on to the library (.NET alone would keep it to itself).
             Environment.SetEnvironmentVariable("SOFTHSM2_CONF", hsm.ConfigPath);
-            if (setenv("SOFTHSM2_CONF", hsm.ConfigPath, 1) != 0)
-            {
-                throw new InvalidOperationException("setenv(SOFTHSM2_CONF) failed.");
-            }
 
             AppDomain.CurrentDomain.ProcessExit += (_, _) =>
             {
@@ -118,8 +115,5 @@ namespace SmimeTools.Tests.Tokens
             };
             return hsm;
         }
-
-        [DllImport("libc", SetLastError = true)]
-        private static extern int setenv(string name, string value, int overwrite);
     }
 }

@@ -1,4 +1,4 @@
-namespace SmimeTools.Engine.Tokens
+namespace SmimeTools.Engine.Policy
 {
     /// <summary>The key pairs a token is asked to generate for enrolment.</summary>
     public enum TokenKeyType
