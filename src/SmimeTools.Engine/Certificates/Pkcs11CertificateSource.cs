@@ -49,6 +49,13 @@ namespace SmimeTools.Engine.Certificates
             return new Pkcs11CertificateSource(parsed.LibraryPath(modulePath), null, pin, parsed);
         }
 
+        /// <summary>
+        /// The certificates and keys of a Firefox or Thunderbird profile (or any NSS database folder), through NSS's softokn
+        /// module: users sign with their Thunderbird identity. The profile is opened read-only.
+        /// </summary>
+        public static Pkcs11CertificateSource ForNssProfile(string profileFolder, string? softoknPath = null, SecureString? pin = null) =>
+            new(NssSoftoken.Library(softoknPath), null, pin, null, NssSoftoken.InitArguments(profileFolder));
+
         public string ModulePath { get; }
 
         public string? Token { get; }

@@ -167,10 +167,15 @@ namespace SmimeTools.Engine.Tokens
         }
 
         /// <summary>The token with this serial number (how keys remember their token), or TokenNotFound.</summary>
-        public TokenInfo FindBySerial(string serialNumber, string label) =>
-            Tokens().FirstOrDefault(t => string.Equals(t.SerialNumber, serialNumber, StringComparison.OrdinalIgnoreCase))
-            ?? throw new SmimeException(ErrorIds.TokenNotFound, SmimeErrorKind.ObjectNotFound,
+        public TokenInfo FindBySerial(string serialNumber, string label)
+        {
+            // Serials are unique on real tokens; NSS softokn gives all its tokens the same one, so the label decides there.
+            var bySerial = Tokens().Where(t => string.Equals(t.SerialNumber, serialNumber, StringComparison.OrdinalIgnoreCase)).ToList();
+            return bySerial.FirstOrDefault(t => string.Equals(t.Label, label, StringComparison.Ordinal))
+                ?? (bySerial.Count == 1 ? bySerial[0] : null)
+                ?? throw new SmimeException(ErrorIds.TokenNotFound, SmimeErrorKind.ObjectNotFound,
                 $"The token '{label}' (serial {serialNumber}) is not present in {Path}.", "Insert the token and try again.", label);
+        }
 
         internal ISlot SlotOf(TokenInfo token) =>
             Library.GetSlotList(SlotsType.WithTokenPresent).FirstOrDefault(s => s.SlotId == token.SlotId)

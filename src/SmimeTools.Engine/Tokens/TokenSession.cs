@@ -15,10 +15,10 @@ namespace SmimeTools.Engine.Tokens
     internal sealed class TokenSession : IDisposable
     {
         private static readonly object Gate = new();
-        private static readonly Dictionary<(TokenLibrary, string, bool), TokenSession> Shared = new();
+        private static readonly Dictionary<(TokenLibrary, ulong, bool), TokenSession> Shared = new();
 
         private readonly TokenLibrary _library;
-        private readonly (TokenLibrary, string, bool) _key;
+        private readonly (TokenLibrary, ulong, bool) _key;
         private ISession? _session;
         private int _references;
 
@@ -28,7 +28,7 @@ namespace SmimeTools.Engine.Tokens
             Token = token;
             ReadWrite = readWrite;
             _session = session;
-            _key = (library, token.SerialNumber, readWrite);
+            _key = (library, token.SlotId, readWrite);
         }
 
         public TokenInfo Token { get; }
@@ -49,7 +49,7 @@ namespace SmimeTools.Engine.Tokens
         {
             lock (Gate)
             {
-                if (Shared.TryGetValue((library, token.SerialNumber, readWrite), out var open) && open._session != null)
+                if (Shared.TryGetValue((library, token.SlotId, readWrite), out var open) && open._session != null)
                 {
                     open._references++;
                     return open;
