@@ -80,8 +80,9 @@ namespace SmimeTools.Engine.Certificates
                 {
                     entries.AddRange(ReadToken(library, token));
                 }
-                catch (SmimeException e) when (problem != null)
+                catch (SmimeException e) when (problem != null && tokens.Count > 1)
                 {
+                    // One token of several that cannot be read (a wrong PIN for it) does not hide the others.
                     problem(e);
                 }
             }

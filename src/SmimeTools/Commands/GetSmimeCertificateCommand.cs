@@ -21,6 +21,7 @@ namespace SmimeTools.Commands
     {
         private const string Pkcs11Set = "Pkcs11";
         private const string Pkcs11UriSet = "Pkcs11Uri";
+        private const string NssProfileSet = "NssProfile";
 
         /// <summary>Files or folders to read; wildcards are expanded.</summary>
         [Parameter(Mandatory = true, Position = 0, ParameterSetName = ParameterSets.Path, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
@@ -49,8 +50,14 @@ namespace SmimeTools.Commands
         /// <summary>The PKCS#11 library of a smart card, USB token or HSM (or a pkcs11: URI): lists the certificates on its tokens.</summary>
         [Parameter(Mandatory = true, ParameterSetName = Pkcs11Set)]
         [Parameter(ParameterSetName = Pkcs11UriSet)]
+        [Parameter(ParameterSetName = NssProfileSet)]
         [ValidateNotNullOrEmpty]
         public string? Pkcs11Module { get; set; }
+
+        /// <summary>A Thunderbird or Firefox profile folder (cert9.db, key4.db), read through NSS's softokn module.</summary>
+        [Parameter(Mandatory = true, ParameterSetName = NssProfileSet)]
+        [ValidateNotNullOrEmpty]
+        public string? NssProfile { get; set; }
 
         /// <summary>An RFC 7512 URI naming a token or an object on it: pkcs11:token=...;id=...?module-path=...</summary>
         [Parameter(Mandatory = true, ParameterSetName = Pkcs11UriSet)]
@@ -65,6 +72,7 @@ namespace SmimeTools.Commands
         /// <summary>The token's user PIN: logs in to see private keys, and is kept with the certificates for signing and decrypting later.</summary>
         [Parameter(ParameterSetName = Pkcs11Set)]
         [Parameter(ParameterSetName = Pkcs11UriSet)]
+        [Parameter(ParameterSetName = NssProfileSet)]
         public SecureString? Pin { get; set; }
 
         /// <summary>Password of PKCS#12 files and encrypted PEM keys.</summary>
@@ -136,6 +144,7 @@ namespace SmimeTools.Commands
                     break;
                 case Pkcs11Set:
                 case Pkcs11UriSet:
+                case NssProfileSet:
                     ReadToken();
                     break;
                 case ParameterSets.Certificate:
@@ -164,7 +173,9 @@ namespace SmimeTools.Commands
             {
                 var uri = Pkcs11Uri ?? (Engine.Tokens.Pkcs11Uri.LooksLikeUri(Pkcs11Module) ? Pkcs11Module : null);
                 var module = Pkcs11Module == null || uri == Pkcs11Module ? null : TokenArguments.ModulePath(this, Pkcs11Module);
-                var source = uri != null ? Pkcs11CertificateSource.FromUri(uri, module, Pin) : new Pkcs11CertificateSource(module!, Token, Pin);
+                var source = NssProfile != null ? Pkcs11CertificateSource.ForNssProfile(GetUnresolvedProviderPathFromPSPath(NssProfile), module, Pin)
+                    : uri != null ? Pkcs11CertificateSource.FromUri(uri, module, Pin)
+                    : new Pkcs11CertificateSource(module!, Token, Pin);
                 source.Note = WriteVerbose;
 
                 // A library that cannot be used or a wrong PIN stops the command; one bad token of several does not.
@@ -175,7 +186,7 @@ namespace SmimeTools.Commands
             }
             catch (SmimeException e)
             {
-                ThrowEngineError(e, Pkcs11Uri ?? Pkcs11Module);
+                ThrowEngineError(e, NssProfile ?? Pkcs11Uri ?? Pkcs11Module);
             }
         }
 

@@ -15,6 +15,12 @@ namespace SmimeTools.Commands
     {
         public static Func<TokenInfo, SecureString?> For(PSCmdlet cmdlet) => token =>
         {
+            // pwsh -NonInteractive still reads a credential from the console; a test run or a scheduled job must not wait for one.
+            if (IsNonInteractive)
+            {
+                return null;
+            }
+
             try
             {
                 var credential = cmdlet.Host.UI.PromptForCredential(
@@ -31,5 +37,8 @@ namespace SmimeTools.Commands
                 return null;
             }
         };
+
+        private static bool IsNonInteractive =>
+            Array.Exists(Environment.GetCommandLineArgs(), a => a.Length >= 5 && "-noninteractive".StartsWith(a.ToLowerInvariant(), StringComparison.Ordinal));
     }
 }
