@@ -7,7 +7,8 @@ namespace SmimeTools.Engine.Tokens
 {
     /// <summary>
     /// Pkcs11Interop imports "libdl", which Debian and others ship only as libdl.so.2 (DESIGN.md §7). The module's load
-    /// context maps it too; this resolver makes the engine work the same wherever it is loaded (test hosts, other hosts).
+    /// context maps it too; this resolver makes the engine work the same wherever it is loaded (test hosts, other hosts),
+    /// and points the engine's own "libc" at the C library itself.
     /// </summary>
     internal static class Pkcs11NativeResolver
     {
@@ -24,13 +25,16 @@ namespace SmimeTools.Engine.Tokens
                 }
 
                 _installed = true;
-                try
+                foreach (var assembly in new[] { typeof(Pkcs11InteropFactories).Assembly, typeof(Pkcs11NativeResolver).Assembly })
                 {
-                    NativeLibrary.SetDllImportResolver(typeof(Pkcs11InteropFactories).Assembly, Resolve);
-                }
-                catch (InvalidOperationException)
-                {
-                    // Someone else set a resolver for Pkcs11Interop already; theirs stays.
+                    try
+                    {
+                        NativeLibrary.SetDllImportResolver(assembly, Resolve);
+                    }
+                    catch (InvalidOperationException)
+                    {
+                        // Someone else set a resolver for the assembly already; theirs stays.
+                    }
                 }
             }
         }
@@ -40,6 +44,12 @@ namespace SmimeTools.Engine.Tokens
             if (name == "libdl" && RuntimeInformation.IsOSPlatform(OSPlatform.Linux) && NativeLibrary.TryLoad("libdl.so.2", out var handle))
             {
                 return handle;
+            }
+
+            // The engine's own getenv/setenv (NativeEnvironment): glibc's libc.so is a linker script where dev packages are installed.
+            if (name == "libc" && RuntimeInformation.IsOSPlatform(OSPlatform.Linux) && NativeLibrary.TryLoad("libc.so.6", out var libc))
+            {
+                return libc;
             }
 
             return IntPtr.Zero;
