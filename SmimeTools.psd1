@@ -21,6 +21,7 @@
         'Protect-SmimeMessage'
         'Test-SmimeSignature'
         'Unprotect-SmimeMessage'
+        'New-SmimeCertificateRequest'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()

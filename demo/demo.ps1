@@ -245,3 +245,68 @@ try {
 finally {
     Remove-Item $verify -Recurse -Force -ErrorAction SilentlyContinue
 }
+
+# ── Smart cards, tokens and HSMs (PKCS#11) ─────────────────────────────────────────────────────────
+# A throwaway SoftHSM2 token stands in for a smart card: the module hands $env:SOFTHSM2_CONF on to the library.
+$softHsm = @('/usr/lib/softhsm/libsofthsm2.so', '/usr/lib/x86_64-linux-gnu/softhsm/libsofthsm2.so', '/usr/local/lib/softhsm/libsofthsm2.so',
+    '/opt/homebrew/lib/softhsm/libsofthsm2.so') | Where-Object { Test-Path $_ } | Select-Object -First 1
+if (-not $softHsm -or -not (Get-Command softhsm2-util -ErrorAction Ignore)) {
+    Write-Host ''
+    Write-Host '── Tokens: skipped, SoftHSM2 is not installed (apt-get install softhsm2)' -ForegroundColor Yellow
+}
+else {
+    $tokenDemo = Join-Path ([IO.Path]::GetTempPath()) ('smimetools-demo-token-' + [guid]::NewGuid().ToString('n').Substring(0, 8))
+    New-Item -ItemType Directory (Join-Path $tokenDemo 'tokens') | Out-Null
+    $savedConf = $env:SOFTHSM2_CONF
+    try {
+        $env:SOFTHSM2_CONF = Join-Path $tokenDemo 'softhsm2.conf'
+        Set-Content $env:SOFTHSM2_CONF "directories.tokendir = $tokenDemo/tokens`nobjectstore.backend = file`nlog.level = ERROR"
+        & softhsm2-util --init-token --free --label 'Demo card' --so-pin 12345678 --pin 123456 | Out-Null
+        $pin = ConvertTo-SecureString '123456' -AsPlainText -Force
+
+        Show-Step "Put Alice's (RSA) and Carol's (EC) identities on the card: the keys can never be read back" `
+            "Import-SmimeIdentity rsa2048.p12, p256.p12 -Password `$password -Pkcs11Module $softHsm -Token 'Demo card' -Pin `$pin"
+        Import-SmimeIdentity -Path (Join-Path $folder 'rsa2048.p12'), (Join-Path $folder 'p256.p12') -Password $password -Pkcs11Module $softHsm -Token 'Demo card' -Pin $pin |
+            Format-Table Subject, KeyAlgorithm, Format, Exportable | Show-Table
+
+        Show-Step 'What the card holds (no PIN needed to look)' "Get-SmimeCertificate -Pkcs11Module $softHsm -Token 'Demo card'"
+        Get-SmimeCertificate -Pkcs11Module $softHsm -Token 'Demo card' | Format-Table Subject, KeyLocation, CanSign, CanEncrypt | Show-Table
+
+        Show-Step 'Sign three messages on the card: one login, one session' `
+            "Get-ChildItem outbox/*.eml | Protect-SmimeMessage -SignWith (Get-SmimeCertificate -Pkcs11Module ... -Email alice@example.com -Pin `$pin) -Destination signed/"
+        $outbox = New-Item -ItemType Directory (Join-Path $tokenDemo 'outbox')
+        $signed = New-Item -ItemType Directory (Join-Path $tokenDemo 'signed')
+        1..3 | ForEach-Object { Copy-Item $pki.sampleMessagePath (Join-Path $outbox "message$_.eml") }
+        $card = Get-SmimeCertificate -Pkcs11Module $softHsm -Token 'Demo card' -Email alice@example.com -Pin $pin
+        Get-ChildItem $outbox -Filter *.eml | Protect-SmimeMessage -SignWith $card -Destination $signed.FullName |
+            Select-Object @{ n = 'Message'; e = { Split-Path $_.Destination -Leaf } }, Signed, SignerThumbprint | Show-Table
+        Test-SmimeSignature -Path (Join-Path $signed 'message1.eml') -TrustedRoot (Join-Path $folder 'root.crt') -Revocation None |
+            Format-Table Status, Signer | Show-Table
+
+        Show-Step 'Decrypt on the card what was encrypted to its EC certificate' `
+            "Protect-SmimeMessage -To p256.crt | Unprotect-SmimeMessage -Identity (Get-SmimeCertificate -Pkcs11Module ... -Pin `$pin)"
+        $encrypted = Join-Path $tokenDemo 'encrypted.eml'
+        Protect-SmimeMessage -Path $pki.sampleMessagePath -To (Join-Path $folder 'p256.crt') -Destination $encrypted | Out-Null
+        $ecCard = Get-SmimeCertificate -Pkcs11Module $softHsm -Token 'Demo card' -Pin $pin -Thumbprint ($pki.users | Where-Object name -eq 'p256').thumbprint
+        Unprotect-SmimeMessage -Path $encrypted -Identity $ecCard | Format-Table Subject, Layers | Show-Table
+
+        Show-Step 'Enrolment: a key generated on the card, and a request for the CA' `
+            "New-SmimeCertificateRequest -Subject 'CN=Dora Example' -Email dora@example.com -KeyType P256 -Pkcs11Module ... -OutFile dora.csr"
+        New-SmimeCertificateRequest -Subject 'CN=Dora Example, O=SmimeTools Test' -Email dora@example.com -KeyType P256 -Pkcs11Module $softHsm -Token 'Demo card' -Pin $pin -OutFile (Join-Path $tokenDemo 'dora.csr') |
+            Show-Table
+
+        Show-Step 'A wrong PIN is its own error' "Get-SmimeCertificate -Pkcs11Module ... -Pin (wrong)"
+        try {
+            Get-SmimeCertificate -Pkcs11Module $softHsm -Token 'Demo card' -Pin (ConvertTo-SecureString '000000' -AsPlainText -Force) | Out-Null
+        }
+        catch {
+            Write-Host "$($_.FullyQualifiedErrorId.Split(',')[0]): $($_.Exception.Message)" -ForegroundColor Yellow
+        }
+    }
+    finally {
+        # Removing the module closes the sessions and finalises the library.
+        Remove-Module SmimeTools -ErrorAction SilentlyContinue
+        $env:SOFTHSM2_CONF = $savedConf
+        Remove-Item $tokenDemo -Recurse -Force -ErrorAction SilentlyContinue
+    }
+}

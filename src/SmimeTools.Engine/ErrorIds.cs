@@ -36,5 +36,15 @@ namespace SmimeTools.Engine
         public const string UnreadableCrlFile = "UnreadableCrlFile";
         public const string UnsupportedDriveOperation = "UnsupportedDriveOperation";
         public const string NotSigned = "NotSigned";
+        public const string Pkcs11ModuleNotFound = "Pkcs11ModuleNotFound";
+        public const string Pkcs11ModuleFailed = "Pkcs11ModuleFailed";
+        public const string TokenNotFound = "TokenNotFound";
+        public const string TokenLoginFailed = "TokenLoginFailed";
+        public const string TokenLocked = "TokenLocked";
+        public const string TokenPinRequired = "TokenPinRequired";
+        public const string TokenKeyNotFound = "TokenKeyNotFound";
+        public const string TokenOperationFailed = "TokenOperationFailed";
+        public const string InvalidPkcs11Uri = "InvalidPkcs11Uri";
+        public const string InvalidDistinguishedName = "InvalidDistinguishedName";
     }
 }

@@ -192,12 +192,37 @@ Describe 'Examples of <Command>' -ForEach @($examples | Group-Object { $_.Comman
                 PkiFolder = Split-Path $manifestPath -Parent
                 Password  = ConvertTo-SecureString $manifest.password -AsPlainText -Force
             }
+            # Token examples use $Pkcs11Module and $TokenPin (a SoftHSM2 token labelled 'SmimeTools Test'), and $NssProfile and $ProfilePin.
+            $tokenProblem = $null
+            if ($Examples.Code -match '\$Pkcs11Module|\$NssProfile') {
+                . (Join-Path $PSScriptRoot 'TokenSupport.ps1')
+                . (Join-Path $PSScriptRoot 'Common.ps1')
+                $pki = Get-TestPki
+                $token = New-SoftHsmTestToken -Label 'SmimeTools Test' -Pki $pki
+                $nss = New-NssTestProfile -Pki $pki
+                $tokenProblem = $token.Missing ?? $nss.Missing
+                if (-not $tokenProblem) {
+                    $variables.Pkcs11Module = $token.Library
+                    $variables.TokenPin = $token.Pin
+                    $variables.NssProfile = $nss.Folder
+                    $variables.ProfilePin = $nss.Pin
+                }
+            }
         }
+    }
+
+    AfterAll {
+        if ($token.Folder) { Remove-Item $token.Folder -Recurse -Force -ErrorAction Ignore }
+        if ($nss.Folder) { Remove-Item $nss.Folder -Recurse -Force -ErrorAction Ignore }
     }
 
     It 'runs <Title>' -ForEach $Examples {
         if ($pkiProblem) {
             Set-ItResult -Skipped -Because $pkiProblem
+            return
+        }
+        if ($tokenProblem -and $Code -match '\$Pkcs11Module|\$NssProfile') {
+            Set-ItResult -Skipped -Because $tokenProblem
             return
         }
         $workFolder = New-Item -ItemType Directory -Force (Join-Path $TestDrive "example-$Number")

@@ -28,7 +28,8 @@ namespace SmimeTools.Engine.Certificates
         public override IEnumerable<CertificateEntry> Read(Action<SmimeException>? problem = null) => _entries;
 
         private static KeyLocation KeyLocationOf(X509Certificate2 certificate) =>
-            PrivateKeyAttachment.Has(certificate) ? KeyLocation.File
+            Tokens.TokenKeyReference.Find(certificate) != null ? KeyLocation.Token
+            : PrivateKeyAttachment.Has(certificate) ? KeyLocation.File
             : certificate.HasPrivateKey ? KeyLocation.Store
             : KeyLocation.None;
     }

@@ -17,7 +17,7 @@ namespace SmimeTools.Engine.Keys
         {
             Certificate = certificate ?? throw new ArgumentNullException(nameof(certificate));
             Algorithm = KeyAlgorithms.Of(certificate);
-            _open = open ?? SoftwareKey.Create;
+            _open = open ?? (c => PrivateKeys.Open(c));
         }
 
         public X509Certificate2 Certificate { get; }

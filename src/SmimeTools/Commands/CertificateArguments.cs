@@ -42,6 +42,10 @@ namespace SmimeTools.Commands
 
                         result.AddRange(resolveAddress(text.Trim()));
                         break;
+                    case string text when SmimeTools.Engine.Tokens.Pkcs11Uri.LooksLikeUri(text):
+                        // pkcs11:token=...;id=...?module-path=...: the token's certificates (identities open their key when used).
+                        result.AddRange(Pkcs11CertificateSource.FromUri(text).Read().Select(e => e.Certificate));
+                        break;
                     case string text when TryStoreItem(text, out var store, out var thumbprint):
                         result.Add(FromStore(store!, thumbprint!, parameterName, text));
                         break;

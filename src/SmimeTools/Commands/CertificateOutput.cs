@@ -39,7 +39,8 @@ namespace SmimeTools.Commands
             }
 
             var store = StoreOf(wrapped.Properties["PSParentPath"]?.Value as string);
-            var location = !SmimeTools.Engine.Keys.SoftwareKey.HasKey(certificate) ? KeyLocation.None
+            var location = SmimeTools.Engine.Keys.PrivateKeys.IsOnToken(certificate) ? KeyLocation.Token
+                : !SmimeTools.Engine.Keys.SoftwareKey.HasKey(certificate) ? KeyLocation.None
                 : store != null && certificate.HasPrivateKey ? KeyLocation.Store
                 : KeyLocation.File;
             return new CertificateEntry(certificate, location, store ?? source ?? fallbackSource);

@@ -19,6 +19,10 @@ namespace SmimeTools.Commands
     [OutputType(typeof(X509Certificate2))]
     public sealed class GetSmimeCertificateCommand : SmimeCmdlet
     {
+        private const string Pkcs11Set = "Pkcs11";
+        private const string Pkcs11UriSet = "Pkcs11Uri";
+        private const string NssProfileSet = "NssProfile";
+
         /// <summary>Files or folders to read; wildcards are expanded.</summary>
         [Parameter(Mandatory = true, Position = 0, ParameterSetName = ParameterSets.Path, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
         [SupportsWildcards]
@@ -42,6 +46,34 @@ namespace SmimeTools.Commands
         [Parameter(Mandatory = true, ParameterSetName = ParameterSets.Certificate, ValueFromPipeline = true)]
         [ValidateNotNull]
         public X509Certificate2[] Certificate { get; set; } = Array.Empty<X509Certificate2>();
+
+        /// <summary>The PKCS#11 library of a smart card, USB token or HSM (or a pkcs11: URI): lists the certificates on its tokens.</summary>
+        [Parameter(Mandatory = true, ParameterSetName = Pkcs11Set)]
+        [Parameter(ParameterSetName = Pkcs11UriSet)]
+        [Parameter(ParameterSetName = NssProfileSet)]
+        [ValidateNotNullOrEmpty]
+        public string? Pkcs11Module { get; set; }
+
+        /// <summary>A Thunderbird or Firefox profile folder (cert9.db, key4.db), read through NSS's softokn module.</summary>
+        [Parameter(Mandatory = true, ParameterSetName = NssProfileSet)]
+        [ValidateNotNullOrEmpty]
+        public string? NssProfile { get; set; }
+
+        /// <summary>An RFC 7512 URI naming a token or an object on it: pkcs11:token=...;id=...?module-path=...</summary>
+        [Parameter(Mandatory = true, ParameterSetName = Pkcs11UriSet)]
+        [ValidateNotNullOrEmpty]
+        public string? Pkcs11Uri { get; set; }
+
+        /// <summary>The token to read, by label or serial number; without it, every token of the library.</summary>
+        [Parameter(ParameterSetName = Pkcs11Set)]
+        [ValidateNotNullOrEmpty]
+        public string? Token { get; set; }
+
+        /// <summary>The token's user PIN: logs in to see private keys, and is kept with the certificates for signing and decrypting later.</summary>
+        [Parameter(ParameterSetName = Pkcs11Set)]
+        [Parameter(ParameterSetName = Pkcs11UriSet)]
+        [Parameter(ParameterSetName = NssProfileSet)]
+        public SecureString? Pin { get; set; }
 
         /// <summary>Password of PKCS#12 files and encrypted PEM keys.</summary>
         [Parameter(ParameterSetName = ParameterSets.Path)]
@@ -110,6 +142,11 @@ namespace SmimeTools.Commands
                     }
 
                     break;
+                case Pkcs11Set:
+                case Pkcs11UriSet:
+                case NssProfileSet:
+                    ReadToken();
+                    break;
                 case ParameterSets.Certificate:
                     foreach (var certificate in Certificate.Where(c => c != null))
                     {
@@ -126,6 +163,30 @@ namespace SmimeTools.Commands
                     }
 
                     break;
+            }
+        }
+
+        /// <summary>-Pkcs11Module / -Pkcs11Uri: the tokens' certificates, read without a login unless -Pin is given.</summary>
+        private void ReadToken()
+        {
+            try
+            {
+                var uri = Pkcs11Uri ?? (Engine.Tokens.Pkcs11Uri.LooksLikeUri(Pkcs11Module) ? Pkcs11Module : null);
+                var module = Pkcs11Module == null || uri == Pkcs11Module ? null : TokenArguments.ModulePath(this, Pkcs11Module);
+                var source = NssProfile != null ? Pkcs11CertificateSource.ForNssProfile(GetUnresolvedProviderPathFromPSPath(NssProfile), module, Pin)
+                    : uri != null ? Pkcs11CertificateSource.FromUri(uri, module, Pin)
+                    : new Pkcs11CertificateSource(module!, Token, Pin);
+                source.Note = WriteVerbose;
+
+                // A library that cannot be used or a wrong PIN stops the command; one bad token of several does not.
+                foreach (var entry in source.Read(problem => WriteEngineError(problem)))
+                {
+                    Write(entry);
+                }
+            }
+            catch (SmimeException e)
+            {
+                ThrowEngineError(e, NssProfile ?? Pkcs11Uri ?? Pkcs11Module);
             }
         }
 

@@ -4,6 +4,7 @@ using System.Management.Automation;
 using System.Security.Cryptography.X509Certificates;
 using SmimeTools.Engine;
 using SmimeTools.Engine.Certificates;
+using SmimeTools.Engine.Tokens;
 
 namespace SmimeTools.Commands
 {
@@ -19,6 +20,7 @@ namespace SmimeTools.Commands
         private const string CertificateSet = "Certificate";
 
         private CertificateImporter? _importer;
+        private TokenWriter? _tokenWriter;
 
         /// <summary>Certificate files (PEM, DER, PKCS#7); wildcards are expanded.</summary>
         [Parameter(Mandatory = true, Position = 0, ParameterSetName = ParameterSets.Path)]
@@ -43,8 +45,29 @@ namespace SmimeTools.Commands
         [ValidateNotNullOrEmpty]
         public string CertStoreLocation { get; set; } = @"Cert:\CurrentUser\AddressBook";
 
+        /// <summary>Store each certificate on a token of this PKCS#11 library, beside the key pair it was issued for.</summary>
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string? Pkcs11Module { get; set; }
+
+        /// <summary>With -Pkcs11Module: the token, by label or serial number (needed when the library has several).</summary>
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string? Token { get; set; }
+
+        /// <summary>With -Pkcs11Module: the token's user PIN; asked for when it is not given.</summary>
+        [Parameter]
+        public System.Security.SecureString? Pin { get; set; }
+
         protected override void BeginProcessing()
         {
+            if (Pkcs11Module != null)
+            {
+                // The session opens (and the PIN is asked for) only when the first certificate is confirmed.
+                _tokenWriter = new TokenWriter(TokenArguments.ModulePath(this, Pkcs11Module), Token, Pin, TokenPinPrompt.For(this));
+                return;
+            }
+
             try
             {
                 _importer = new CertificateImporter(CertificateStorePath.Parse(CertStoreLocation));
@@ -88,10 +111,20 @@ namespace SmimeTools.Commands
             }
         }
 
-        protected override void EndProcessing() => _importer?.Dispose();
+        protected override void EndProcessing()
+        {
+            _importer?.Dispose();
+            _tokenWriter?.Dispose();
+        }
 
         private void Import(X509Certificate2 certificate, string source)
         {
+            if (_tokenWriter != null)
+            {
+                ImportToToken(_tokenWriter, certificate, source);
+                return;
+            }
+
             var importer = _importer!;
             var action = importer.IsTrustStore
                 ? "Trust as a root for S/MIME signatures (a security decision: check the thumbprint with its owner)"
@@ -104,6 +137,33 @@ namespace SmimeTools.Commands
             try
             {
                 WriteObject(importer.Add(certificate, source));
+            }
+            catch (SmimeException e)
+            {
+                WriteEngineError(e, certificate);
+            }
+        }
+
+        private void ImportToToken(TokenWriter writer, X509Certificate2 certificate, string source)
+        {
+            var token = Token == null ? $"the token of {Pkcs11Module}" : $"token '{Token}'";
+            if (!ShouldProcess($"{certificate.Subject} ({certificate.Thumbprint}) -> {token}", "Store beside its key pair on the token"))
+            {
+                return;
+            }
+
+            try
+            {
+                writer.Open();
+            }
+            catch (SmimeException e)
+            {
+                ThrowEngineError(e, Pkcs11Module);
+            }
+
+            try
+            {
+                WriteObject(writer.StoreCertificate(certificate, source));
             }
             catch (SmimeException e)
             {

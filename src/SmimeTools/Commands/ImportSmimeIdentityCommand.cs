@@ -50,8 +50,28 @@ namespace SmimeTools.Commands
         [Parameter]
         public SwitchParameter Exportable { get; set; }
 
+        /// <summary>Write the identities onto a token of this PKCS#11 library instead of into a store; keys go on it sensitive and non-extractable.</summary>
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string? Pkcs11Module { get; set; }
+
+        /// <summary>With -Pkcs11Module: the token to write to, by label or serial number (needed when the library has several).</summary>
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string? Token { get; set; }
+
+        /// <summary>With -Pkcs11Module: the token's user PIN; asked for when it is not given.</summary>
+        [Parameter]
+        public SecureString? Pin { get; set; }
+
         protected override void BeginProcessing()
         {
+            if (Pkcs11Module != null)
+            {
+                TokenIdentityImport.CheckArguments(this, MyInvocation.BoundParameters.ContainsKey(nameof(CertStoreLocation)) || Exportable.IsPresent);
+                return;
+            }
+
             try
             {
                 _store = CertificateStorePath.Parse(CertStoreLocation);
@@ -81,6 +101,12 @@ namespace SmimeTools.Commands
         // The files are imported here, once all are known, so progress can count them.
         protected override void EndProcessing()
         {
+            if (Pkcs11Module != null)
+            {
+                TokenIdentityImport.Run(this, _files, Password, Pkcs11Module, Token, Pin);
+                return;
+            }
+
             using var importer = new IdentityImporter(_store!, Exportable.IsPresent);
             var done = 0;
             for (var i = 0; i < _files.Count && !StopToken.IsCancellationRequested; i++)

@@ -46,7 +46,8 @@ namespace SmimeTools.Commands
                     CertificateInclusion.Signer => new[] { signer },
                     _ => ChainCollector.SignerAndIntermediates(signer, pool),
                 };
-                options.SigningKey = new DeferredSigningKey(signer);
+                var askPin = TokenPinPrompt.For(command);
+                options.SigningKey = new DeferredSigningKey(signer, c => PrivateKeys.Open(c, askPin));
             }
 
             var recipients = new List<X509Certificate2>();
@@ -81,7 +82,7 @@ namespace SmimeTools.Commands
 
         private static X509Certificate2 PickSigner(List<X509Certificate2> given)
         {
-            var withKey = given.Where(SoftwareKey.HasKey).GroupBy(c => c.Thumbprint).Select(g => g.First()).ToList();
+            var withKey = given.Where(PrivateKeys.HasKey).GroupBy(c => c.Thumbprint).Select(g => g.First()).ToList();
             if (withKey.Count == 1)
             {
                 return withKey[0];

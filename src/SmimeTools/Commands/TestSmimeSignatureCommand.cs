@@ -68,7 +68,7 @@ namespace SmimeTools.Commands
         public SwitchParameter Quiet { get; set; }
 
         private SignatureVerifyOptions? _options;
-        private readonly List<PrivateKey> _keys = new();
+        private readonly List<IKeyDecryptor> _keys = new();
 
         protected override string ProgressActivity => "Checking signatures";
 
@@ -110,9 +110,13 @@ namespace SmimeTools.Commands
                 if (Identity != null)
                 {
                     var certificates = CertificateArguments.Expand(Identity, "Identity", GetUnresolvedProviderPathFromPSPath);
-                    foreach (var certificate in certificates.Where(SoftwareKey.HasKey).GroupBy(c => c.Thumbprint).Select(g => g.First()))
+                    var askPin = TokenPinPrompt.For(this);
+                    foreach (var certificate in certificates.Where(PrivateKeys.HasKey).GroupBy(c => c.Thumbprint).Select(g => g.First()))
                     {
-                        _keys.Add(SoftwareKey.Create(certificate));
+                        // A token key logs in only when an encrypted layer is addressed to it.
+                        _keys.Add(PrivateKeys.IsOnToken(certificate)
+                            ? new DeferredKeyDecryptor(certificate, c => PrivateKeys.Open(c, askPin))
+                            : SoftwareKey.Create(certificate));
                     }
 
                     if (_keys.Count == 0)
@@ -184,7 +188,7 @@ namespace SmimeTools.Commands
         {
             foreach (var key in _keys)
             {
-                key.Dispose();
+                (key as IDisposable)?.Dispose();
             }
 
             _keys.Clear();

@@ -34,7 +34,7 @@ namespace SmimeTools.Commands
         [Parameter]
         public SwitchParameter RemoveSignature { get; set; }
 
-        private readonly List<PrivateKey> _keys = new();
+        private readonly List<IKeyDecryptor> _keys = new();
         private StoreIdentities? _storeIdentities;
         private bool _keysOpened;
         private RecipientAddressBook? _addresses;
@@ -93,9 +93,13 @@ namespace SmimeTools.Commands
                 }
 
                 var certificates = CertificateArguments.Expand(Identity, "Identity", GetUnresolvedProviderPathFromPSPath, StoreIdentitiesFor);
-                foreach (var certificate in certificates.Where(SoftwareKey.HasKey).GroupBy(c => c.Thumbprint).Select(g => g.First()))
+                var askPin = TokenPinPrompt.For(this);
+                foreach (var certificate in certificates.Where(PrivateKeys.HasKey).GroupBy(c => c.Thumbprint).Select(g => g.First()))
                 {
-                    _keys.Add(SoftwareKey.Create(certificate));
+                    // A token key logs in only if its certificate is a recipient of a message.
+                    _keys.Add(PrivateKeys.IsOnToken(certificate)
+                        ? new DeferredKeyDecryptor(certificate, c => PrivateKeys.Open(c, askPin))
+                        : SoftwareKey.Create(certificate));
                 }
 
                 if (_keys.Count == 0)
@@ -140,7 +144,7 @@ namespace SmimeTools.Commands
         {
             foreach (var key in _keys)
             {
-                key.Dispose();
+                (key as IDisposable)?.Dispose();
             }
 
             _storeIdentities?.Dispose();
