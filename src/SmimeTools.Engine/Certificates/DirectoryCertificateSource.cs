@@ -84,7 +84,7 @@ namespace SmimeTools.Engine.Certificates
             ArgumentException.ThrowIfNullOrWhiteSpace(address);
             address = address.Trim();
             var key = DirectoryLookupCache.KeyFor(Location, address);
-            if (!DirectoryLookupCache.TryGet(key, out var answer))
+            if (CacheLifetime <= TimeSpan.Zero || !DirectoryLookupCache.TryGet(key, out var answer))
             {
                 var filter = AddressFilter(address);
                 var result = Search(filter);
@@ -137,7 +137,9 @@ namespace SmimeTools.Engine.Certificates
                 X509Certificate2? certificate = null;
                 try
                 {
-                    certificate = X509CertificateLoader.LoadCertificate(value);
+#pragma warning disable SYSLIB0057 // X509CertificateLoader is net9+; the engine targets net8 for PowerShell 7.4.
+                    certificate = new X509Certificate2(value);
+#pragma warning restore SYSLIB0057
                 }
                 catch (CryptographicException e)
                 {
