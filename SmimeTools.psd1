@@ -21,6 +21,8 @@
         'Protect-SmimeMessage'
         'Test-SmimeSignature'
         'Unprotect-SmimeMessage'
+        'New-SmimeDirectory'
+        'Publish-SmimeCertificate'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()

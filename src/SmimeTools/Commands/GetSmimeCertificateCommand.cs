@@ -17,7 +17,7 @@ namespace SmimeTools.Commands
     /// </summary>
     [Cmdlet(VerbsCommon.Get, "SmimeCertificate", DefaultParameterSetName = ParameterSets.Path)]
     [OutputType(typeof(X509Certificate2))]
-    public sealed class GetSmimeCertificateCommand : SmimeCmdlet
+    public sealed partial class GetSmimeCertificateCommand : SmimeCmdlet
     {
         /// <summary>Files or folders to read; wildcards are expanded.</summary>
         [Parameter(Mandatory = true, Position = 0, ParameterSetName = ParameterSets.Path, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
@@ -109,6 +109,9 @@ namespace SmimeTools.Commands
                         Read(new StoreCertificateSource(store), store.DisplayPath);
                     }
 
+                    break;
+                case DirectorySet:
+                    ReadDirectories();
                     break;
                 case ParameterSets.Certificate:
                     foreach (var certificate in Certificate.Where(c => c != null))
