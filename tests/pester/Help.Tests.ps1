@@ -193,11 +193,35 @@ Describe 'Examples of <Command>' -ForEach @($examples | Group-Object { $_.Comman
                 Password  = ConvertTo-SecureString $manifest.password -AsPlainText -Force
             }
         }
+
+        # Examples that use $Directory, $DirectoryUri or $DirectoryAdmin get a test slapd of their own, filled from the test PKI.
+        $directoryProblem = $null
+        $testDirectory = $null
+        if (-not $pkiProblem -and @($Examples | Where-Object { $_.Code -match '\$Directory' }).Count -gt 0) {
+            . (Join-Path $PSScriptRoot 'Common.ps1')
+            . (Join-Path $PSScriptRoot 'TestDirectory.ps1')
+            $directoryProblem = Get-TestDirectorySkipReason
+            if (-not $directoryProblem) {
+                $testDirectory = Start-TestDirectory -PkiFolder $variables.PkiFolder -WorkFolder (Join-Path $TestDrive 'slapd')
+                Import-Module $modulePath -Force
+                $variables.Directory = New-SmimeDirectory $testDirectory.ldapsUri -TrustedRoot (Join-Path $variables.PkiFolder 'root.crt')
+                $variables.DirectoryUri = $testDirectory.ldapUri
+                $variables.DirectoryAdmin = $testDirectory.AdminCredential
+            }
+        }
+    }
+
+    AfterAll {
+        if ($testDirectory) { Stop-TestDirectory $testDirectory }
     }
 
     It 'runs <Title>' -ForEach $Examples {
         if ($pkiProblem) {
             Set-ItResult -Skipped -Because $pkiProblem
+            return
+        }
+        if ($directoryProblem -and $Code -match '\$Directory') {
+            Set-ItResult -Skipped -Because "the example needs a directory: $directoryProblem"
             return
         }
         $workFolder = New-Item -ItemType Directory -Force (Join-Path $TestDrive "example-$Number")
