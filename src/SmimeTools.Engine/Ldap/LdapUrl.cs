@@ -59,7 +59,7 @@ namespace SmimeTools.Engine.Ldap
 
             throw new SmimeException(ErrorIds.InvalidDirectoryUri, SmimeErrorKind.InvalidArgument,
                 $"'{text}' is not a directory URI: {why}",
-                "Give the directory as ldap://host:port/base-dn or ldaps://host:port/base-dn, for example ldaps://ldap.example.com/ou=people,dc=example,dc=com.",
+                "Give the directory as ldap://host:port/base-dn or ldaps://host:port/base-dn, in quotes (unquoted, PowerShell splits a base DN at its commas), for example 'ldaps://ldap.example.com/ou=people,dc=example,dc=com'.",
                 text);
         }
 
