@@ -123,6 +123,11 @@ Describe 'Publish-SmimeCertificate' -Skip:$noDirectory {
 }
 
 Describe 'Protect-SmimeMessage -To through a directory' -Skip:($noDirectory -or $IsWindows) {
+    It 'refuses a -Directory that is no directory URI even when no address needs it' {
+        { Protect-SmimeMessage -Path $pki.sampleMessagePath -To $pki.users.rsa3072.certificatePath -Directory 'https://ldap.example.com/' } |
+            Should -Throw -ErrorId 'InvalidDirectoryUri,SmimeTools.Commands.ProtectSmimeMessageCommand'
+    }
+
     It 'looks in the stores first, then the directory' {
         $storeHome = Join-Path $TestDrive 'home'
         New-Item -ItemType Directory -Force $storeHome | Out-Null

@@ -9,7 +9,8 @@ namespace SmimeTools.Commands
 {
     /// <summary>
     /// Looks up the addresses given to -SignWith and -To in the stores of -CertStoreLocation, and writes why each
-    /// certificate was chosen as -Verbose. The stores are opened only when the first address needs them.
+    /// certificate was chosen as -Verbose. The stores are opened only when the first address needs them. -To addresses
+    /// the stores do not have are asked of the -Directory directories, in order; their connections close with Dispose.
     /// </summary>
     internal sealed class AddressLookup : IDisposable
     {
@@ -26,7 +27,9 @@ namespace SmimeTools.Commands
             _sources = new(() => CertStoreLocations.Sources(command.CertStoreLocation));
             _senders = new(() => new SenderCertificateSelector(_sources.Value));
             _recipients = new(() => new RecipientResolver(_sources.Value));
-            _directories = new(() => DirectoryArguments.Directories(command.Directory ?? Array.Empty<object>(), null, false, null, null, null)
+            // The URIs are checked now (a typo is an error even when the stores have every address); connections wait for a lookup.
+            var directories = DirectoryArguments.Directories(command.Directory ?? Array.Empty<object>(), null, false, null, null, null);
+            _directories = new(() => directories
                 .Select(d => DirectoryArguments.Source(d, command.StopToken, command.WriteVerbose, command.DirectoryCacheLifetime)).ToList());
         }
 
