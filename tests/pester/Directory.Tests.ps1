@@ -159,3 +159,35 @@ Describe 'Protect-SmimeMessage -To through a directory' -Skip:($noDirectory -or 
         $result.Down | Should -Be 'DirectoryUnavailable'
     }
 }
+
+Describe 'Test-SmimeSignature -Revocation Online with an ldap:// CRL distribution point' -Skip:$noDirectory {
+    It 'reads the CRL from the directory' {
+        $x509 = 'System.Security.Cryptography.X509Certificates'
+        $issuer = [System.Security.Cryptography.X509Certificates.X509Certificate2]::CreateFromPemFile($pki.intermediate.certificatePath, $pki.intermediate.privateKeyPath)
+        $key = [System.Security.Cryptography.RSA]::Create(2048)
+        $request = New-Object "$x509.CertificateRequest" 'CN=LDAP CRL Signer, O=SmimeTools Test', $key, 'SHA256', ([System.Security.Cryptography.RSASignaturePadding]::Pkcs1)
+        $names = New-Object "$x509.SubjectAlternativeNameBuilder"
+        $names.AddEmailAddress('alice@example.com') # the sample message is from Alice
+        $request.CertificateExtensions.Add($names.Build())
+        $request.CertificateExtensions.Add((New-Object "$x509.X509KeyUsageExtension" 'DigitalSignature, KeyEncipherment', $true))
+        $purposes = [System.Security.Cryptography.OidCollection]::new(); [void] $purposes.Add([System.Security.Cryptography.Oid]::new('1.3.6.1.5.5.7.3.4'))
+        $request.CertificateExtensions.Add((New-Object "$x509.X509EnhancedKeyUsageExtension" $purposes, $false))
+        $request.CertificateExtensions.Add([System.Security.Cryptography.X509Certificates.X509AuthorityKeyIdentifierExtension]::CreateFromCertificate($issuer, $true, $false))
+        $request.CertificateExtensions.Add([System.Security.Cryptography.X509Certificates.CertificateRevocationListBuilder]::BuildCrlDistributionPointExtension([string[]] @($dir.crlUri)))
+        $serial = [byte[]] (1..16 | ForEach-Object { Get-Random -Minimum 1 -Maximum 127 })
+        $certificate = $request.Create($issuer, [datetimeoffset]::UtcNow.AddHours(-1), [datetimeoffset]::UtcNow.AddDays(30), $serial)
+        $signer = [System.Security.Cryptography.X509Certificates.RSACertificateExtensions]::CopyWithPrivateKey($certificate, $key)
+
+        $message = Join-Path $TestDrive 'ldap-crl.eml'
+        Protect-SmimeMessage -Path $pki.sampleMessagePath -SignWith $signer -ExtraCertificate (Get-SmimeCertificate -Path $pki.intermediate.certificatePath) -Destination $message | Out-Null
+        $result = Test-SmimeSignature -Path $message -TrustedRoot $root -Crl $pki.root.crlDerPath -Revocation Online -NoSystemTrust
+        $result.Problems | Where-Object IsError | ForEach-Object { $_.ToString() } | Should -BeNullOrEmpty
+        $fetched = @($result.RevocationChecks | Where-Object FetchedOnline)
+        $fetched.Count | Should -Be 1
+        $fetched[0].Status | Should -Be 'Good'
+        $fetched[0].Source | Should -BeLike "*ldap://127.0.0.1:$($dir.ldapPort)/*"
+
+        # Offline, the same CRL point is not asked.
+        @((Test-SmimeSignature -Path $message -TrustedRoot $root -Crl $pki.root.crlDerPath -NoSystemTrust).RevocationChecks | Where-Object FetchedOnline).Count | Should -Be 0
+    }
+}
