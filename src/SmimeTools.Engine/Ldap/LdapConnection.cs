@@ -236,8 +236,7 @@ namespace SmimeTools.Engine.Ldap
             _disposed = true;
             try
             {
-                // A polite goodbye; the server closes its side when it reads it.
-                using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(1));
+                // A polite goodbye, given a second at most; the server closes its side when it reads it.
                 var writer = new AsnWriter(AsnEncodingRules.DER);
                 writer.PushSequence();
                 writer.WriteInteger(_nextId++);
