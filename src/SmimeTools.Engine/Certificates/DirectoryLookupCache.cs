@@ -37,8 +37,22 @@ namespace SmimeTools.Engine.Certificates
             }
         }
 
-        /// <summary>Forgets every answer (after publishing, or when a test needs a fresh directory).</summary>
+        /// <summary>Forgets every answer.</summary>
         public static void Clear() => Answers.Clear();
+
+        /// <summary>Forgets the answers of one directory (after publishing to it), whoever was bound.</summary>
+        public static void Forget(DirectoryLocation location)
+        {
+            ArgumentNullException.ThrowIfNull(location);
+            var prefix = location.Url.Display + "|";
+            foreach (var key in Answers.Keys)
+            {
+                if (key.StartsWith(prefix, StringComparison.Ordinal))
+                {
+                    Answers.TryRemove(key, out _);
+                }
+            }
+        }
 
         internal static string KeyFor(DirectoryLocation location, string address) =>
             location.CacheKey + "|" + address.Trim().ToLowerInvariant();

@@ -70,7 +70,7 @@ namespace SmimeTools.Engine.Certificates
 
             var change = (replace ? LdapModification.Replace : LdapModification.Add, Attribute, (IReadOnlyList<byte[]>)new[] { der });
             int code = _directory.Connection().Modify(entry.DistinguishedName, new[] { change });
-            DirectoryLookupCache.Clear();
+            DirectoryLookupCache.Forget(_directory.Location);
             return new DirectoryPublishResult(address, entry.DistinguishedName, display, certificate,
                 code == 20 ? DirectoryPublishAction.AlreadyPresent : replace ? DirectoryPublishAction.Replaced : DirectoryPublishAction.Added, existing.Count);
         }

@@ -233,8 +233,8 @@ namespace SmimeTools.Tests.Ldap
         public void AnswersAreCachedForTheirLifetime()
         {
             SkipWithoutSlapd();
-            DirectoryLookupCache.Clear();
             var location = new DirectoryLocation(LdapUrl.Parse(_fixture.Server!.LdapUri));
+            DirectoryLookupCache.Forget(location);
             using var cached = new DirectoryCertificateSource(location) { CacheLifetime = TimeSpan.FromMinutes(5) };
             Assert.Equal(ErrorIds.DirectoryEntryWithoutCertificate, Assert.Throws<SmimeException>(() => cached.FindByAddress("erin@example.com")).ErrorId);
 
@@ -256,7 +256,7 @@ namespace SmimeTools.Tests.Ldap
                 using var admin = _fixture.Tls(_fixture.Admin);
                 admin.Connection().Modify("uid=erin," + global::SmimeTools.TestPki.TestDirectoryServer.PeopleDn,
                     new[] { (LdapModification.Delete, "userCertificate;binary", (IReadOnlyList<byte[]>)Array.Empty<byte[]>()) });
-                DirectoryLookupCache.Clear();
+                DirectoryLookupCache.Forget(location);
             }
         }
 
