@@ -22,6 +22,8 @@
         'Test-SmimeSignature'
         'Unprotect-SmimeMessage'
         'New-SmimeCertificateRequest'
+        'New-SmimeDirectory'
+        'Publish-SmimeCertificate'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()

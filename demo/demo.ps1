@@ -246,6 +246,57 @@ finally {
     Remove-Item $verify -Recurse -Force -ErrorAction SilentlyContinue
 }
 
+# ── Directories (LDAP) ─────────────────────────────────────────────────────────────────────────────
+# A throwaway OpenLDAP slapd on 127.0.0.1, filled from the demo PKI, when slapd is installed.
+$pkiTool = Join-Path $PSScriptRoot '../out/testpki/SmimeTools.TestPki.dll'
+$haveSlapd = -not $IsWindows -and @('slapd', 'slapadd' | Where-Object { (Get-Command $_ -ErrorAction Ignore) -or (Test-Path "/usr/sbin/$_") }).Count -eq 2
+if (-not $haveSlapd -or -not (Test-Path $pkiTool)) {
+    Write-Host ''
+    Write-Host '── Directories: skipped, OpenLDAP slapd is not installed here (Debian: apt-get install slapd).' -ForegroundColor Yellow
+}
+else {
+    $ldapWork = Join-Path ([IO.Path]::GetTempPath()) ('smimetools-demo-ldap-' + [guid]::NewGuid().ToString('n').Substring(0, 8))
+    $server = (& dotnet $pkiTool --directory $folder $ldapWork | Select-Object -Last 1) | ConvertFrom-Json
+    try {
+        $admin = [pscredential]::new($server.adminDn, (ConvertTo-SecureString $server.adminPassword -AsPlainText -Force))
+        $directory = New-SmimeDirectory $server.ldapsUri -TrustedRoot (Join-Path $folder 'root.crt')
+
+        Show-Step 'A directory over ldaps://, its TLS certificate from our own CA' `
+            "`$directory = New-SmimeDirectory '$($server.ldapsUri)' -TrustedRoot root.crt"
+        $directory | Show-Table
+
+        Show-Step "Look correspondents up: Alice has two certificates, Bob's is Outlook's PKCS#7, Carol is found by proxyAddresses" `
+            'Get-SmimeCertificate -Directory $directory -Email alice@example.com, bob@example.com, carol@example.com'
+        Get-SmimeCertificate -Directory $directory -Email alice@example.com, bob@example.com, carol@example.com |
+            Format-Table Thumbprint, Subject, NotAfter, Source -AutoSize | Show-Table
+
+        Show-Step 'Every failure has its own error ID and names the directory and the address' `
+            'Get-SmimeCertificate -Directory $directory -Email nocert@example.com, nobody@example.com; ... -Credential (wrong password)'
+        Get-SmimeCertificate -Directory $directory -Email nocert@example.com, nobody@example.com -ErrorAction SilentlyContinue -ErrorVariable missing
+        $wrong = [pscredential]::new($server.adminDn, (ConvertTo-SecureString 'wrong' -AsPlainText -Force))
+        Get-SmimeCertificate -Directory $directory -Credential $wrong -Email bob@example.com -ErrorAction SilentlyContinue -ErrorVariable +missing
+        Get-SmimeCertificate -Directory $server.ldapsUri -Email bob@example.com -ErrorAction SilentlyContinue -ErrorVariable +missing
+        $missing | ForEach-Object { Write-Host ("ErrorId {0}: {1}" -f $_.FullyQualifiedErrorId.Split(',')[0], $_.Exception.Message) -ForegroundColor Yellow }
+
+        Show-Step 'Encrypt to Carol: not in the stores, so the directory is asked (configured once with $PSDefaultParameterValues)' `
+            "`$PSDefaultParameterValues['Protect-SmimeMessage:Directory'] = `$directory; Protect-SmimeMessage message.eml -To carol@example.com"
+        $PSDefaultParameterValues['Protect-SmimeMessage:Directory'] = $directory
+        Protect-SmimeMessage -Path $pki.sampleMessagePath -To carol@example.com -Destination (Join-Path $ldapWork 'to-carol.eml') | Show-Table
+        $PSDefaultParameterValues.Remove('Protect-SmimeMessage:Directory')
+
+        Show-Step "An admin publishes Dave's new certificate (StartTLS and a bind), first with -WhatIf" `
+            'Get-SmimeCertificate p384.crt | Publish-SmimeCertificate -Directory ldap://... -StartTls -DirectoryTrustedRoot root.crt -Credential $admin'
+        $dave = Get-SmimeCertificate -Path (Join-Path $folder 'p384.crt')
+        $dave | Publish-SmimeCertificate -Directory $server.ldapUri -StartTls -DirectoryTrustedRoot (Join-Path $folder 'root.crt') -Credential $admin -WhatIf
+        $dave | Publish-SmimeCertificate -Directory $server.ldapUri -StartTls -DirectoryTrustedRoot (Join-Path $folder 'root.crt') -Credential $admin | Show-Table
+        Get-SmimeCertificate -Directory $directory -Email dave@example.com | Format-Table Thumbprint, Subject, Source -AutoSize | Show-Table
+    }
+    finally {
+        if ($server.processId) { Stop-Process -Id $server.processId -Force -ErrorAction Ignore }
+        Remove-Item $ldapWork -Recurse -Force -ErrorAction SilentlyContinue
+    }
+}
+
 # ── Smart cards, tokens and HSMs (PKCS#11) ─────────────────────────────────────────────────────────
 # A throwaway SoftHSM2 token stands in for a smart card: the module hands $env:SOFTHSM2_CONF on to the library.
 $softHsm = @('/usr/lib/softhsm/libsofthsm2.so', '/usr/lib/x86_64-linux-gnu/softhsm/libsofthsm2.so', '/usr/local/lib/softhsm/libsofthsm2.so',

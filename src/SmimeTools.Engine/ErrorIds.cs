@@ -46,5 +46,15 @@ namespace SmimeTools.Engine
         public const string TokenOperationFailed = "TokenOperationFailed";
         public const string InvalidPkcs11Uri = "InvalidPkcs11Uri";
         public const string InvalidDistinguishedName = "InvalidDistinguishedName";
+        public const string InvalidDirectoryUri = "InvalidDirectoryUri";
+        public const string DirectoryUnavailable = "DirectoryUnavailable";
+        public const string DirectoryTimeout = "DirectoryTimeout";
+        public const string DirectoryTlsFailed = "DirectoryTlsFailed";
+        public const string DirectoryBindFailed = "DirectoryBindFailed";
+        public const string DirectoryBindNotEncrypted = "DirectoryBindNotEncrypted";
+        public const string DirectoryEntryNotFound = "DirectoryEntryNotFound";
+        public const string DirectoryEntryWithoutCertificate = "DirectoryEntryWithoutCertificate";
+        public const string DirectoryEntryAmbiguous = "DirectoryEntryAmbiguous";
+        public const string DirectoryOperationFailed = "DirectoryOperationFailed";
     }
 }

@@ -48,6 +48,12 @@ namespace SmimeTools.TestPki
                 }
 
                 json.WriteEndArray();
+                json.WritePropertyName("tlsServer");
+                json.WriteStartObject();
+                json.WriteString("thumbprint", pki.TlsServer.Thumbprint);
+                json.WriteString("certificatePath", pki.TlsServer.CertificatePath);
+                json.WriteString("privateKeyPath", pki.TlsServer.PrivateKeyPath);
+                json.WriteEndObject();
                 json.WriteEndObject();
             }
         }

@@ -12,6 +12,21 @@ namespace SmimeTools.TestPki
     {
         private static int Main(string[] args)
         {
+            if (args.Length == 3 && args[0] == "--directory")
+            {
+                // dotnet SmimeTools.TestPki.dll --directory <pki-folder> <work-folder>: starts the test slapd, prints its JSON.
+                try
+                {
+                    Console.Out.WriteLine(TestDirectoryServer.Start(args[1], args[2]).ToJson());
+                    return 0;
+                }
+                catch (Exception ex)
+                {
+                    Console.Error.WriteLine("SmimeTools.TestPki: " + ex.Message);
+                    return 1;
+                }
+            }
+
             if (args.Length != 1 || string.IsNullOrWhiteSpace(args[0]) || args[0] is "-h" or "--help" or "/?")
             {
                 Console.Error.WriteLine("usage: dotnet SmimeTools.TestPki.dll <folder>");

@@ -96,6 +96,9 @@ namespace SmimeTools.TestPki
 
         public string ManifestPath { get; }
 
+        /// <summary>The loopback TLS server certificate (localhost, 127.0.0.1) for services the tests start.</summary>
+        public TestTlsServer TlsServer { get; private set; } = null!;
+
         /// <summary>Creates the PKI in <paramref name="folder"/> (created if needed; existing files are overwritten).</summary>
         public static TestPki Create(string folder) => Create(folder, DefaultCrlBaseUri);
 
@@ -216,6 +219,7 @@ namespace SmimeTools.TestPki
             }
 
             var pki = new TestPki(fullFolder, now, crlBaseUri, root, intermediate, new ReadOnlyDictionary<string, TestUser>(byName));
+            pki.TlsServer = TestTlsServer.Issue(intermediateCert, intermediateKey.Private, caNotBefore, caNotBefore.AddYears(2), fullFolder);
             PkiFiles.WriteText(
                 pki.ChainPemPath,
                 PkiFiles.Pem("CERTIFICATE", intermediateCert.GetEncoded()) + PkiFiles.Pem("CERTIFICATE", rootCert.GetEncoded()));

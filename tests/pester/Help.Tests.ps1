@@ -209,6 +209,26 @@ Describe 'Examples of <Command>' -ForEach @($examples | Group-Object { $_.Comman
                 }
             }
         }
+
+        # Examples that use $Directory, $DirectoryUri or $DirectoryAdmin get a test slapd of their own, filled from the test PKI.
+        $directoryProblem = $null
+        $testDirectory = $null
+        if (-not $pkiProblem -and @($Examples | Where-Object { $_.Code -match '\$Directory' }).Count -gt 0) {
+            . (Join-Path $PSScriptRoot 'Common.ps1')
+            . (Join-Path $PSScriptRoot 'TestDirectory.ps1')
+            $directoryProblem = Get-TestDirectorySkipReason
+            if (-not $directoryProblem) {
+                $testDirectory = Start-TestDirectory -PkiFolder $variables.PkiFolder -WorkFolder (Join-Path $TestDrive 'slapd')
+                Import-Module $modulePath -Force
+                $variables.Directory = New-SmimeDirectory $testDirectory.ldapsUri -TrustedRoot (Join-Path $variables.PkiFolder 'root.crt')
+                $variables.DirectoryUri = $testDirectory.ldapUri
+                $variables.DirectoryAdmin = $testDirectory.AdminCredential
+            }
+        }
+    }
+
+    AfterAll {
+        if ($testDirectory) { Stop-TestDirectory $testDirectory }
     }
 
     AfterAll {
@@ -223,6 +243,10 @@ Describe 'Examples of <Command>' -ForEach @($examples | Group-Object { $_.Comman
         }
         if ($tokenProblem -and $Code -match '\$Pkcs11Module|\$NssProfile') {
             Set-ItResult -Skipped -Because $tokenProblem
+            return
+        }
+        if ($directoryProblem -and $Code -match '\$Directory') {
+            Set-ItResult -Skipped -Because "the example needs a directory: $directoryProblem"
             return
         }
         $workFolder = New-Item -ItemType Directory -Force (Join-Path $TestDrive "example-$Number")

@@ -9,15 +9,17 @@ namespace SmimeTools.Commands
 {
     /// <summary>
     /// Looks up the addresses given to -SignWith and -To in the stores of -CertStoreLocation, and writes why each
-    /// certificate was chosen as -Verbose. The stores are opened only when the first address needs them.
+    /// certificate was chosen as -Verbose. The stores are opened only when the first address needs them. -To addresses
+    /// the stores do not have are asked of the -Directory directories, in order; their connections close with Dispose.
     /// </summary>
-    internal sealed class AddressLookup
+    internal sealed class AddressLookup : IDisposable
     {
         private readonly ProtectSmimeMessageCommand _command;
         private readonly Lazy<IReadOnlyList<CertificateSource>> _sources;
         private readonly Lazy<SenderCertificateSelector> _senders;
         private readonly Lazy<RecipientResolver> _recipients;
         private readonly Dictionary<string, string> _signerAddresses = new(StringComparer.OrdinalIgnoreCase);
+        private readonly Lazy<IReadOnlyList<DirectoryCertificateSource>> _directories;
 
         public AddressLookup(ProtectSmimeMessageCommand command)
         {
@@ -25,6 +27,10 @@ namespace SmimeTools.Commands
             _sources = new(() => CertStoreLocations.Sources(command.CertStoreLocation));
             _senders = new(() => new SenderCertificateSelector(_sources.Value));
             _recipients = new(() => new RecipientResolver(_sources.Value));
+            // The URIs are checked now (a typo is an error even when the stores have every address); connections wait for a lookup.
+            var directories = DirectoryArguments.Directories(command.Directory ?? Array.Empty<object>(), null, false, null, null, null);
+            _directories = new(() => directories
+                .Select(d => DirectoryArguments.Source(d, command.StopToken, command.WriteVerbose, command.DirectoryCacheLifetime)).ToList());
         }
 
         /// <summary>The identity to sign as the address: a signing certificate with its key.</summary>
@@ -39,9 +45,31 @@ namespace SmimeTools.Commands
         /// <summary>The certificate to encrypt to the address.</summary>
         public IEnumerable<X509Certificate2> Recipient(string address)
         {
-            var choice = _recipients.Value.Resolve(address);
+            CertificateChoice choice;
+            try
+            {
+                choice = _recipients.Value.Resolve(address);
+            }
+            catch (SmimeException e) when (e.ErrorId == ErrorIds.NoMatchingCertificate && _command.Directory is { Length: > 0 })
+            {
+                // Stores first, then directories (DirectoryRecipientResolver says what each said when none has one).
+                _command.WriteVerbose($"{e.Message} Asking the directories.");
+                choice = new DirectoryRecipientResolver(_directories.Value).Resolve(address, e);
+            }
+
             Explain(choice);
             return new[] { choice.Chosen.Certificate };
+        }
+
+        public void Dispose()
+        {
+            if (_directories.IsValueCreated)
+            {
+                foreach (var directory in _directories.Value)
+                {
+                    directory.Dispose();
+                }
+            }
         }
 
         /// <summary>

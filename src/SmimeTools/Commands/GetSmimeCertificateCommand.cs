@@ -17,7 +17,7 @@ namespace SmimeTools.Commands
     /// </summary>
     [Cmdlet(VerbsCommon.Get, "SmimeCertificate", DefaultParameterSetName = ParameterSets.Path)]
     [OutputType(typeof(X509Certificate2))]
-    public sealed class GetSmimeCertificateCommand : SmimeCmdlet
+    public sealed partial class GetSmimeCertificateCommand : SmimeCmdlet
     {
         private const string Pkcs11Set = "Pkcs11";
         private const string Pkcs11UriSet = "Pkcs11Uri";
@@ -146,6 +146,9 @@ namespace SmimeTools.Commands
                 case Pkcs11UriSet:
                 case NssProfileSet:
                     ReadToken();
+                    break;
+                case DirectorySet:
+                    ReadDirectories();
                     break;
                 case ParameterSets.Certificate:
                     foreach (var certificate in Certificate.Where(c => c != null))

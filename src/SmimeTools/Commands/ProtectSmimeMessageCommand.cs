@@ -4,6 +4,7 @@ using System.Linq;
 using System.Management.Automation;
 using System.Security.Cryptography.X509Certificates;
 using SmimeTools.Engine;
+using SmimeTools.Engine.Certificates;
 using SmimeTools.Engine.Keys;
 using SmimeTools.Engine.Messages;
 using SmimeTools.Engine.Policy;
@@ -31,6 +32,15 @@ namespace SmimeTools.Commands
         [SupportsWildcards]
         [ValidateNotNullOrEmpty]
         public string[] CertStoreLocation { get; set; } = { CertStoreLocations.CurrentUserAddressBook, CertStoreLocations.CurrentUserMy };
+
+        /// <summary>Directories (ldap:// or ldaps:// URIs, or objects from New-SmimeDirectory) asked for -To addresses the stores do not have.</summary>
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public object[]? Directory { get; set; }
+
+        /// <summary>How long a directory's answer for an address is reused by later calls in this session (10 minutes; 0 asks every time).</summary>
+        [Parameter]
+        public TimeSpan DirectoryCacheLifetime { get; set; } = DirectoryLookupCache.DefaultLifetime;
 
         /// <summary>Make application/pkcs7-mime signed-data instead of multipart/signed.</summary>
         [Parameter]

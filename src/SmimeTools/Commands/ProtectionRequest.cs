@@ -21,7 +21,7 @@ namespace SmimeTools.Commands
         public static ProtectOptions Build(ProtectSmimeMessageCommand command)
         {
             string Resolve(string path) => command.GetUnresolvedProviderPathFromPSPath(path);
-            var lookup = new AddressLookup(command);
+            using var lookup = new AddressLookup(command);
             var options = new ProtectOptions
             {
                 Opaque = command.Opaque,

@@ -13,7 +13,7 @@ namespace SmimeTools.Commands
         private readonly CancellationTokenSource _stopping = new();
 
         /// <summary>Cancelled when the user presses Ctrl+C; passed to long engine work.</summary>
-        protected CancellationToken StopToken => _stopping.Token;
+        protected internal CancellationToken StopToken => _stopping.Token;
 
         protected override void StopProcessing() => _stopping.Cancel();
 
