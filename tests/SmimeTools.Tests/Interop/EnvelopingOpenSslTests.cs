@@ -271,23 +271,5 @@ namespace SmimeTools.Tests.Interop
             {
             }
         }
-
-        /// <summary>
-        /// True when every tool is on PATH; otherwise says which is missing. Tests use <see cref="ExternalTool.Require"/>
-        /// instead, which skips them visibly; this stays for callers that cannot be marked skippable.
-        /// </summary>
-        public static bool Available(string tools, ITestOutputHelper output)
-        {
-            foreach (string tool in tools.Split(' '))
-            {
-                if (ExternalTool.Find(tool) == null)
-                {
-                    output.WriteLine($"SKIPPED: '{tool}' is not installed, so this interop test did not run.");
-                    return false;
-                }
-            }
-
-            return true;
-        }
     }
 }

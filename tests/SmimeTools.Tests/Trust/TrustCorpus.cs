@@ -12,9 +12,6 @@ namespace SmimeTools.Tests.Trust
         /// <summary>Why a corpus test skips when the corpus folder is absent.</summary>
         public const string Absent = "no corpus folder (set SMIMETOOLS_CORPORA or place it at ../shared/corpora).";
 
-        /// <summary>The same reason as a line of test output, for a test that cannot be marked skippable.</summary>
-        public const string Missing = "SKIPPED: " + Absent;
-
         /// <summary>The corpus folder: SMIMETOOLS_CORPORA, else ../shared/corpora beside the repository; null when neither exists.</summary>
         public static string? Root()
         {
