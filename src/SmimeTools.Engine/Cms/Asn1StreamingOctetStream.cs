@@ -7,7 +7,7 @@ namespace SmimeTools.Engine.Cms
     /// The contents of one OCTET STRING read straight from an <see cref="Asn1StreamingReader"/>: primitive, or
     /// constructed from segments (nested, definite or indefinite, as BER allows). Forward-only.
     /// </summary>
-    internal sealed class Asn1StreamingOctetStream : Stream
+    internal sealed class Asn1StreamingOctetStream : ForwardReadStream
     {
         private readonly Asn1StreamingReader _reader;
         private long _remaining;
@@ -34,22 +34,12 @@ namespace SmimeTools.Engine.Cms
             }
         }
 
-        public override bool CanRead => true;
-
-        public override bool CanSeek => false;
-
-        public override bool CanWrite => false;
-
-        public override long Length => throw new NotSupportedException();
-
         /// <summary>Bytes returned so far.</summary>
         public override long Position
         {
             get => _length;
             set => throw new NotSupportedException();
         }
-
-        public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
 
         public override int Read(Span<byte> buffer)
         {
@@ -113,14 +103,5 @@ namespace SmimeTools.Engine.Cms
             }
         }
 
-        public override void Flush()
-        {
-        }
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-        public override void SetLength(long value) => throw new NotSupportedException();
-
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 }

@@ -7,7 +7,7 @@ namespace SmimeTools.Engine.Cms
     /// A read-only stream that first gives back bytes already taken from <c>inner</c> (a peek), then continues
     /// with <c>inner</c> itself. It does not own <c>inner</c>: disposing it leaves <c>inner</c> open.
     /// </summary>
-    internal sealed class Asn1StreamingReplayStream : Stream
+    internal sealed class Asn1StreamingReplayStream : ForwardReadStream
     {
         private readonly byte[] _head;
         private readonly int _headCount;
@@ -22,21 +22,11 @@ namespace SmimeTools.Engine.Cms
             _inner = inner;
         }
 
-        public override bool CanRead => true;
-
-        public override bool CanSeek => false;
-
-        public override bool CanWrite => false;
-
-        public override long Length => throw new NotSupportedException();
-
         public override long Position
         {
             get => _position;
             set => throw new NotSupportedException();
         }
-
-        public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
 
         public override int Read(Span<byte> buffer)
         {
@@ -56,14 +46,5 @@ namespace SmimeTools.Engine.Cms
             return n;
         }
 
-        public override void Flush()
-        {
-        }
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-        public override void SetLength(long value) => throw new NotSupportedException();
-
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 }

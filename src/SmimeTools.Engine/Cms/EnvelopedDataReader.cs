@@ -381,25 +381,11 @@ namespace SmimeTools.Engine.Cms
         }
 
         /// <summary>Wraps the caller's stream so its own failures can be told apart from malformed data.</summary>
-        private sealed class SourceStream : Stream
+        private sealed class SourceStream : ForwardReadStream
         {
             private readonly Stream _inner;
 
             public SourceStream(Stream inner) => _inner = inner;
-
-            public override bool CanRead => true;
-
-            public override bool CanSeek => false;
-
-            public override bool CanWrite => false;
-
-            public override long Length => throw new NotSupportedException();
-
-            public override long Position
-            {
-                get => throw new NotSupportedException();
-                set => throw new NotSupportedException();
-            }
 
             public override int Read(byte[] buffer, int offset, int count)
             {
@@ -436,16 +422,6 @@ namespace SmimeTools.Engine.Cms
                     throw new SourceException(e);
                 }
             }
-
-            public override void Flush()
-            {
-            }
-
-            public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-            public override void SetLength(long value) => throw new NotSupportedException();
-
-            public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
         }
     }
 }

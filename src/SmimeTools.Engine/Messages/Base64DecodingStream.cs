@@ -10,7 +10,7 @@ namespace SmimeTools.Engine.Messages
     /// .NET's vectorised decoder. Like MIME readers generally (RFC 2045 §6.8), it ignores characters outside the
     /// alphabet, and padding in the middle ends a quantum without ending the data (concatenated base64).
     /// </summary>
-    internal sealed class Base64DecodingStream : Stream
+    internal sealed class Base64DecodingStream : ForwardReadStream
     {
         private const int TextBufferSize = 1 << 16;
 
@@ -31,21 +31,11 @@ namespace SmimeTools.Engine.Messages
             _leaveOpen = leaveOpen;
         }
 
-        public override bool CanRead => true;
-
-        public override bool CanSeek => false;
-
-        public override bool CanWrite => false;
-
-        public override long Length => throw new NotSupportedException();
-
         public override long Position
         {
             get => _position;
             set => throw new NotSupportedException();
         }
-
-        public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
 
         public override int Read(Span<byte> buffer)
         {
@@ -204,15 +194,6 @@ namespace SmimeTools.Engine.Messages
         private static readonly SearchValues<byte> Alphabet =
             SearchValues.Create("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"u8);
 
-        public override void Flush()
-        {
-        }
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-        public override void SetLength(long value) => throw new NotSupportedException();
-
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
         protected override void Dispose(bool disposing)
         {

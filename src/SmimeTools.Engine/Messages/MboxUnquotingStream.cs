@@ -7,7 +7,7 @@ namespace SmimeTools.Engine.Messages
     /// Undoes the quoting an mbox file puts on body lines that start with "From " (mboxrd: one '>' comes off every
     /// line that starts with '>'s and then "From "), reading a stream of canonical lines.
     /// </summary>
-    internal sealed class MboxUnquotingStream : Stream
+    internal sealed class MboxUnquotingStream : ForwardReadStream
     {
         private static readonly byte[] From = "From "u8.ToArray();
 
@@ -19,22 +19,6 @@ namespace SmimeTools.Engine.Messages
         private bool _done;
 
         public MboxUnquotingStream(Stream source) => _source = source ?? throw new ArgumentNullException(nameof(source));
-
-        public override bool CanRead => true;
-
-        public override bool CanSeek => false;
-
-        public override bool CanWrite => false;
-
-        public override long Length => throw new NotSupportedException();
-
-        public override long Position
-        {
-            get => throw new NotSupportedException();
-            set => throw new NotSupportedException();
-        }
-
-        public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
 
         public override int Read(Span<byte> destination)
         {
@@ -132,15 +116,6 @@ namespace SmimeTools.Engine.Messages
             return _count > 0;
         }
 
-        public override void Flush()
-        {
-        }
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-        public override void SetLength(long value) => throw new NotSupportedException();
-
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
         protected override void Dispose(bool disposing)
         {
