@@ -29,6 +29,9 @@ namespace SmimeTools.Engine.Messages
 
         public static LayerContent Of(MimeEntity entity) => new(entity, null, null, false);
 
+        /// <summary>Content already written where it belongs, known by its header block only.</summary>
+        public static LayerContent Of(HeaderBlock headers) => new(null, null, headers, false);
+
         /// <summary>The content of a decrypted or unwrapped layer; content without a header block is kept as a bare part.</summary>
         // offsets, when given, records where the entities lie once the file is parsed.
         public static LayerContent Of(TemporaryFile file, CancellationToken cancellationToken, EntityOffsets? offsets = null)

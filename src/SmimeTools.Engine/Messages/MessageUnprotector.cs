@@ -10,8 +10,9 @@ namespace SmimeTools.Engine.Messages
 {
     /// <summary>
     /// Takes off every protection layer it can: decrypts enveloped and auth-enveloped data, unwraps opaque signed
-    /// data, decompresses, and descends nested layers. Each layer's content goes through a scratch file, so
-    /// memory does not grow with message size; nothing reaches the destination unless every layer opened.
+    /// data, decompresses, and descends nested layers. Each layer is opened into the output file; one that holds
+    /// another layer moves to a scratch file first, so memory does not grow with message size and the message itself
+    /// is written once. Nothing reaches the destination unless every layer opened.
     /// </summary>
     public static class MessageUnprotector
     {
@@ -25,6 +26,14 @@ namespace SmimeTools.Engine.Messages
             var message = MessageParsing.ParseMessage(source, input.DisplayName, cancellationToken);
             var layers = new List<RemovedLayer>();
             var scratch = new List<TemporaryFile>();
+
+            // A layer is opened straight into the output after the message's headers: what is inside is usually the
+            // message itself, which then needs no second copy. Only when it holds another layer does it move to a
+            // scratch file, to be opened in turn.
+            using var target = output.Open();
+            OuterHeaders.Write(message, target.Stream, cancellationToken);
+            var bodyStart = target.Stream.Position;
+            var finalInTarget = false;
             try
             {
                 var current = LayerContent.Of(message.Body!);
@@ -38,14 +47,31 @@ namespace SmimeTools.Engine.Messages
 
                     if (current.IsPkcs7Mime)
                     {
-                        var next = TemporaryFile.Create(output.TemporaryFolder);
-                        scratch.Add(next);
                         RemovedLayer layer;
+                        target.Stream.SetLength(bodyStart);
+                        target.Stream.Position = bodyStart;
                         using (var encoded = current.OpenDecodedBody())
                         {
-                            layer = OpenLayer(encoded, next.Stream, options, input.DisplayName);
+                            layer = OpenLayer(encoded, target.Stream, options, input.DisplayName);
                         }
 
+                        target.Stream.Flush();
+                        var opened = HeaderBlock.Read(new MimeKit.IO.BoundStream(target.Stream, bodyStart, -1, leaveOpen: true));
+                        if (opened != null && !MessageUnprotector.IsPkcs7Mime(opened.ContentType, opened.FileName)
+                            && !(options.RemoveSignature && opened.ContentType.IsMimeType("multipart", "signed")))
+                        {
+                            // The message itself: it stays where it was written.
+                            layers.Add(layer);
+                            current = LayerContent.Of(opened);
+                            finalInTarget = true;
+                            break;
+                        }
+
+                        var next = TemporaryFile.Create(output.TemporaryFolder);
+                        scratch.Add(next);
+                        target.Stream.Position = bodyStart;
+                        target.Stream.CopyTo(next.Stream, 1 << 16);
+                        target.Stream.SetLength(bodyStart);
                         current = LayerContent.Of(next, cancellationToken);
                         layers.Add(current.IsBare
                             ? layer.WithNote("The protected content was not a MIME entity; it is kept as it is, as a " + current.ContentType.MimeType + " part.")
@@ -73,9 +99,13 @@ namespace SmimeTools.Engine.Messages
                         input.DisplayName);
                 }
 
-                using var target = output.Open();
-                OuterHeaders.Write(message, target.Stream, cancellationToken);
-                current.WriteTo(target.Stream, cancellationToken);
+                if (!finalInTarget)
+                {
+                    target.Stream.SetLength(bodyStart);
+                    target.Stream.Position = bodyStart;
+                    current.WriteTo(target.Stream, cancellationToken);
+                }
+
                 var bytes = target.Commit();
                 return new UnprotectResult(input.Path, output.Path, bytes, layers,
                     message.From.ToString(), message.To.ToString(), message.Subject, current.ContentType.MimeType);
