@@ -56,7 +56,7 @@ namespace SmimeTools.Engine.Messages
             }
         }
 
-        public override void WriteByte(byte value) => Write(new[] { value });
+        public override void WriteByte(byte value) => Write(stackalloc byte[] { value });
 
         /// <summary>Encodes the whole lines pending; the bytes of a partial line wait for more or for the end.</summary>
         public override void Flush()

@@ -31,7 +31,8 @@ namespace SmimeTools.Engine.Messages
                 && before.SequenceEqual(TransferEncodings(entity)))
             {
                 WriteHeaders(entity.Headers, output, cancellationToken);
-                CrlfCopy.Copy(range.Source, range.HeadersEnd, range.End, output, cancellationToken);
+                using var body = new CrlfReadStream(range.Source, range.HeadersEnd, range.End, cancellationToken);
+                body.CopyTo(output, 1 << 16);
                 return true;
             }
 

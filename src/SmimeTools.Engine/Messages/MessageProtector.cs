@@ -90,7 +90,7 @@ namespace SmimeTools.Engine.Messages
                     + "Content-Transfer-Encoding: base64\r\n"
                     + "Content-Disposition: attachment; filename=\"smime.p7m\"\r\n\r\n");
                 var encoded = CanonicalForm.Base64Encoder(output);
-                SignedDataBuilder.WriteEncapsulated(content.Rewind(), new KeepOpenStream(encoded), SigningOptionsFor(options, digest, now));
+                SignedDataBuilder.WriteEncapsulated(content.Rewind(), encoded, SigningOptionsFor(options, digest, now));
                 encoded.Finish();
             }
             else
@@ -131,7 +131,7 @@ namespace SmimeTools.Engine.Messages
                 + "Content-Transfer-Encoding: base64\r\n"
                 + "Content-Disposition: attachment; filename=\"smime.p7m\"\r\n\r\n");
             var encoded = CanonicalForm.Base64Encoder(output);
-            EnvelopedDataWriter.Write(plaintext, new KeepOpenStream(encoded), new EncryptionOptions
+            EnvelopedDataWriter.Write(plaintext, encoded, new EncryptionOptions
             {
                 Recipients = options.Recipients,
                 ContentEncryption = options.ContentEncryption,

@@ -57,12 +57,12 @@ namespace SmimeTools.Engine.Messages
 
                         target.Stream.Flush();
                         var opened = HeaderBlock.Read(new MimeKit.IO.BoundStream(target.Stream, bodyStart, -1, leaveOpen: true));
-                        if (opened != null && !MessageUnprotector.IsPkcs7Mime(opened.ContentType, opened.FileName)
-                            && !(options.RemoveSignature && opened.ContentType.IsMimeType("multipart", "signed")))
+                        if (opened != null && LayerContent.Of(opened) is { IsPkcs7Mime: false } written
+                            && !(options.RemoveSignature && written.IsMultipartSigned))
                         {
                             // The message itself: it stays where it was written.
                             layers.Add(layer);
-                            current = LayerContent.Of(opened);
+                            current = written;
                             finalInTarget = true;
                             break;
                         }

@@ -2,8 +2,6 @@ using System;
 using System.IO;
 using System.Text;
 using MimeKit;
-using MimeKit.IO;
-using MimeKit.IO.Filters;
 
 namespace SmimeTools.Engine.Messages
 {
@@ -71,13 +69,7 @@ namespace SmimeTools.Engine.Messages
         }
 
         /// <summary>The canonical bytes, streamed from the message.</summary>
-        public Stream Open()
-        {
-            var bound = new BoundStream(_source, Start, Stop, leaveOpen: true);
-            var canonical = new FilteredStream(bound);
-            canonical.Add(new Unix2DosFilter());
-            return canonical;
-        }
+        public Stream Open() => new CrlfReadStream(_source, Start, Stop);
 
         /// <summary>The canonical bytes in memory, or null when there are more than <paramref name="limit"/> raw bytes.</summary>
         public byte[]? ReadAll(int limit)

@@ -1,6 +1,9 @@
+using System;
 using System.Collections.Generic;
 using System.Linq;
 using System.Management.Automation;
+using System.Security.Cryptography.X509Certificates;
+using SmimeTools.Engine;
 using SmimeTools.Engine.Certificates;
 
 namespace SmimeTools.Commands
@@ -34,9 +37,9 @@ namespace SmimeTools.Commands
         /// The certificates of the stores, for putting addresses to recipients: a store that cannot be read is
         /// told to <paramref name="note"/> and skipped, since the addresses are a courtesy.
         /// </summary>
-        public static IEnumerable<System.Security.Cryptography.X509Certificates.X509Certificate2> ReadForAddresses(IEnumerable<string> texts, System.Action<string> note)
+        public static IEnumerable<X509Certificate2> ReadForAddresses(IEnumerable<string> texts, Action<string> note)
         {
-            var found = new List<System.Security.Cryptography.X509Certificates.X509Certificate2>();
+            var found = new List<X509Certificate2>();
             try
             {
                 foreach (var source in Sources(texts))
@@ -44,7 +47,7 @@ namespace SmimeTools.Commands
                     found.AddRange(source.Read(e => note(e.Message)).Select(e => e.Certificate));
                 }
             }
-            catch (SmimeTools.Engine.SmimeException e)
+            catch (SmimeException e)
             {
                 note($"Recipient addresses are not looked up: {e.Message}");
             }
