@@ -30,6 +30,18 @@ namespace SmimeTools.Engine.Keys
             return reference != null ? TokenKey.Open(certificate, reference, askPin) : SoftwareKey.Create(certificate);
         }
 
+        /// <summary>
+        /// A key to decrypt with: a software key at once, a token key opened (and logged in to) only when a message
+        /// is addressed to it, so no PIN is asked for messages it cannot open.
+        /// </summary>
+        public static IKeyDecryptor Decryptor(X509Certificate2 certificate, Func<TokenInfo, SecureString?>? askPin = null)
+        {
+            ArgumentNullException.ThrowIfNull(certificate);
+            return IsOnToken(certificate)
+                ? new DeferredKeyDecryptor(certificate, c => Open(c, askPin))
+                : SoftwareKey.Create(certificate);
+        }
+
         /// <summary>Where the key of a certificate object is, as far as the object shows.</summary>
         public static KeyLocation LocationOf(X509Certificate2 certificate) =>
             IsOnToken(certificate) ? KeyLocation.Token

@@ -96,10 +96,7 @@ namespace SmimeTools.Commands
                 var askPin = TokenPinPrompt.For(this);
                 foreach (var certificate in certificates.Where(PrivateKeys.HasKey).GroupBy(c => c.Thumbprint).Select(g => g.First()))
                 {
-                    // A token key logs in only if its certificate is a recipient of a message.
-                    _keys.Add(PrivateKeys.IsOnToken(certificate)
-                        ? new DeferredKeyDecryptor(certificate, c => PrivateKeys.Open(c, askPin))
-                        : SoftwareKey.Create(certificate));
+                    _keys.Add(PrivateKeys.Decryptor(certificate, askPin));
                 }
 
                 if (_keys.Count == 0)
