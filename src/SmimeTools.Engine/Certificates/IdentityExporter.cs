@@ -6,7 +6,7 @@ using System.Security;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
-using SmimeTools.Engine.Messages;
+using SmimeTools.Engine.IO;
 
 namespace SmimeTools.Engine.Certificates
 {

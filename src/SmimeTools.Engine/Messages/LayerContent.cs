@@ -2,12 +2,13 @@ using System;
 using System.IO;
 using System.Threading;
 using MimeKit;
+using SmimeTools.Engine.IO;
 
 namespace SmimeTools.Engine.Messages
 {
     /// <summary>
-    /// What is inside the layer Unprotect has reached: either an entity MimeKit parsed (the outer message), or a
-    /// scratch file of which only the header block has been read. The file is parsed in full only when it must be
+    /// What is inside a layer the walker has reached: either an entity MimeKit parsed (the outer message, or a part
+    /// of it), or a scratch file of which only the header block has been read. The file is parsed in full only when it must be
     /// (to take off multipart/signed); otherwise its bytes are copied to the output as the sender made them.
     /// </summary>
     internal sealed class LayerContent
@@ -54,12 +55,24 @@ namespace SmimeTools.Engine.Messages
 
         public bool IsPkcs7Mime => _entity switch
         {
-            MimePart part => MessageUnprotector.IsPkcs7Mime(part.ContentType, part.FileName),
-            null => MessageUnprotector.IsPkcs7Mime(_headers!.ContentType, _headers.FileName),
+            MimePart part => SmimeContentTypes.IsPkcs7Mime(part.ContentType, part.FileName),
+            null => SmimeContentTypes.IsPkcs7Mime(_headers!.ContentType, _headers.FileName),
             _ => false,
         };
 
-        public bool IsMultipartSigned => ContentType.IsMimeType("multipart", "signed");
+        /// <summary>True for a multipart/signed content type; whether it is well formed shows once it is parsed (<see cref="SmimeContentTypes.TryGetSigned"/>).</summary>
+        public bool IsMultipartSigned => SmimeContentTypes.IsMultipartSigned(ContentType);
+
+        /// <summary>The file name a part gives itself (Content-Disposition, then Content-Type name); null for a multipart.</summary>
+        public string? FileName => _entity switch
+        {
+            MimePart part => part.FileName,
+            null => _headers!.FileName,
+            _ => null,
+        };
+
+        /// <summary>True when a parsed entity holds the content, and true of a MimePart with no content at all.</summary>
+        public bool HasBody => _entity is not MimePart { Content: null };
 
         /// <summary>The body with its transfer encoding undone, streamed.</summary>
         public Stream OpenDecodedBody()

@@ -23,6 +23,9 @@ namespace SmimeTools.Engine.Messages
         /// <summary>A name for messages and errors: the path, or "(message in memory)".</summary>
         public string DisplayName => Path ?? "(message in memory)";
 
+        /// <summary>The size of the message in bytes; null when the file cannot be read.</summary>
+        public long? Length => _bytes != null ? _bytes.Length : File.Exists(Path) ? new FileInfo(Path!).Length : null;
+
         public static MessageInput FromFile(string path)
         {
             ArgumentNullException.ThrowIfNull(path);

@@ -1,5 +1,6 @@
 using System;
 using System.IO;
+using SmimeTools.Engine.IO;
 
 namespace SmimeTools.Engine.Messages
 {

@@ -12,8 +12,8 @@ using Org.BouncyCastle.Asn1.Pkcs;
 using Org.BouncyCastle.Asn1.X509;
 using Org.BouncyCastle.Crypto.Parameters;
 using SmimeTools.Engine.Certificates;
+using SmimeTools.Engine.IO;
 using SmimeTools.Engine.Keys;
-using SmimeTools.Engine.Messages;
 using SmimeTools.Engine.Policy;
 
 namespace SmimeTools.Engine.Tokens

@@ -9,6 +9,7 @@ using SmimeTools.Engine;
 using SmimeTools.Engine.Certificates;
 using SmimeTools.Engine.Cms;
 using SmimeTools.Engine.Messages;
+using SmimeTools.Engine.Operations;
 
 namespace SmimeTools.Commands
 {
@@ -17,7 +18,7 @@ namespace SmimeTools.Commands
     /// signers and a header summary, for single files, folders and mbox files.
     /// </summary>
     [Cmdlet(VerbsCommon.Get, "SmimeMessage", DefaultParameterSetName = ParameterSets.Path)]
-    [OutputType("SmimeTools.Engine.Messages.MessageSummary")]
+    [OutputType("SmimeTools.Engine.Operations.MessageSummary")]
     public sealed class GetSmimeMessageCommand : MessageInputCmdlet
     {
         /// <summary>In folders, also look at the files of subfolders.</summary>

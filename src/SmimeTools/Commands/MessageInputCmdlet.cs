@@ -5,6 +5,7 @@ using System.Management.Automation;
 using System.Text;
 using SmimeTools.Engine;
 using SmimeTools.Engine.Messages;
+using SmimeTools.Engine.Operations;
 
 namespace SmimeTools.Commands
 {

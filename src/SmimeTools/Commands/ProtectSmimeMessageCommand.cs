@@ -6,14 +6,14 @@ using System.Security.Cryptography.X509Certificates;
 using SmimeTools.Engine;
 using SmimeTools.Engine.Certificates;
 using SmimeTools.Engine.Keys;
-using SmimeTools.Engine.Messages;
+using SmimeTools.Engine.Operations;
 using SmimeTools.Engine.Policy;
 
 namespace SmimeTools.Commands
 {
     /// <summary>Protect-SmimeMessage: signs and/or encrypts messages.</summary>
     [Cmdlet(VerbsSecurity.Protect, "SmimeMessage", DefaultParameterSetName = ParameterSets.Path, SupportsShouldProcess = true)]
-    [OutputType("SmimeTools.Engine.Messages.ProtectResult")]
+    [OutputType("SmimeTools.Engine.Operations.ProtectResult")]
     public sealed class ProtectSmimeMessageCommand : MessageCmdlet
     {
         /// <summary>The signer: a certificate with its private key (the chain certificates that come with it are used too), or an address looked up in -CertStoreLocation.</summary>

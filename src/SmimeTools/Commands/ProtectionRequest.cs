@@ -5,7 +5,7 @@ using System.Security.Cryptography.X509Certificates;
 using SmimeTools.Engine;
 using SmimeTools.Engine.Certificates;
 using SmimeTools.Engine.Keys;
-using SmimeTools.Engine.Messages;
+using SmimeTools.Engine.Operations;
 
 namespace SmimeTools.Commands
 {

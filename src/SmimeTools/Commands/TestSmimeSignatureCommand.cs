@@ -4,14 +4,14 @@ using System.Linq;
 using System.Management.Automation;
 using SmimeTools.Engine;
 using SmimeTools.Engine.Keys;
-using SmimeTools.Engine.Messages;
+using SmimeTools.Engine.Operations;
 using SmimeTools.Engine.Trust;
 
 namespace SmimeTools.Commands
 {
     /// <summary>Test-SmimeSignature: verifies every signature of a message, signer by signer, and says why one is not valid.</summary>
     [Cmdlet(VerbsDiagnostic.Test, "SmimeSignature", DefaultParameterSetName = ParameterSets.Path)]
-    [OutputType("SmimeTools.Engine.Messages.SignatureResult", "System.Boolean")]
+    [OutputType("SmimeTools.Engine.Operations.SignatureResult", "System.Boolean")]
     public sealed class TestSmimeSignatureCommand : MessageInputCmdlet
     {
         /// <summary>Trust anchors besides the system and user root stores: certificates or certificate files.</summary>

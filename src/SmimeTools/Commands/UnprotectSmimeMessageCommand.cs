@@ -6,13 +6,13 @@ using System.Security.Cryptography.X509Certificates;
 using SmimeTools.Engine;
 using SmimeTools.Engine.Certificates;
 using SmimeTools.Engine.Keys;
-using SmimeTools.Engine.Messages;
+using SmimeTools.Engine.Operations;
 
 namespace SmimeTools.Commands
 {
     /// <summary>Unprotect-SmimeMessage: decrypts and unwraps messages.</summary>
     [Cmdlet(VerbsSecurity.Unprotect, "SmimeMessage", DefaultParameterSetName = ParameterSets.Path, SupportsShouldProcess = true)]
-    [OutputType("SmimeTools.Engine.Messages.UnprotectResult")]
+    [OutputType("SmimeTools.Engine.Operations.UnprotectResult")]
     public sealed class UnprotectSmimeMessageCommand : MessageCmdlet
     {
         /// <summary>

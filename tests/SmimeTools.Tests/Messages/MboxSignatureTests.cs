@@ -4,6 +4,7 @@ using System.Linq;
 using System.Text;
 using SmimeTools.Engine.Cms;
 using SmimeTools.Engine.Messages;
+using SmimeTools.Engine.Operations;
 using SmimeTools.Engine.Policy;
 using SmimeTools.Tests.Cms;
 using SmimeTools.Tests.TestPki;

@@ -5,6 +5,7 @@ using System.Text;
 using SmimeTools.Engine;
 using SmimeTools.Engine.Cms;
 using SmimeTools.Engine.Messages;
+using SmimeTools.Engine.Operations;
 using Xunit;
 
 namespace SmimeTools.Tests.Messages

@@ -5,6 +5,7 @@ using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using SmimeTools.Engine.Cms;
 using SmimeTools.Engine.Messages;
+using SmimeTools.Engine.Operations;
 using SmimeTools.Engine.Policy;
 using SmimeTools.Engine.Trust;
 using SmimeTools.Tests.Cms;

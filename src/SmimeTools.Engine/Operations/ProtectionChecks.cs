@@ -5,7 +5,7 @@ using SmimeTools.Engine.Certificates;
 using SmimeTools.Engine.Keys;
 using SmimeTools.Engine.Policy;
 
-namespace SmimeTools.Engine.Messages
+namespace SmimeTools.Engine.Operations
 {
     /// <summary>
     /// The refusals made before anything is written: expired or unsuitable certificates, small keys and weak

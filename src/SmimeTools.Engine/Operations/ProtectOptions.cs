@@ -4,7 +4,7 @@ using System.Security.Cryptography.X509Certificates;
 using SmimeTools.Engine.Keys;
 using SmimeTools.Engine.Policy;
 
-namespace SmimeTools.Engine.Messages
+namespace SmimeTools.Engine.Operations
 {
     /// <summary>What Protect does to a message: sign, encrypt, or both (sign first, then encrypt).</summary>
     public sealed class ProtectOptions

@@ -1,6 +1,6 @@
 using SmimeTools.Engine.Cms;
 
-namespace SmimeTools.Engine.Messages
+namespace SmimeTools.Engine.Operations
 {
     /// <summary>A recipient of an encrypted layer: how the sender named its certificate, and the address where a store knows it.</summary>
     public sealed class MessageRecipient

@@ -1,7 +1,7 @@
 using System;
 using SmimeTools.Engine.Cms;
 
-namespace SmimeTools.Engine.Messages
+namespace SmimeTools.Engine.Operations
 {
     /// <summary>A signer of a signed layer; Status says whether the mathematics checks, nothing about trust.</summary>
     public sealed class MessageSigner

@@ -8,9 +8,11 @@ using System.Threading;
 using MimeKit;
 using SmimeTools.Engine.Certificates;
 using SmimeTools.Engine.Cms;
+using SmimeTools.Engine.IO;
+using SmimeTools.Engine.Messages;
 using SmimeTools.Engine.Trust;
 
-namespace SmimeTools.Engine.Messages
+namespace SmimeTools.Engine.Operations
 {
     /// <summary>
     /// Finds every signature of a message (multipart/signed, opaque signed-data, and signatures inside encrypted
@@ -30,160 +32,71 @@ namespace SmimeTools.Engine.Messages
         {
             ArgumentNullException.ThrowIfNull(input);
             ArgumentNullException.ThrowIfNull(options);
-            using var source = input.Open();
-            using var walk = new Walk(input, options, cancellationToken);
-            if (source.ReadByte() == 0x30)
-            {
-                // A bare CMS file (.p7m or .p7s as DER, as analysts are sent them): the whole file is the first layer.
-                source.Position = 0;
-                if (!walk.VisitCms(source, string.Empty, "body application/pkcs7-mime", 0, insideEncryption: false, new List<int>()))
-                {
-                    throw MessageParsing.Malformed(input.DisplayName, "it is DER but not a signed, encrypted or compressed CMS message", null);
-                }
-
-                return walk.Finish();
-            }
-
-            source.Position = 0;
-            var message = walk.ParseMessage(source);
-            walk.Addresses = message.From.Mailboxes.Concat(message.Sender != null ? new[] { message.Sender } : Array.Empty<MailboxAddress>())
-                .Select(m => m.Address).Where(a => !string.IsNullOrEmpty(a)).Distinct(EmailAddressComparer.Instance).ToArray();
-            walk.Visit(message.Body!, string.Empty, 0, insideEncryption: false, covering: new List<int>());
-            return walk.Finish();
+            using var walker = new LayerWalker(input.DisplayName, options.TemporaryFolder, cancellationToken) { MaximumDepth = options.MaximumDepth, Tree = true };
+            var visitor = new Checking(input, options, walker);
+            walker.Walk(input, visitor);
+            return visitor.Finish();
         }
 
-        private sealed class Walk : IDisposable
+        /// <summary>Checks every signature in the tree and records which leaf parts each one covers.</summary>
+        private sealed class Checking : LayerVisitor
         {
             /// <summary>A decoded signature part larger than this goes to a scratch file rather than memory.</summary>
             private const int SignatureInMemory = 4 << 20;
 
+            /// <summary>The mark of an encrypted layer; signatures' marks are their indexes.</summary>
+            private static readonly object Encrypted = new();
+
             private readonly MessageInput _input;
             private readonly SignatureVerifyOptions _options;
+            private readonly LayerWalker _walker;
             private readonly CancellationToken _ct;
-            private readonly EntityOffsets _offsets = new();
-            private readonly List<TemporaryFile> _scratch = new();
             private readonly List<(string Label, List<int> Covering)> _leaves = new();
             private readonly List<List<SignatureResult>> _signatures = new();
 
-            public Walk(MessageInput input, SignatureVerifyOptions options, CancellationToken ct)
+            public Checking(MessageInput input, SignatureVerifyOptions options, LayerWalker walker)
             {
                 _input = input;
                 _options = options;
-                _ct = ct;
+                _walker = walker;
+                _ct = walker.Cancellation;
             }
 
-            public string[] Addresses { get; set; } = Array.Empty<string>();
+            private string[] Addresses { get; set; } = Array.Empty<string>();
 
-            public MimeMessage ParseMessage(Stream source)
+            public override void Begin(MimeMessage? message)
             {
-                var parser = _offsets.Watch(new MimeParser(source, MimeFormat.Entity, persistent: true), source);
-                try
+                if (message != null)
                 {
-                    var message = parser.ParseMessage(_ct);
-                    if (message.Body == null)
-                    {
-                        throw MessageParsing.Malformed(_input.DisplayName, "it has headers but no body", null);
-                    }
-
-                    return message;
-                }
-                catch (FormatException e)
-                {
-                    throw MessageParsing.Malformed(_input.DisplayName, "it is not a MIME message (no headers could be read)", e);
+                    Addresses = message.From.Mailboxes.Concat(message.Sender != null ? new[] { message.Sender } : Array.Empty<MailboxAddress>())
+                        .Select(m => m.Address).Where(a => !string.IsNullOrEmpty(a)).Distinct(EmailAddressComparer.Instance).ToArray();
                 }
             }
 
-            /// <summary>The content of an opened layer as an entity; content that is not MIME becomes a part holding it as it is.</summary>
-            private MimeEntity ParseEntity(Stream source)
+            public override object? EnterSigned(Multipart signed, MimePart signaturePart, LayerPosition at)
             {
-                source.Position = 0;
-                var parser = _offsets.Watch(new MimeParser(source, MimeFormat.Entity, persistent: true), source);
-                try
-                {
-                    return parser.ParseEntity(_ct);
-                }
-                catch (FormatException)
-                {
-                    source.Position = 0;
-                    return MessageParsing.ParseEntity(source, _ct, out _);
-                }
+                var content = SignedContent.Locate(signed, _walker.Offsets, _input.DisplayName);
+                var signature = DecodeSignature(signaturePart);
+                var result = DetachedSignature.Check(() => Rewound(signature), content, _walker.FromMbox, _options.Validation.ExtraCertificates, _ct, out _);
+                return Add(result, "multipart/signed" + (Inside(at) ? " inside an encrypted layer" : string.Empty),
+                    () => (content.ReadAll(ContentDamage.MaxContentLength), signature is MemoryStream memory ? memory.ToArray() : null));
             }
 
-            private TemporaryFile NewScratch()
+            public override void SignaturePart(MimePart signature, LayerPosition at) =>
+                _leaves.Add((Label(at.Path, signature.ContentType, signature.FileName) + " (the signature)", Covering(at)));
+
+            public override void Leaf(LayerContent content, LayerPosition at, bool inOutput) =>
+                _leaves.Add((Label(at.Path, content.ContentType, content.FileName), Covering(at)));
+
+            public override LayerStep OpenCms(CmsContentKind kind, Stream cms, Stream destination, LayerContent? part, LayerPosition at)
             {
-                var file = TemporaryFile.Create(_options.TemporaryFolder);
-                _scratch.Add(file);
-                return file;
-            }
-
-            public void Visit(MimeEntity entity, string path, int depth, bool insideEncryption, List<int> covering)
-            {
-                _ct.ThrowIfCancellationRequested();
-                if (depth > _options.MaximumDepth)
-                {
-                    throw MessageParsing.Malformed(_input.DisplayName, $"it nests more than {_options.MaximumDepth} MIME levels or protection layers", null);
-                }
-
-                if (entity is Multipart { Count: 2 } signed && signed.ContentType.IsMimeType("multipart", "signed") && signed[1] is MimePart signaturePart)
-                {
-                    var content = SignedContent.Locate(signed, _offsets, _input.DisplayName);
-                    var signature = DecodeSignature(signaturePart);
-                    SignedDataResult result;
-                    using (var stream = content.Open())
-                    {
-                        signature.Position = 0;
-                        result = SignedDataReader.ReadDetached(signature, stream, _options.Validation.ExtraCertificates, _ct);
-                    }
-
-                    var index = Add(result, "multipart/signed" + (insideEncryption ? " inside an encrypted layer" : string.Empty),
-                        () => (content.ReadAll(ContentDamage.MaxContentLength), signature is MemoryStream memory ? memory.ToArray() : null));
-                    Visit(signed[0], Child(path, 1), depth + 1, insideEncryption, With(covering, index));
-                    _leaves.Add((Label(Child(path, 2), signaturePart) + " (the signature)", With(covering, index)));
-                    return;
-                }
-
-                if (entity is Multipart multipart)
-                {
-                    for (var i = 0; i < multipart.Count; i++)
-                    {
-                        Visit(multipart[i], Child(path, i + 1), depth + 1, insideEncryption, covering);
-                    }
-
-                    return;
-                }
-
-                if (entity is MessagePart)
-                {
-                    // An attached message is a part of its own; signatures inside it are the attached message's, not checked here.
-                    _leaves.Add((Label(path, entity), covering));
-                    return;
-                }
-
-                if (entity is MimePart part && MessageUnprotector.IsPkcs7Mime(part.ContentType, part.FileName) && part.Content != null)
-                {
-                    using var decoded = TransferDecoding.Open(part.Content);
-                    if (VisitCms(decoded, path, Label(path, entity), depth, insideEncryption, covering))
-                    {
-                        return;
-                    }
-                }
-
-                _leaves.Add((Label(path, entity), covering));
-            }
-
-            /// <summary>A CMS layer: signatures are checked and what is inside visited; false when it is CMS of another kind.</summary>
-            public bool VisitCms(Stream decoded, string path, string label, int depth, bool insideEncryption, List<int> covering)
-            {
-                var (kind, cms) = CmsContentKindProbe.Identify(decoded);
+                var label = part == null ? "body application/pkcs7-mime" : Label(at.Path, part.ContentType, part.FileName);
                 switch (kind)
                 {
                     case CmsContentKind.SignedData:
                     {
-                        var inner = NewScratch();
-                        var result = SignedDataReader.ReadEncapsulated(cms, inner.Stream, _options.Validation.ExtraCertificates, _ct);
-                        var index = Add(result, "application/pkcs7-mime (opaque)" + (insideEncryption ? " inside an encrypted layer" : string.Empty), null);
-                        VisitLayer(inner, path, depth, insideEncryption, With(covering, index));
-                        return true;
+                        var result = SignedDataReader.ReadEncapsulated(cms, destination, _options.Validation.ExtraCertificates, _ct);
+                        return LayerStep.Opened(Add(result, "application/pkcs7-mime (opaque)" + (Inside(at) ? " inside an encrypted layer" : string.Empty), null));
                     }
 
                     case CmsContentKind.EnvelopedData:
@@ -191,35 +104,26 @@ namespace SmimeTools.Engine.Messages
                     {
                         if (_options.Keys.Count == 0)
                         {
-                            _leaves.Add((label + " (encrypted, not opened: give keys to look inside)", covering));
-                            return true;
+                            _leaves.Add((label + " (encrypted, not opened: give keys to look inside)", Covering(at)));
+                            return LayerStep.Closed;
                         }
 
-                        var inner = NewScratch();
                         try
                         {
-                            EnvelopedDataReader.Decrypt(cms, inner.Stream, _options.Keys, _ct);
+                            EnvelopedDataReader.Decrypt(cms, destination, _options.Keys, _ct);
                         }
                         catch (SmimeException e) when (e.ErrorId is ErrorIds.NoDecryptionKey or ErrorIds.DecryptionFailed)
                         {
-                            _leaves.Add((label + " (encrypted, could not be opened: " + e.Message + ")", covering));
-                            return true;
+                            _leaves.Add((label + " (encrypted, could not be opened: " + e.Message + ")", Covering(at)));
+                            return LayerStep.Closed;
                         }
 
-                        VisitLayer(inner, path, depth, insideEncryption: true, covering);
-                        return true;
-                    }
-
-                    case CmsContentKind.CompressedData:
-                    {
-                        var inner = NewScratch();
-                        CompressedDataReader.Decompress(cms, inner.Stream, _ct);
-                        VisitLayer(inner, path, depth, insideEncryption, covering);
-                        return true;
+                        return LayerStep.Opened(Encrypted);
                     }
 
                     default:
-                        return false;
+                        CompressedDataReader.Decompress(cms, destination, _ct);
+                        return LayerStep.Opened();
                 }
             }
 
@@ -227,31 +131,23 @@ namespace SmimeTools.Engine.Messages
             private Stream DecodeSignature(MimePart signaturePart)
             {
                 var encodedLength = signaturePart.Content?.Stream is { CanSeek: true } raw ? raw.Length : 0;
-                Stream decoded = encodedLength > SignatureInMemory ? NewScratch().Stream : new MemoryStream();
+                Stream decoded = encodedLength > SignatureInMemory ? _walker.NewScratch().Stream : new MemoryStream();
                 signaturePart.Content?.DecodeTo(decoded, _ct);
                 return decoded;
             }
 
-            private void VisitLayer(TemporaryFile inner, string path, int depth, bool insideEncryption, List<int> covering) =>
-                Visit(ParseEntity(inner.Rewind()), path + (path.Length == 0 ? string.Empty : " ") + ">", depth + 1, insideEncryption, covering);
-
-            private static string Child(string path, int number) => path.Length == 0 || path.EndsWith('>') ? path + number : path + "." + number;
-
-            private static List<int> With(List<int> covering, int index) => new(covering) { index };
-
-            private static string Label(string path, MimeEntity entity)
+            private static Stream Rewound(Stream stream)
             {
-                var name = entity is MimePart { FileName: { } file } ? " " + file : string.Empty;
-                return $"{(path.Length == 0 ? "body" : path)} {entity.ContentType.MimeType}{name}";
+                stream.Position = 0;
+                return new MimeKit.IO.BoundStream(stream, 0, -1, leaveOpen: true);
             }
 
-            public void Dispose()
-            {
-                foreach (var file in _scratch)
-                {
-                    file.Dispose();
-                }
-            }
+            private static bool Inside(LayerPosition at) => at.Marks.Contains(Encrypted);
+
+            private static List<int> Covering(LayerPosition at) => at.Marks.OfType<int>().ToList();
+
+            private static string Label(string path, ContentType type, string? fileName) =>
+                $"{(path.Length == 0 ? "body" : path)} {type.MimeType}{(fileName != null ? " " + fileName : string.Empty)}";
 
             // detached: for a detached signature, reads its content and signature back (to guess at list damage).
             private int Add(SignedDataResult data, string kind, Func<(byte[]? Content, byte[]? Signature)>? detached)

@@ -5,7 +5,7 @@ using System.Security.Cryptography.X509Certificates;
 using SmimeTools.Engine.Certificates;
 using SmimeTools.Engine.Cms;
 
-namespace SmimeTools.Engine.Messages
+namespace SmimeTools.Engine.Operations
 {
     /// <summary>
     /// Puts addresses to the recipients of encrypted messages: a recipient names a certificate by issuer and serial

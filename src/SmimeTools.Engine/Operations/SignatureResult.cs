@@ -6,7 +6,7 @@ using SmimeTools.Engine.Cms;
 using SmimeTools.Engine.Policy;
 using SmimeTools.Engine.Trust;
 
-namespace SmimeTools.Engine.Messages
+namespace SmimeTools.Engine.Operations
 {
     /// <summary>One signer of one signature of a message, and every reason found not to trust it.</summary>
     public sealed class SignatureResult

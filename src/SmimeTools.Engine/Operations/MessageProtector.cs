@@ -8,10 +8,12 @@ using System.Threading;
 using MimeKit;
 using SmimeTools.Engine.Certificates;
 using SmimeTools.Engine.Cms;
+using SmimeTools.Engine.IO;
 using SmimeTools.Engine.Keys;
+using SmimeTools.Engine.Messages;
 using SmimeTools.Engine.Policy;
 
-namespace SmimeTools.Engine.Messages
+namespace SmimeTools.Engine.Operations
 {
     /// <summary>
     /// Signs and/or encrypts one message, streaming: content is read from the input file and written to the

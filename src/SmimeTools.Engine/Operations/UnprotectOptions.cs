@@ -3,7 +3,7 @@ using System.Collections.Generic;
 using SmimeTools.Engine.Cms;
 using SmimeTools.Engine.Keys;
 
-namespace SmimeTools.Engine.Messages
+namespace SmimeTools.Engine.Operations
 {
     /// <summary>How Unprotect opens a message.</summary>
     public sealed class UnprotectOptions

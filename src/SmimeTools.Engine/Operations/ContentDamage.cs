@@ -6,7 +6,7 @@ using System.Text;
 using System.Threading;
 using SmimeTools.Engine.Cms;
 
-namespace SmimeTools.Engine.Messages
+namespace SmimeTools.Engine.Operations
 {
     /// <summary>
     /// Guesses how signed content was changed, the way mailing-list servers change it: by checking the signature

@@ -1,6 +1,6 @@
 using System.Collections.Generic;
 
-namespace SmimeTools.Engine.Messages
+namespace SmimeTools.Engine.Operations
 {
     /// <summary>What Unprotect did to one message.</summary>
     public sealed class UnprotectResult

@@ -1,4 +1,4 @@
-namespace SmimeTools.Engine.Messages
+namespace SmimeTools.Engine.Operations
 {
     /// <summary>A protection layer of a message.</summary>
     public enum LayerKind

@@ -1,4 +1,4 @@
-namespace SmimeTools.Engine.Messages
+namespace SmimeTools.Engine.Operations
 {
     /// <summary>
     /// The verdict on one signer of a message, and the code of each problem found. Stable: scripts and tests match on

@@ -1,7 +1,7 @@
 using System;
 using System.Collections.Generic;
 
-namespace SmimeTools.Engine.Messages
+namespace SmimeTools.Engine.Operations
 {
     /// <summary>One protection layer as inspection sees it, without decrypting.</summary>
     public sealed class MessageLayer

@@ -1,7 +1,7 @@
 using System;
 using System.Collections.Generic;
 
-namespace SmimeTools.Engine.Messages
+namespace SmimeTools.Engine.Operations
 {
     /// <summary>One protection layer Unprotect took off, and how it was made.</summary>
     public sealed class RemovedLayer

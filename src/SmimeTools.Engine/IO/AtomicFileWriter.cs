@@ -1,7 +1,7 @@
 using System;
 using System.IO;
 
-namespace SmimeTools.Engine.Messages
+namespace SmimeTools.Engine.IO
 {
     /// <summary>
     /// Writes a file so that readers see either the old file or the whole new one: the data goes to a temporary

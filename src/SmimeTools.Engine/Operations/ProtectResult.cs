@@ -2,7 +2,7 @@ using System;
 using System.Collections.Generic;
 using SmimeTools.Engine.Policy;
 
-namespace SmimeTools.Engine.Messages
+namespace SmimeTools.Engine.Operations
 {
     /// <summary>What Protect did to one message.</summary>
     public sealed class ProtectResult

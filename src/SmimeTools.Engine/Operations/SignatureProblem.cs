@@ -1,4 +1,4 @@
-namespace SmimeTools.Engine.Messages
+namespace SmimeTools.Engine.Operations
 {
     /// <summary>One reason a signature is not (or not entirely) trustworthy, in plain words.</summary>
     public sealed class SignatureProblem

@@ -1,7 +1,7 @@
 using System;
 using System.IO;
 
-namespace SmimeTools.Engine.Messages
+namespace SmimeTools.Engine.IO
 {
     /// <summary>
     /// A scratch file for one stage of a streaming pipeline, readable by its owner only and deleted when disposed,

@@ -3,7 +3,7 @@ using System.Collections.Generic;
 using SmimeTools.Engine.Keys;
 using SmimeTools.Engine.Trust;
 
-namespace SmimeTools.Engine.Messages
+namespace SmimeTools.Engine.Operations
 {
     /// <summary>What <see cref="SignatureVerifier"/> needs besides the message: trust settings and keys for encrypted layers.</summary>
     public sealed class SignatureVerifyOptions
