@@ -1,4 +1,5 @@
 using System.Security.Cryptography.X509Certificates;
+using SmimeTools.Engine.Keys;
 
 namespace SmimeTools.Engine.Certificates
 {

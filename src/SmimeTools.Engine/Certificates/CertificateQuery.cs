@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Globalization;
 using System.Linq;
 using System.Security.Cryptography.X509Certificates;
+using SmimeTools.Engine.Keys;
 using SmimeTools.Engine.Policy;
 
 namespace SmimeTools.Engine.Certificates

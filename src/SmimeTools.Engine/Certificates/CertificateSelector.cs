@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
+using SmimeTools.Engine.Keys;
 using SmimeTools.Engine.Policy;
 
 namespace SmimeTools.Engine.Certificates

@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 using System.Security.Cryptography.X509Certificates;
+using SmimeTools.Engine.Keys;
 
 namespace SmimeTools.Engine.Certificates
 {

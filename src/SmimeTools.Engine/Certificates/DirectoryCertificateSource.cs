@@ -6,6 +6,7 @@ using System.Security.Cryptography;
 using System.Security.Cryptography.Pkcs;
 using System.Security.Cryptography.X509Certificates;
 using System.Threading;
+using SmimeTools.Engine.Keys;
 using SmimeTools.Engine.Ldap;
 
 namespace SmimeTools.Engine.Certificates

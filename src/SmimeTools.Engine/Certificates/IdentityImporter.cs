@@ -6,6 +6,7 @@ using System.Security;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using Org.BouncyCastle.Crypto.Parameters;
+using SmimeTools.Engine.Keys;
 
 namespace SmimeTools.Engine.Certificates
 {

@@ -6,8 +6,9 @@ using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using Net.Pkcs11Interop.Common;
-using SmimeTools.Engine.Tokens;
 using Pkcs11Uri = SmimeTools.Engine.Tokens.Pkcs11Uri;
+using SmimeTools.Engine.Keys;
+using SmimeTools.Engine.Tokens;
 
 namespace SmimeTools.Engine.Certificates
 {

@@ -3,13 +3,14 @@ using System.Collections.Generic;
 using System.IO;
 using System.Linq;
 using System.Security.Cryptography;
+using BcCertificate = Org.BouncyCastle.X509.X509Certificate;
 using Org.BouncyCastle.Asn1;
 using Org.BouncyCastle.Asn1.Pkcs;
 using Org.BouncyCastle.Asn1.X509;
 using Org.BouncyCastle.Crypto;
 using Org.BouncyCastle.Security;
 using Org.BouncyCastle.Security.Certificates;
-using BcCertificate = Org.BouncyCastle.X509.X509Certificate;
+using SmimeTools.Engine.Keys;
 
 namespace SmimeTools.Engine.Certificates
 {

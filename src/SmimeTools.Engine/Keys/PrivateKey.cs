@@ -1,7 +1,6 @@
 using System;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
-using SmimeTools.Engine.Certificates;
 using SmimeTools.Engine.Policy;
 
 namespace SmimeTools.Engine.Keys

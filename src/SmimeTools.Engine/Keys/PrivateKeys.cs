@@ -1,7 +1,6 @@
 using System;
 using System.Security;
 using System.Security.Cryptography.X509Certificates;
-using SmimeTools.Engine.Certificates;
 using SmimeTools.Engine.Tokens;
 
 namespace SmimeTools.Engine.Keys

@@ -6,7 +6,6 @@ using Org.BouncyCastle.Crypto.Agreement;
 using Org.BouncyCastle.Crypto.Parameters;
 using Org.BouncyCastle.Crypto.Signers;
 using Org.BouncyCastle.Security;
-using SmimeTools.Engine.Certificates;
 using SmimeTools.Engine.Policy;
 
 namespace SmimeTools.Engine.Keys

@@ -7,7 +7,6 @@ using Net.Pkcs11Interop.Common;
 using Net.Pkcs11Interop.HighLevelAPI;
 using Org.BouncyCastle.Asn1;
 using Org.BouncyCastle.Asn1.X509;
-using SmimeTools.Engine.Certificates;
 using SmimeTools.Engine.Cms;
 using SmimeTools.Engine.Policy;
 using SmimeTools.Engine.Tokens;

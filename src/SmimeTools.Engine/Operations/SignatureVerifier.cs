@@ -8,7 +8,6 @@ using System.Threading;
 using MimeKit;
 using SmimeTools.Engine.Certificates;
 using SmimeTools.Engine.Cms;
-using SmimeTools.Engine.IO;
 using SmimeTools.Engine.Messages;
 using SmimeTools.Engine.Trust;
 

@@ -2,6 +2,7 @@ using System;
 using System.Management.Automation;
 using System.Security.Cryptography.X509Certificates;
 using SmimeTools.Engine.Certificates;
+using SmimeTools.Engine.Keys;
 
 namespace SmimeTools.Commands
 {

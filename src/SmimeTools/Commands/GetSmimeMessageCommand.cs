@@ -6,7 +6,6 @@ using System.Management.Automation;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using SmimeTools.Engine;
-using SmimeTools.Engine.Certificates;
 using SmimeTools.Engine.Cms;
 using SmimeTools.Engine.Messages;
 using SmimeTools.Engine.Operations;

@@ -4,7 +4,6 @@ using System.Management.Automation;
 using System.Security.Cryptography.X509Certificates;
 using SmimeTools.Engine;
 using SmimeTools.Engine.Certificates;
-using SmimeTools.Engine.Tokens;
 
 namespace SmimeTools.Commands
 {

@@ -2,6 +2,7 @@ using System;
 using System.Management.Automation;
 using System.Security;
 using SmimeTools.Engine;
+using SmimeTools.Engine.Certificates;
 using SmimeTools.Engine.Policy;
 using SmimeTools.Engine.Tokens;
 

@@ -5,7 +5,6 @@ using System.Management.Automation;
 using System.Security.Cryptography.X509Certificates;
 using SmimeTools.Engine;
 using SmimeTools.Engine.Certificates;
-using SmimeTools.Engine.Keys;
 using SmimeTools.Engine.Operations;
 using SmimeTools.Engine.Policy;
 

@@ -3,7 +3,6 @@ using System.Management.Automation;
 using System.Security;
 using SmimeTools.Engine;
 using SmimeTools.Engine.Certificates;
-using SmimeTools.Engine.Tokens;
 
 namespace SmimeTools.Commands
 {

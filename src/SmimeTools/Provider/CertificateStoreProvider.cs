@@ -7,6 +7,7 @@ using System.Security.Cryptography.X509Certificates;
 using SmimeTools.Commands;
 using SmimeTools.Engine;
 using SmimeTools.Engine.Certificates;
+using SmimeTools.Engine.Keys;
 
 namespace SmimeTools.Provider
 {

@@ -1,6 +1,7 @@
 using System;
 using System.Linq;
 using SmimeTools.Engine.Certificates;
+using SmimeTools.Engine.Keys;
 using SmimeTools.Engine.Policy;
 using SmimeTools.Tests.TestPki;
 using Xunit;

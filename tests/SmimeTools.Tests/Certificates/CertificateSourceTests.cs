@@ -4,6 +4,7 @@ using System.IO;
 using System.Linq;
 using SmimeTools.Engine;
 using SmimeTools.Engine.Certificates;
+using SmimeTools.Engine.Keys;
 using SmimeTools.Engine.Policy;
 using SmimeTools.Tests.TestPki;
 using Xunit;

@@ -4,6 +4,7 @@ using System.Linq;
 using System.Security.Cryptography.X509Certificates;
 using SmimeTools.Engine;
 using SmimeTools.Engine.Certificates;
+using SmimeTools.Engine.Keys;
 using SmimeTools.Tests.TestPki;
 using Xunit;
 

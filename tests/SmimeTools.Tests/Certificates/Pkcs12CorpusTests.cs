@@ -6,6 +6,7 @@ using System.Net;
 using System.Security;
 using SmimeTools.Engine;
 using SmimeTools.Engine.Certificates;
+using SmimeTools.Engine.Keys;
 using SmimeTools.Tests.Cms;
 using Xunit;
 using Xunit.Abstractions;

@@ -4,7 +4,6 @@ using System.IO;
 using System.Linq;
 using System.Security.Cryptography;
 using SmimeTools.Engine.Cms;
-using SmimeTools.Engine.Keys;
 using SmimeTools.Engine.Policy;
 using SmimeTools.Tests.Cms;
 using SmimeTools.Tests.TestPki;

@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.IO;
 using System.Linq;
 using SmimeTools.Engine.Certificates;
+using SmimeTools.Engine.Keys;
 using SmimeTools.Tests.Certificates;
 using SmimeTools.Tests.TestPki;
 using Xunit;

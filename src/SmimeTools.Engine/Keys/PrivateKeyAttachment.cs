@@ -6,7 +6,7 @@ using Org.BouncyCastle.Crypto;
 using Org.BouncyCastle.Crypto.Parameters;
 using Org.BouncyCastle.Pkcs;
 
-namespace SmimeTools.Engine.Certificates
+namespace SmimeTools.Engine.Keys
 {
     /// <summary>
     /// Joins a private key read from a file to its certificate. RSA and EC keys become the certificate's .NET key;

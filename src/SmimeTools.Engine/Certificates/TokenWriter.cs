@@ -11,12 +11,13 @@ using Org.BouncyCastle.Asn1;
 using Org.BouncyCastle.Asn1.Pkcs;
 using Org.BouncyCastle.Asn1.X509;
 using Org.BouncyCastle.Crypto.Parameters;
-using SmimeTools.Engine.Certificates;
 using SmimeTools.Engine.IO;
 using SmimeTools.Engine.Keys;
 using SmimeTools.Engine.Policy;
+using SmimeTools.Engine.Tokens;
+using Pkcs11Uri = SmimeTools.Engine.Tokens.Pkcs11Uri;
 
-namespace SmimeTools.Engine.Tokens
+namespace SmimeTools.Engine.Certificates
 {
     /// <summary>
     /// Writes to one token: PKCS#12 identities (the private key sensitive and never extractable, CKA_ID shared by key,

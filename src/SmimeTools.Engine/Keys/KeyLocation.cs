@@ -1,4 +1,4 @@
-namespace SmimeTools.Engine.Certificates
+namespace SmimeTools.Engine.Keys
 {
     /// <summary>Where the private key of a certificate lives.</summary>
     public enum KeyLocation
