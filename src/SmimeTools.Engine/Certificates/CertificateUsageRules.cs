@@ -59,7 +59,7 @@ namespace SmimeTools.Engine.Certificates
             var usages = keyUsage == null ? "none" : keyUsage.Value.ToString();
             if (usage == CertificateUsage.Signing)
             {
-                if (algorithm is "1.3.101.110" or "1.3.101.111")
+                if (algorithm is AlgorithmOids.X25519 or AlgorithmOids.X448)
                 {
                     return "its X25519/X448 key can only agree keys, not sign";
                 }
@@ -69,9 +69,9 @@ namespace SmimeTools.Engine.Certificates
 
             return algorithm switch
             {
-                "1.2.840.113549.1.1.1" or "1.2.840.113549.1.1.7" => $"its key usage ({usages}) does not allow keyEncipherment",
-                "1.2.840.10045.2.1" or "1.3.101.110" or "1.3.101.111" => $"its key usage ({usages}) does not allow keyAgreement",
-                "1.3.101.112" or "1.3.101.113" => "its Ed25519/Ed448 key can only sign; mail cannot be encrypted to it",
+                AlgorithmOids.Rsa or AlgorithmOids.RsaOaep => $"its key usage ({usages}) does not allow keyEncipherment",
+                AlgorithmOids.EcPublicKey or AlgorithmOids.X25519 or AlgorithmOids.X448 => $"its key usage ({usages}) does not allow keyAgreement",
+                AlgorithmOids.Ed25519 or AlgorithmOids.Ed448 => "its Ed25519/Ed448 key can only sign; mail cannot be encrypted to it",
                 _ => $"its key algorithm ({certificate.PublicKey.Oid.FriendlyName ?? algorithm}) is not one mail can be encrypted to",
             };
         }

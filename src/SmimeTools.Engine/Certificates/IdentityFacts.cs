@@ -1,6 +1,7 @@
 using System;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
+using SmimeTools.Engine.Policy;
 
 namespace SmimeTools.Engine.Certificates
 {
@@ -12,27 +13,27 @@ namespace SmimeTools.Engine.Certificates
             var oid = certificate.PublicKey.Oid.Value;
             switch (oid)
             {
-                case "1.2.840.113549.1.1.1":
+                case AlgorithmOids.Rsa:
                     using (var rsa = certificate.GetRSAPublicKey())
                     {
                         return $"RSA {rsa?.KeySize}";
                     }
 
-                case "1.2.840.10045.2.1":
+                case AlgorithmOids.EcPublicKey:
                     return "EC " + CurveName(certificate);
-                case "1.2.840.10040.4.1":
+                case AlgorithmOids.Dsa:
                     using (var dsa = certificate.GetDSAPublicKey())
                     {
                         return $"DSA {dsa?.KeySize}";
                     }
 
-                case "1.3.101.112":
+                case AlgorithmOids.Ed25519:
                     return "Ed25519";
-                case "1.3.101.110":
+                case AlgorithmOids.X25519:
                     return "X25519";
-                case "1.3.101.113":
+                case AlgorithmOids.Ed448:
                     return "Ed448";
-                case "1.3.101.111":
+                case AlgorithmOids.X448:
                     return "X448";
                 default:
                     return certificate.PublicKey.Oid.FriendlyName ?? oid ?? "unknown";
@@ -41,7 +42,7 @@ namespace SmimeTools.Engine.Certificates
 
         /// <summary>True for key kinds .NET certificate stores cannot hold with their private key.</summary>
         public static bool IsOutsideDotNet(X509Certificate2 certificate) =>
-            certificate.PublicKey.Oid.Value is "1.3.101.112" or "1.3.101.110" or "1.3.101.113" or "1.3.101.111";
+            certificate.PublicKey.Oid.Value is AlgorithmOids.Ed25519 or AlgorithmOids.X25519 or AlgorithmOids.Ed448 or AlgorithmOids.X448;
 
         private static string CurveName(X509Certificate2 certificate)
         {

@@ -28,32 +28,32 @@ namespace SmimeTools.Engine.Cms
         public const string EncryptionKeyPreferenceAttribute = "1.2.840.113549.1.9.16.2.11";
 
         // Digests (RFC 3370, RFC 5754).
-        public const string Md5 = "1.2.840.113549.2.5";
-        public const string Sha1 = "1.3.14.3.2.26";
-        public const string Sha224 = "2.16.840.1.101.3.4.2.4";
-        public const string Sha256 = "2.16.840.1.101.3.4.2.1";
-        public const string Sha384 = "2.16.840.1.101.3.4.2.2";
-        public const string Sha512 = "2.16.840.1.101.3.4.2.3";
+        public const string Md5 = AlgorithmOids.Md5;
+        public const string Sha1 = AlgorithmOids.Sha1;
+        public const string Sha224 = AlgorithmOids.Sha224;
+        public const string Sha256 = AlgorithmOids.Sha256;
+        public const string Sha384 = AlgorithmOids.Sha384;
+        public const string Sha512 = AlgorithmOids.Sha512;
 
         // Signatures (RFC 8017, RFC 4055, RFC 5754, RFC 5758, RFC 8419, RFC 3370).
-        public const string RsaEncryption = "1.2.840.113549.1.1.1";
+        public const string RsaEncryption = AlgorithmOids.Rsa;
         public const string Md5WithRsa = "1.2.840.113549.1.1.4";
         public const string Sha1WithRsa = "1.2.840.113549.1.1.5";
         public const string Sha224WithRsa = "1.2.840.113549.1.1.14";
         public const string Sha256WithRsa = "1.2.840.113549.1.1.11";
         public const string Sha384WithRsa = "1.2.840.113549.1.1.12";
         public const string Sha512WithRsa = "1.2.840.113549.1.1.13";
-        public const string RsaPss = "1.2.840.113549.1.1.10";
+        public const string RsaPss = AlgorithmOids.RsaPss;
         public const string Mgf1 = "1.2.840.113549.1.1.8";
-        public const string EcPublicKey = "1.2.840.10045.2.1";
+        public const string EcPublicKey = AlgorithmOids.EcPublicKey;
         public const string EcdsaWithSha1 = "1.2.840.10045.4.1";
         public const string EcdsaWithSha224 = "1.2.840.10045.4.3.1";
         public const string EcdsaWithSha256 = "1.2.840.10045.4.3.2";
         public const string EcdsaWithSha384 = "1.2.840.10045.4.3.3";
         public const string EcdsaWithSha512 = "1.2.840.10045.4.3.4";
-        public const string Ed25519 = "1.3.101.112";
-        public const string Ed448 = "1.3.101.113";
-        public const string Dsa = "1.2.840.10040.4.1";
+        public const string Ed25519 = AlgorithmOids.Ed25519;
+        public const string Ed448 = AlgorithmOids.Ed448;
+        public const string Dsa = AlgorithmOids.Dsa;
         public const string DsaWithSha1 = "1.2.840.10040.4.3";
         public const string DsaWithSha224 = "2.16.840.1.101.3.4.3.1";
         public const string DsaWithSha256 = "2.16.840.1.101.3.4.3.2";
@@ -72,18 +72,6 @@ namespace SmimeTools.Engine.Cms
 
         // Compression (RFC 3274).
         public const string ZlibCompression = "1.2.840.113549.1.9.16.3.8";
-
-        /// <summary>The OID of a digest algorithm.</summary>
-        public static string Of(DigestAlgorithm digest) => digest switch
-        {
-            DigestAlgorithm.Sha256 => Sha256,
-            DigestAlgorithm.Sha384 => Sha384,
-            DigestAlgorithm.Sha512 => Sha512,
-            DigestAlgorithm.Sha224 => Sha224,
-            DigestAlgorithm.Sha1 => Sha1,
-            DigestAlgorithm.Md5 => Md5,
-            _ => throw new ArgumentOutOfRangeException(nameof(digest), digest, null),
-        };
 
         /// <summary>The OID of a content-encryption algorithm (also its SMIMECapability identifier).</summary>
         public static string Of(ContentEncryptionAlgorithm algorithm) => algorithm switch

@@ -1,4 +1,5 @@
 using System.Collections.Generic;
+using SmimeTools.Engine.Policy;
 
 namespace SmimeTools.Engine.Cms
 {
@@ -34,7 +35,7 @@ namespace SmimeTools.Engine.Cms
         public const string Rc2Wrap = "1.2.840.113549.1.9.16.3.7";
 
         public const string RsaEncryption = CmsOid.RsaEncryption;
-        public const string RsaesOaep = "1.2.840.113549.1.1.7";
+        public const string RsaesOaep = AlgorithmOids.RsaOaep;
         public const string Mgf1 = CmsOid.Mgf1;
         public const string PSpecified = "1.2.840.113549.1.1.9";
 
@@ -45,8 +46,8 @@ namespace SmimeTools.Engine.Cms
         public const string Sha512 = CmsOid.Sha512;
 
         public const string EcPublicKey = CmsOid.EcPublicKey;
-        public const string X25519 = "1.3.101.110";
-        public const string X448 = "1.3.101.111";
+        public const string X25519 = AlgorithmOids.X25519;
+        public const string X448 = AlgorithmOids.X448;
         public const string P256 = "1.2.840.10045.3.1.7";
         public const string P384 = "1.3.132.0.34";
         public const string P521 = "1.3.132.0.35";

@@ -215,7 +215,7 @@ namespace SmimeTools.Engine.Cms
             using var key = pool.PublicKeyOf(certificate, out _);
             var outcome = key == null
                 ? SignerSignatureVerifier.Outcome.Unsupported
-                : SignerSignatureVerifier.VerifyData(key, plan.SignatureAlgorithmIdentifier, CmsOid.Of(plan.Digest), new[] { signed }, signature, out _);
+                : SignerSignatureVerifier.VerifyData(key, plan.SignatureAlgorithmIdentifier, AlgorithmOids.Of(plan.Digest), new[] { signed }, signature, out _);
             if (outcome != SignerSignatureVerifier.Outcome.Valid)
             {
                 throw new SmimeException(ErrorIds.UnsupportedKey, SmimeErrorKind.SecurityError,
@@ -333,7 +333,7 @@ namespace SmimeTools.Engine.Cms
             /// <summary>RFC 5754 §2: SHA-2 identifiers are generated with absent parameters; MD5 keeps its NULL (RFC 3370 §2.2).</summary>
             private static AlgorithmIdentifier DigestIdentifier(DigestAlgorithm digest) => digest == DigestAlgorithm.Md5
                 ? new AlgorithmIdentifier(new DerObjectIdentifier(CmsOid.Md5), DerNull.Instance)
-                : new AlgorithmIdentifier(new DerObjectIdentifier(CmsOid.Of(digest)));
+                : new AlgorithmIdentifier(new DerObjectIdentifier(AlgorithmOids.Of(digest)));
 
             /// <summary>
             /// RSA PKCS#1 v1.5 is identified as rsaEncryption with NULL parameters (RFC 3370 §3.2, allowed by
@@ -349,7 +349,7 @@ namespace SmimeTools.Engine.Cms
                     case SignatureAlgorithm.RsaPkcs1:
                         return new AlgorithmIdentifier(new DerObjectIdentifier(CmsOid.RsaEncryption), DerNull.Instance);
                     case SignatureAlgorithm.RsaPss:
-                        var hash = new AlgorithmIdentifier(new DerObjectIdentifier(CmsOid.Of(digest)), DerNull.Instance);
+                        var hash = new AlgorithmIdentifier(new DerObjectIdentifier(AlgorithmOids.Of(digest)), DerNull.Instance);
                         var parameters = new RsassaPssParameters(
                             hash,
                             new AlgorithmIdentifier(new DerObjectIdentifier(CmsOid.Mgf1), hash),

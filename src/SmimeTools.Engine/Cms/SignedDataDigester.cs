@@ -27,7 +27,7 @@ namespace SmimeTools.Engine.Cms
             return hasher.Finish();
         }
 
-        public static byte[] Hash(DigestAlgorithm digest, ReadOnlySpan<byte> data) => Hash(CmsOid.Of(digest), data);
+        public static byte[] Hash(DigestAlgorithm digest, ReadOnlySpan<byte> data) => Hash(AlgorithmOids.Of(digest), data);
 
         /// <summary>The digest length in bytes.</summary>
         public static int SizeOf(DigestAlgorithm digest) => digest switch

@@ -1,16 +1,17 @@
 using System.Security.Cryptography.X509Certificates;
+using SmimeTools.Engine.Policy;
 
 namespace SmimeTools.Engine.Keys
 {
     /// <summary>Reads the key family and size off a certificate.</summary>
     public static class KeyAlgorithms
     {
-        public const string RsaOid = "1.2.840.113549.1.1.1";
-        public const string EcOid = "1.2.840.10045.2.1";
-        public const string Ed25519Oid = "1.3.101.112";
-        public const string X25519Oid = "1.3.101.110";
-        public const string Ed448Oid = "1.3.101.113";
-        public const string X448Oid = "1.3.101.111";
+        public const string RsaOid = AlgorithmOids.Rsa;
+        public const string EcOid = AlgorithmOids.EcPublicKey;
+        public const string Ed25519Oid = AlgorithmOids.Ed25519;
+        public const string X25519Oid = AlgorithmOids.X25519;
+        public const string Ed448Oid = AlgorithmOids.Ed448;
+        public const string X448Oid = AlgorithmOids.X448;
 
         public static KeyAlgorithmKind Of(X509Certificate2 certificate) => certificate.PublicKey.Oid.Value switch
         {

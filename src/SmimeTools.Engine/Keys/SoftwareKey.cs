@@ -170,15 +170,8 @@ namespace SmimeTools.Engine.Keys
             }
         }
 
-        internal static HashAlgorithmName HashName(DigestAlgorithm digest) => digest switch
-        {
-            DigestAlgorithm.Sha256 => HashAlgorithmName.SHA256,
-            DigestAlgorithm.Sha384 => HashAlgorithmName.SHA384,
-            DigestAlgorithm.Sha512 => HashAlgorithmName.SHA512,
-            DigestAlgorithm.Sha1 => HashAlgorithmName.SHA1,
-            DigestAlgorithm.Md5 => HashAlgorithmName.MD5,
-            _ => throw new SmimeException(ErrorIds.UnsupportedAlgorithm, SmimeErrorKind.InvalidArgument,
-                $"The digest {digest} is not supported for signing here.", "Use SHA-256 (the default), SHA-384 or SHA-512."),
-        };
+        internal static HashAlgorithmName HashName(DigestAlgorithm digest) => AlgorithmOids.HashNameOf(digest)
+            ?? throw new SmimeException(ErrorIds.UnsupportedAlgorithm, SmimeErrorKind.InvalidArgument,
+                $"The digest {digest} is not supported for signing here.", "Use SHA-256 (the default), SHA-384 or SHA-512.");
     }
 }

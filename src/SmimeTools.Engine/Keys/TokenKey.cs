@@ -7,7 +7,6 @@ using Net.Pkcs11Interop.Common;
 using Net.Pkcs11Interop.HighLevelAPI;
 using Org.BouncyCastle.Asn1;
 using Org.BouncyCastle.Asn1.X509;
-using SmimeTools.Engine.Cms;
 using SmimeTools.Engine.Policy;
 using SmimeTools.Engine.Tokens;
 
@@ -118,7 +117,7 @@ namespace SmimeTools.Engine.Keys
             switch (algorithm)
             {
                 case SignatureAlgorithm.RsaPkcs1:
-                    var digestInfo = new DigestInfo(new AlgorithmIdentifier(new DerObjectIdentifier(CmsOid.Of(digest)), DerNull.Instance), hash).GetDerEncoded();
+                    var digestInfo = new DigestInfo(new AlgorithmIdentifier(new DerObjectIdentifier(AlgorithmOids.Of(digest)), DerNull.Instance), hash).GetDerEncoded();
                     return Run(session, $"sign with {whose}", target, s => s.Sign(factories.MechanismFactory.Create(CKM.CKM_RSA_PKCS), handle, digestInfo));
                 case SignatureAlgorithm.RsaPss:
                     var pss = factories.MechanismParamsFactory.CreateCkRsaPkcsPssParams((ulong)HashMechanism(digest), (ulong)Mgf(digest), (ulong)hash.Length);

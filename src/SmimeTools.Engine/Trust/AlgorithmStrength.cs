@@ -3,6 +3,7 @@ using Org.BouncyCastle.Asn1.Pkcs;
 using Org.BouncyCastle.Asn1.X509;
 using Org.BouncyCastle.Crypto;
 using Org.BouncyCastle.Crypto.Parameters;
+using SmimeTools.Engine.Policy;
 
 namespace SmimeTools.Engine.Trust
 {
@@ -42,7 +43,7 @@ namespace SmimeTools.Engine.Trust
                     try
                     {
                         var pss = RsassaPssParameters.GetInstance(algorithm.Parameters);
-                        return pss.HashAlgorithm.Algorithm.Id == "1.3.14.3.2.26" ? "SHA-1" : null;
+                        return pss.HashAlgorithm.Algorithm.Id == AlgorithmOids.Sha1 ? "SHA-1" : null;
                     }
                     catch (System.ArgumentException)
                     {

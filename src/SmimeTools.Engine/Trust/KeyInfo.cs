@@ -6,6 +6,7 @@ using Org.BouncyCastle.Crypto;
 using Org.BouncyCastle.Crypto.Operators;
 using Org.BouncyCastle.Crypto.Parameters;
 using Org.BouncyCastle.Security;
+using SmimeTools.Engine.Policy;
 
 namespace SmimeTools.Engine.Trust
 {
@@ -17,8 +18,6 @@ namespace SmimeTools.Engine.Trust
     /// </summary>
     internal sealed class KeyInfo
     {
-        private const string RsaOid = "1.2.840.113549.1.1.1";
-        private const string DsaOid = "1.2.840.10040.4.1";
         private const string PssOid = "1.2.840.113549.1.1.10";
 
         private readonly byte[] _spkiDer;
@@ -32,7 +31,7 @@ namespace SmimeTools.Engine.Trust
             _spkiDer = info.GetEncoded(Asn1Encodable.Der);
             AlgorithmOid = info.Algorithm.Algorithm.Id;
             Id = Convert.ToHexString(SHA256.HashData(_spkiDer)) + (inherited == null ? string.Empty : "+inherited");
-            if (AlgorithmOid == RsaOid)
+            if (AlgorithmOid == AlgorithmOids.Rsa)
             {
                 var sequence = Asn1Sequence.GetInstance(info.ParsePublicKey());
                 RsaBits = DerInteger.GetInstance(sequence[0]).PositiveValue.BitLength;
@@ -53,10 +52,10 @@ namespace SmimeTools.Engine.Trust
 
         public int? RsaBits { get; }
 
-        public bool IsRsa => AlgorithmOid == RsaOid;
+        public bool IsRsa => AlgorithmOid == AlgorithmOids.Rsa;
 
         /// <summary>A DSA key that needs its issuer's parameters before it can verify anything.</summary>
-        public bool IsDsaWithoutParameters => AlgorithmOid == DsaOid && _inherited == null && Bc is DsaPublicKeyParameters { Parameters: null };
+        public bool IsDsaWithoutParameters => AlgorithmOid == AlgorithmOids.Dsa && _inherited == null && Bc is DsaPublicKeyParameters { Parameters: null };
 
         /// <summary>The BouncyCastle form of the key (made on first use; for RSA slow, see the class remarks).</summary>
         public AsymmetricKeyParameter Bc
@@ -175,10 +174,10 @@ namespace SmimeTools.Engine.Trust
             string hashOid = parameters.HashAlgorithm.Algorithm.Id;
             (hash, int length) = hashOid switch
             {
-                "1.3.14.3.2.26" => (HashAlgorithmName.SHA1, 20),
-                "2.16.840.1.101.3.4.2.1" => (HashAlgorithmName.SHA256, 32),
-                "2.16.840.1.101.3.4.2.2" => (HashAlgorithmName.SHA384, 48),
-                "2.16.840.1.101.3.4.2.3" => (HashAlgorithmName.SHA512, 64),
+                AlgorithmOids.Sha1 => (HashAlgorithmName.SHA1, 20),
+                AlgorithmOids.Sha256 => (HashAlgorithmName.SHA256, 32),
+                AlgorithmOids.Sha384 => (HashAlgorithmName.SHA384, 48),
+                AlgorithmOids.Sha512 => (HashAlgorithmName.SHA512, 64),
                 _ => (default(HashAlgorithmName), 0),
             };
             if (length == 0 || parameters.SaltLength.IntValueExact != length || parameters.TrailerField.IntValueExact != 1

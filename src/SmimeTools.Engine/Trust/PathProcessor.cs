@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 using Org.BouncyCastle.Asn1.X509;
+using SmimeTools.Engine.Policy;
 
 namespace SmimeTools.Engine.Trust
 {
@@ -15,11 +16,6 @@ namespace SmimeTools.Engine.Trust
     {
         private const string EmailProtection = "1.3.6.1.5.5.7.3.4";
         private const string AnyExtendedKeyUsage = "2.5.29.37.0";
-        private const string X25519 = "1.3.101.110";
-        private const string X448 = "1.3.101.111";
-        private const string Ed25519 = "1.3.101.112";
-        private const string Ed448 = "1.3.101.113";
-        private const string Dsa = "1.2.840.10040.4.1";
 
         /// <param name="run">The validation this path belongs to.</param>
         /// <param name="path">The certificate issued by the anchor first, the target last.</param>
@@ -452,7 +448,7 @@ namespace SmimeTools.Engine.Trust
 
             if (signing)
             {
-                if (key?.AlgorithmOid is X25519 or X448)
+                if (key?.AlgorithmOid is AlgorithmOids.X25519 or AlgorithmOids.X448)
                 {
                     report(TrustProblemCode.KeyUsageNotPermitted, $"The certificate {c.DisplayName} holds a key-agreement key, which cannot sign.", c, index, true);
                 }
@@ -465,7 +461,7 @@ namespace SmimeTools.Engine.Trust
             }
 
             int needed = key?.IsRsa == true ? KeyUsage.KeyEncipherment : KeyUsage.KeyAgreement;
-            if (key?.AlgorithmOid is Ed25519 or Ed448 or Dsa)
+            if (key?.AlgorithmOid is AlgorithmOids.Ed25519 or AlgorithmOids.Ed448 or AlgorithmOids.Dsa)
             {
                 report(TrustProblemCode.KeyUsageNotPermitted, $"The certificate {c.DisplayName} holds a signature-only key, which cannot be encrypted to.", c, index, true);
             }

@@ -307,7 +307,7 @@ namespace SmimeTools.Tests.Cms
                 _ => CmsOid.RsaEncryption,
             };
             var certificate = Org.BouncyCastle.Asn1.X509.X509CertificateStructure.GetInstance(Asn1Object.FromByteArray(key.Certificate.RawData));
-            var digestIdentifier = new Org.BouncyCastle.Asn1.X509.AlgorithmIdentifier(new DerObjectIdentifier(CmsOid.Of(digest)));
+            var digestIdentifier = new Org.BouncyCastle.Asn1.X509.AlgorithmIdentifier(new DerObjectIdentifier(AlgorithmOids.Of(digest)));
             var signerInfo = new SignerInfo(
                 new SignerIdentifier(new IssuerAndSerialNumber(certificate)),
                 digestIdentifier,

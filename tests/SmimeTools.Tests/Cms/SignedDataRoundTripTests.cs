@@ -57,7 +57,7 @@ namespace SmimeTools.Tests.Cms
             Assert.Equal(content.Length, result.ContentLength);
             var signer = Assert.Single(result.Signers);
             AssertValid(signer, key, algorithm, used);
-            Assert.Equal(CmsOid.Of(used), Assert.Single(result.DigestAlgorithmOids));
+            Assert.Equal(AlgorithmOids.Of(used), Assert.Single(result.DigestAlgorithmOids));
         }
 
         [Theory]
@@ -246,9 +246,9 @@ namespace SmimeTools.Tests.Cms
             var info = SignerInfoOf(signature);
             Assert.Equal(CmsOid.RsaPss, info.SignatureAlgorithm.Algorithm.Id);
             var parameters = RsassaPssParameters.GetInstance(info.SignatureAlgorithm.Parameters);
-            Assert.Equal(CmsOid.Of(digest), parameters.HashAlgorithm.Algorithm.Id);
+            Assert.Equal(AlgorithmOids.Of(digest), parameters.HashAlgorithm.Algorithm.Id);
             Assert.Equal(CmsOid.Mgf1, parameters.MaskGenAlgorithm.Algorithm.Id);
-            Assert.Equal(CmsOid.Of(digest), Org.BouncyCastle.Asn1.X509.AlgorithmIdentifier.GetInstance(parameters.MaskGenAlgorithm.Parameters).Algorithm.Id);
+            Assert.Equal(AlgorithmOids.Of(digest), Org.BouncyCastle.Asn1.X509.AlgorithmIdentifier.GetInstance(parameters.MaskGenAlgorithm.Parameters).Algorithm.Id);
             Assert.Equal(saltLength, parameters.SaltLength.IntValueExact);
             Assert.Equal(1, parameters.TrailerField.IntValueExact);
         }
@@ -307,7 +307,7 @@ namespace SmimeTools.Tests.Cms
             var key = SigningTestKeys.Load(_fixture.Pki, name);
             Assert.Equal(used, SignedDataBuilder.DigestFor(key, requested));
             var signature = SignedDataBuilder.CreateDetached(new MemoryStream(new byte[3]), Options(key, SignatureAlgorithm.Default, requested));
-            Assert.Equal(CmsOid.Of(used), SignerInfoOf(signature).DigestAlgorithm.Algorithm.Id);
+            Assert.Equal(AlgorithmOids.Of(used), SignerInfoOf(signature).DigestAlgorithm.Algorithm.Id);
             Assert.Equal(CmsOid.EcdsaWith(used), SignerInfoOf(signature).SignatureAlgorithm.Algorithm.Id);
         }
 
