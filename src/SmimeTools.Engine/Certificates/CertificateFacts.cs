@@ -4,11 +4,11 @@ using System.Security.Cryptography.X509Certificates;
 using Org.BouncyCastle.Asn1;
 using Org.BouncyCastle.Asn1.Pkcs;
 using Org.BouncyCastle.Asn1.X509;
-using Org.BouncyCastle.Asn1.EdEC;
+using SmimeTools.Engine.Policy;
 
 namespace SmimeTools.Engine.Certificates
 {
-    /// <summary>What a certificate says about e-mail use: its addresses and whether it may sign or encrypt (RFC 8550 §4.4).</summary>
+    /// <summary>What a certificate says about e-mail use: its addresses, and whether it may sign or encrypt as the usage rules decide.</summary>
     public static class CertificateFacts
     {
         private const string SmtpUtf8MailboxOid = "1.3.6.1.5.5.7.8.9";
@@ -60,71 +60,13 @@ namespace SmimeTools.Engine.Certificates
             return found.ToArray();
         }
 
-        /// <summary>True when the key usage, extended key usage and key algorithm allow signing e-mail.</summary>
-        public static bool CanSign(X509Certificate2 certificate)
-        {
-            ArgumentNullException.ThrowIfNull(certificate);
-            var cert = Parse(certificate);
-            var algorithm = cert.SubjectPublicKeyInfo.Algorithm.Algorithm;
-            if (algorithm.Equals(EdECObjectIdentifiers.id_X25519) || algorithm.Equals(EdECObjectIdentifiers.id_X448))
-            {
-                return false;
-            }
-
-            return AllowsEmailProtection(cert) && KeyUsageAllows(cert, KeyUsage.DigitalSignature | KeyUsage.NonRepudiation);
-        }
+        /// <summary>True when the key usage, extended key usage and key algorithm allow signing e-mail (<see cref="CertificateUsageRules"/>).</summary>
+        public static bool CanSign(X509Certificate2 certificate) => CertificateUsageRules.Explain(certificate, CertificateUsage.Signing) == null;
 
         /// <summary>True when the key usage, extended key usage and key algorithm allow encrypting e-mail to the certificate.</summary>
-        public static bool CanEncrypt(X509Certificate2 certificate)
-        {
-            ArgumentNullException.ThrowIfNull(certificate);
-            var cert = Parse(certificate);
-            if (!AllowsEmailProtection(cert))
-            {
-                return false;
-            }
-
-            var algorithm = cert.SubjectPublicKeyInfo.Algorithm.Algorithm;
-            if (algorithm.Equals(PkcsObjectIdentifiers.RsaEncryption) || algorithm.Equals(PkcsObjectIdentifiers.IdRsaesOaep))
-            {
-                return KeyUsageAllows(cert, KeyUsage.KeyEncipherment);
-            }
-
-            if (algorithm.Equals(X9ObjectIdentifiersEcPublicKey) || algorithm.Equals(EdECObjectIdentifiers.id_X25519) || algorithm.Equals(EdECObjectIdentifiers.id_X448))
-            {
-                return KeyUsageAllows(cert, KeyUsage.KeyAgreement);
-            }
-
-            return false;
-        }
-
-        private static readonly DerObjectIdentifier X9ObjectIdentifiersEcPublicKey = Org.BouncyCastle.Asn1.X9.X9ObjectIdentifiers.IdECPublicKey;
+        public static bool CanEncrypt(X509Certificate2 certificate) => CertificateUsageRules.Explain(certificate, CertificateUsage.Encryption) == null;
 
         internal static X509CertificateStructure Parse(X509Certificate2 certificate) =>
             X509CertificateStructure.GetInstance(certificate.RawData);
-
-        private static bool AllowsEmailProtection(X509CertificateStructure cert)
-        {
-            var eku = cert.TbsCertificate.Extensions?.GetExtension(X509Extensions.ExtendedKeyUsage);
-            if (eku == null)
-            {
-                return true;
-            }
-
-            var usages = ExtendedKeyUsage.GetInstance(eku.GetParsedValue());
-            return usages.HasKeyPurposeId(KeyPurposeID.id_kp_emailProtection) || usages.HasKeyPurposeId(KeyPurposeID.AnyExtendedKeyUsage);
-        }
-
-        private static bool KeyUsageAllows(X509CertificateStructure cert, int anyOf)
-        {
-            var extension = cert.TbsCertificate.Extensions?.GetExtension(X509Extensions.KeyUsage);
-            if (extension == null)
-            {
-                return true;
-            }
-
-            var bits = KeyUsage.GetInstance(extension.GetParsedValue());
-            return (bits.IntValue & anyOf) != 0;
-        }
     }
 }

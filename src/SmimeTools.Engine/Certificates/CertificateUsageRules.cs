@@ -9,7 +9,7 @@ namespace SmimeTools.Engine.Certificates
 {
     /// <summary>
     /// Whether a certificate fits a use in mail (the key usage and extended key usage rules of RFC 8550 §4.4.2 and
-    /// RFC 8551 §2.5, as <see cref="CertificateFacts"/> applies them), and in plain words why not.
+    /// RFC 8551 §2.5), and in plain words why not.
     /// </summary>
     public static class CertificateUsageRules
     {
@@ -27,25 +27,16 @@ namespace SmimeTools.Engine.Certificates
             [AnyExtendedKeyUsage] = "anyExtendedKeyUsage",
         };
 
-        public static bool Fits(X509Certificate2 certificate, CertificateUsage usage) => usage switch
-        {
-            CertificateUsage.Signing => CertificateFacts.CanSign(certificate),
-            CertificateUsage.Encryption => CertificateFacts.CanEncrypt(certificate),
-            _ => false,
-        };
+        public static bool Fits(X509Certificate2 certificate, CertificateUsage usage) => Explain(certificate, usage) == null;
 
-        /// <summary>Null when the certificate fits the use; otherwise why not, as a phrase ("its key usage ... ").</summary>
+        /// <summary>Null when the certificate fits the use; otherwise why not, as a phrase ("its key usage ... "). The one place the rules are decided.</summary>
         public static string? Explain(X509Certificate2 certificate, CertificateUsage usage)
         {
             ArgumentNullException.ThrowIfNull(certificate);
-            if (Fits(certificate, usage))
-            {
-                return null;
-            }
-
             var eku = certificate.Extensions.OfType<X509EnhancedKeyUsageExtension>().FirstOrDefault();
             if (eku != null)
             {
+                // No extended key usage allows every use; one that is there must name e-mail protection (or any).
                 var purposes = eku.EnhancedKeyUsages.Cast<Oid>().Select(o => o.Value ?? string.Empty).ToList();
                 if (!purposes.Contains(EmailProtection) && !purposes.Contains(AnyExtendedKeyUsage))
                 {
@@ -57,6 +48,7 @@ namespace SmimeTools.Engine.Certificates
             var algorithm = certificate.PublicKey.Oid.Value;
             var keyUsage = certificate.Extensions.OfType<X509KeyUsageExtension>().FirstOrDefault()?.KeyUsages;
             var usages = keyUsage == null ? "none" : keyUsage.Value.ToString();
+            bool Allows(X509KeyUsageFlags anyOf) => keyUsage == null || (keyUsage.Value & anyOf) != 0;
             if (usage == CertificateUsage.Signing)
             {
                 if (algorithm is AlgorithmOids.X25519 or AlgorithmOids.X448)
@@ -64,13 +56,16 @@ namespace SmimeTools.Engine.Certificates
                     return "its X25519/X448 key can only agree keys, not sign";
                 }
 
-                return $"its key usage ({usages}) allows neither digitalSignature nor nonRepudiation";
+                return Allows(X509KeyUsageFlags.DigitalSignature | X509KeyUsageFlags.NonRepudiation)
+                    ? null
+                    : $"its key usage ({usages}) allows neither digitalSignature nor nonRepudiation";
             }
 
             return algorithm switch
             {
-                AlgorithmOids.Rsa or AlgorithmOids.RsaOaep => $"its key usage ({usages}) does not allow keyEncipherment",
-                AlgorithmOids.EcPublicKey or AlgorithmOids.X25519 or AlgorithmOids.X448 => $"its key usage ({usages}) does not allow keyAgreement",
+                AlgorithmOids.Rsa or AlgorithmOids.RsaOaep => Allows(X509KeyUsageFlags.KeyEncipherment) ? null : $"its key usage ({usages}) does not allow keyEncipherment",
+                AlgorithmOids.EcPublicKey or AlgorithmOids.X25519 or AlgorithmOids.X448 =>
+                    Allows(X509KeyUsageFlags.KeyAgreement) ? null : $"its key usage ({usages}) does not allow keyAgreement",
                 AlgorithmOids.Ed25519 or AlgorithmOids.Ed448 => "its Ed25519/Ed448 key can only sign; mail cannot be encrypted to it",
                 _ => $"its key algorithm ({certificate.PublicKey.Oid.FriendlyName ?? algorithm}) is not one mail can be encrypted to",
             };
