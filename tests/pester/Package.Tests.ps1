@@ -7,7 +7,6 @@ BeforeDiscovery {
 Describe 'The package' -Skip:(-not $hasPSResourceGet) {
     BeforeAll {
         . (Join-Path $PSScriptRoot 'Common.ps1')
-        . (Join-Path $RepoRoot 'build/BuildSupport.ps1')
         $pki = Get-TestPki
         $manifest = Import-PowerShellDataFile (Join-Path $ModulePath 'SmimeTools.psd1')
         $builtFiles = @(Get-ChildItem $ModulePath -Recurse -File |
