@@ -30,8 +30,11 @@
     AliasesToExport      = @()
     PrivateData          = @{
         PSData = @{
-            Tags       = @('SMIME', 'S/MIME', 'CMS', 'PKCS7', 'PKCS12', 'Email', 'Certificate', 'Linux', 'macOS', 'Windows')
-            LicenseUri = 'https://opensource.org/licenses/MIT'
+            Tags         = @('SMIME', 'S/MIME', 'CMS', 'PKCS7', 'PKCS12', 'Email', 'Certificate', 'Linux', 'macOS', 'Windows')
+            LicenseUri   = 'https://opensource.org/licenses/MIT'
+            ProjectUri   = 'https://github.com/SmimeTools/SmimeTools'
+            # The version's own notes are in CHANGELOG.md, shipped in the module folder; this points there.
+            ReleaseNotes = 'What changed in each version: CHANGELOG.md in the module folder, or https://github.com/SmimeTools/SmimeTools/blob/main/CHANGELOG.md'
         }
     }
 }

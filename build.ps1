@@ -9,11 +9,16 @@
         dotnet tool restore
         dotnet pwsh ./build.ps1 Demo     # build, make a throwaway PKI, show the module at work
         dotnet pwsh ./build.ps1 Test     # build and run every xunit and Pester test
+        dotnet pwsh ./build.ps1 Package  # build, then pack out/repository/SmimeTools.<version>.nupkg
 
     Build tools (Pester, and a second BouncyCastle for the isolation test) are restored from NuGet into
     out/tools; nothing is installed into the user's profile. On Debian-like systems, when run as root, the Test
     task installs the system programs the interop tests use (openssl, gpgsm, NSS tools, slapd, SoftHSM2)
     with apt-get if they are missing; elsewhere those tests skip and say why.
+
+    Package makes the PowerShell Gallery form with Publish-PSResource (build/Publish-ModulePackage.ps1): out/repository
+    is a local file repository that Install-PSResource installs from. The folder is registered only in a child
+    PowerShell with a throwaway HOME and XDG folders, so the user's own PSResourceGet configuration is not changed.
 
 .PARAMETER Task
     Build (default), Test, Demo, Bench, Help or Package.
@@ -44,6 +49,7 @@ $Out = Join-Path $Root 'out'
 $ModuleOut = Join-Path $Out 'SmimeTools'
 $ToolsOut = Join-Path $Out 'tools'
 $ResultsOut = Join-Path $Out 'test-results'
+$RepositoryOut = Join-Path $Out 'repository'
 $Manifest = Import-PowerShellDataFile (Join-Path $Root 'SmimeTools.psd1')
 $Version = $Manifest.ModuleVersion
 
@@ -67,7 +73,7 @@ function Invoke-Build {
     Get-ChildItem (Join-Path $publish 'engine') -File |
         Where-Object { $_.Extension -in '.dll', '.pdb' -and $_.Name -notin $shared } |
         Copy-Item -Destination $dependencies
-    Copy-Item (Join-Path $Root 'SmimeTools.psd1') $ModuleOut
+    Copy-Item (Join-Path $Root 'SmimeTools.psd1'), (Join-Path $Root 'LICENSE'), (Join-Path $Root 'CHANGELOG.md') $ModuleOut
     Copy-Item (Join-Path $Root 'src/SmimeTools/SmimeTools.Types.ps1xml'), (Join-Path $Root 'src/SmimeTools/SmimeTools.Format.ps1xml') $ModuleOut
     Invoke-Help
     Write-Host "Module ready: $ModuleOut"
@@ -156,10 +162,10 @@ function Invoke-Bench {
 
 function Invoke-Package {
     Invoke-Build
-    $zip = Join-Path $Out "SmimeTools-$Version.zip"
-    if (Test-Path $zip) { Remove-Item $zip -Force }
-    Compress-Archive -Path $ModuleOut -DestinationPath $zip
-    Write-Host "Package: $zip"
+    Write-Step 'Packing the PowerShell Gallery package'
+    $package = & (Join-Path $Root 'build/Publish-ModulePackage.ps1') -ModulePath $ModuleOut -RepositoryPath $RepositoryOut
+    Write-Host "Package: $($package.FullName)"
+    Write-Host "Install it with: Register-PSResourceRepository -Name SmimeToolsLocal -Uri '$RepositoryOut' -Trusted; Install-PSResource SmimeTools -Repository SmimeToolsLocal"
 }
 
 Push-Location $Root

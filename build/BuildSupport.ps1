@@ -70,3 +70,35 @@ function Install-SystemPackage {
         Write-Warning "apt-get could not install $($missing -join ', '); tests that need them will be skipped."
     }
 }
+
+function New-ThrowawayUserProfile([string] $Folder) {
+    # Environment for a child PowerShell whose per-user folders (PSResourceGet's repository list, installed modules,
+    # caches) all lie under $Folder, so nothing it registers or installs reaches the user's own configuration.
+    $dataHome = Join-Path $Folder '.local/share'
+    $environment = @{
+        HOME            = $Folder
+        USERPROFILE     = $Folder
+        XDG_CONFIG_HOME = Join-Path $Folder '.config'
+        XDG_DATA_HOME   = $dataHome
+        XDG_CACHE_HOME  = Join-Path $Folder '.cache'
+        LOCALAPPDATA    = Join-Path $Folder 'AppData/Local'
+        APPDATA         = Join-Path $Folder 'AppData/Roaming'
+        PSModulePath    = Join-Path $dataHome 'powershell/Modules'
+    }
+    # .NET reports a per-user folder that does not exist as '', and PSResourceGet then writes into the working directory.
+    foreach ($path in @($environment.Values)) { New-Item -ItemType Directory -Force $path | Out-Null }
+    $environment
+}
+
+function Invoke-WithEnvironment([System.Collections.IDictionary] $Environment, [scriptblock] $Action) {
+    # Runs $Action with environment variables set for it (and the processes it starts), then puts them back.
+    $saved = @{}
+    foreach ($name in $Environment.Keys) {
+        $saved[$name] = [Environment]::GetEnvironmentVariable($name)
+        [Environment]::SetEnvironmentVariable($name, [string] $Environment[$name])
+    }
+    try { & $Action }
+    finally {
+        foreach ($name in $saved.Keys) { [Environment]::SetEnvironmentVariable($name, $saved[$name]) }
+    }
+}

@@ -3,6 +3,8 @@
 $script:RepoRoot = (Resolve-Path (Join-Path $PSScriptRoot '../..')).Path
 $script:ModulePath = if ($env:SMIMETOOLS_MODULE) { $env:SMIMETOOLS_MODULE } else { Join-Path $RepoRoot 'out/SmimeTools' }
 $script:ToolsPath = if ($env:SMIMETOOLS_TOOLS) { $env:SMIMETOOLS_TOOLS } else { Join-Path $RepoRoot 'out/tools' }
+# The build's own helpers: the child PowerShell command line, environment for a child, a throwaway user profile.
+. (Join-Path $RepoRoot 'build/BuildSupport.ps1')
 
 function Get-TestPki {
     # The test PKI made by build.ps1 for this run, or one made now in a temp folder when a test file runs alone.
@@ -23,14 +25,6 @@ function Get-TestPki {
         Add-Member -NotePropertyName SecurePassword -NotePropertyValue (ConvertTo-SecureString $pki.password -AsPlainText -Force) -PassThru
 }
 
-function Get-PwshCommandLine {
-    $process = [Environment]::ProcessPath
-    if ([IO.Path]::GetFileNameWithoutExtension($process) -eq 'dotnet') {
-        return @($process, (Join-Path $PSHOME 'pwsh.dll'))
-    }
-    return @($process)
-}
-
 function Invoke-ChildPwsh {
     # Runs a script in a new PowerShell process (a clean default load context) and returns its JSON output as objects.
     # -Environment sets variables for the child only, for example @{ HOME = $TestDrive } so that .NET's CurrentUser
@@ -40,18 +34,8 @@ function Invoke-ChildPwsh {
     $prelude = ($Arguments.GetEnumerator() | ForEach-Object { "`$$($_.Key) = '$($_.Value -replace "'", "''")'" }) -join "`n"
     Set-Content -Path $file -Value ($prelude + "`n" + $Script) -Encoding utf8
     try {
-        $command = Get-PwshCommandLine
-        $saved = @{}
-        foreach ($name in $Environment.Keys) {
-            $saved[$name] = [Environment]::GetEnvironmentVariable($name)
-            [Environment]::SetEnvironmentVariable($name, [string] $Environment[$name])
-        }
-        try {
-            $output = & $command[0] @($command | Select-Object -Skip 1) -NoProfile -NonInteractive -File $file 2>&1
-        }
-        finally {
-            foreach ($name in $saved.Keys) { [Environment]::SetEnvironmentVariable($name, $saved[$name]) }
-        }
+        $command = Get-PwshCommand
+        $output = Invoke-WithEnvironment $Environment { & $command[0] @($command | Select-Object -Skip 1) -NoProfile -NonInteractive -File $file 2>&1 }
         $text = ($output | ForEach-Object { "$_" }) -join "`n"
         if ($LASTEXITCODE -ne 0) { throw "The child PowerShell failed (exit code $LASTEXITCODE):`n$text" }
         $json = $text.Substring([Math]::Max(0, $text.IndexOf('{')))
