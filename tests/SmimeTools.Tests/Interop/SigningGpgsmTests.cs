@@ -23,13 +23,11 @@ namespace SmimeTools.Tests.Interop
         private static readonly Dictionary<string, string> Homes = new(StringComparer.Ordinal);
 
         private readonly TestPkiFixture _fixture;
-        private readonly ITestOutputHelper _output;
         private readonly string _folder;
 
-        public SigningGpgsmTests(TestPkiFixture fixture, AgentStopper agents, ITestOutputHelper output)
+        public SigningGpgsmTests(TestPkiFixture fixture, AgentStopper agents)
         {
             _fixture = fixture;
-            _output = output;
             agents.Watch(fixture.Pki.Folder);
             _folder = Path.Combine(fixture.Folder, "gpgsm-signing-" + Guid.NewGuid().ToString("N"));
             Directory.CreateDirectory(_folder);
@@ -58,11 +56,10 @@ namespace SmimeTools.Tests.Interop
 
             var signaturePath = Write("signature.p7s", SignedDataBuilder.CreateDetached(new MemoryStream(content), options));
             var (code, _, stderr) = Gpgsm(home, "--verify", signaturePath, contentPath);
-            if (PeerCannot(algorithm, code, stderr))
-            {
-                return;
-            }
-
+            // gpgsm 2.2 (libksba) knows no Ed25519 in CMS: it treats the key as DSA and fails on the hash length.
+            Skip.If(
+                algorithm == SignatureAlgorithm.Ed25519 && code != 0 && stderr.Contains("DSA requires the hash length", StringComparison.Ordinal),
+                $"Peer limitation: this gpgsm does not verify Ed25519 CMS signatures: {stderr.Trim()}");
             Assert.True(code == 0 && stderr.Contains("Good signature", StringComparison.Ordinal), $"gpgsm rejected the detached signature ({code}): {stderr}");
 
             var encoded = new MemoryStream();
@@ -162,18 +159,6 @@ namespace SmimeTools.Tests.Interop
 
                 return home;
             }
-        }
-
-        /// <summary>gpgsm 2.2 (libksba) knows no Ed25519 in CMS. Reported, not failed.</summary>
-        private bool PeerCannot(SignatureAlgorithm algorithm, int code, string stderr)
-        {
-            if (algorithm == SignatureAlgorithm.Ed25519 && code != 0)
-            {
-                _output.WriteLine($"PEER LIMITATION: gpgsm does not verify Ed25519 CMS signatures here: {stderr.Trim()}");
-                return true;
-            }
-
-            return false;
         }
 
         private string Write(string name, byte[] data)
