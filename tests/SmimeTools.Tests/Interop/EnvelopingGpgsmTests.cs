@@ -23,31 +23,22 @@ namespace SmimeTools.Tests.Interop
         private readonly TestPkiFixture _fixture;
         private readonly ITestOutputHelper _output;
         private readonly string _folder = EnvelopingInterop.NewFolder("gpgsm");
-        private readonly string _home;
-        private bool _agentStarted;
 
         public EnvelopingGpgsmTests(TestPkiFixture fixture, ITestOutputHelper output)
         {
             _fixture = fixture;
             _output = output;
-            _home = Path.Combine(_folder, "home");
-            Directory.CreateDirectory(_home);
-            if (!OperatingSystem.IsWindows())
-            {
-                File.SetUnixFileMode(_home, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-            }
         }
-
-        private IReadOnlyDictionary<string, string?> Environment => new Dictionary<string, string?> { ["GNUPGHOME"] = _home };
 
         [SkippableFact]
         public void GpgsmDecryptsWhatWeEncrypt()
         {
-            ExternalTool.Require("gpgsm", "openssl", "gpgconf");
+            ExternalTool.Require("openssl");
 
             // One GNUPGHOME for all cases: importing into gpgsm is the slow part.
-            ImportIdentity("rsa2048");
-            ImportIdentity("rsa3072");
+            using var gpgsm = new GpgsmHome();
+            ImportIdentity(gpgsm, "rsa2048");
+            ImportIdentity(gpgsm, "rsa3072");
             var supported = new (ContentEncryptionAlgorithm Algorithm, string User)[]
             {
                 (ContentEncryptionAlgorithm.Aes128Cbc, "rsa2048"),
@@ -60,7 +51,7 @@ namespace SmimeTools.Tests.Interop
             foreach (var (algorithm, user) in supported)
             {
                 var plaintext = RandomNumberGenerator.GetBytes(100_000);
-                var (exitCode, stderr, decrypted) = GpgsmDecrypt(EncryptTo(user, plaintext, algorithm, KeyEncryptionAlgorithm.RsaPkcs1));
+                var (exitCode, stderr, decrypted) = GpgsmDecrypt(gpgsm, EncryptTo(user, plaintext, algorithm, KeyEncryptionAlgorithm.RsaPkcs1));
                 if (exitCode != 0 || !plaintext.AsSpan().SequenceEqual(decrypted))
                 {
                     failures.Add($"{algorithm} to {user}: exit {exitCode}: {stderr}");
@@ -79,7 +70,7 @@ namespace SmimeTools.Tests.Interop
             foreach (var (algorithm, keyEncryption) in unsupported)
             {
                 var plaintext = RandomNumberGenerator.GetBytes(1000);
-                var (exitCode, stderr, decrypted) = GpgsmDecrypt(EncryptTo("rsa2048", plaintext, algorithm, keyEncryption));
+                var (exitCode, stderr, decrypted) = GpgsmDecrypt(gpgsm, EncryptTo("rsa2048", plaintext, algorithm, keyEncryption));
                 bool worked = exitCode == 0 && plaintext.AsSpan().SequenceEqual(decrypted);
                 string reason = stderr.Split('\n').LastOrDefault(l => l.Contains("gpgsm:", StringComparison.Ordinal)) ?? stderr;
                 _output.WriteLine($"gpgsm, {algorithm} / {keyEncryption}: {(worked ? "decrypted" : "refused: " + reason.Trim())}");
@@ -89,14 +80,11 @@ namespace SmimeTools.Tests.Interop
         [SkippableFact]
         public void WeDecryptWhatGpgsmEncrypts()
         {
-            ExternalTool.Require("gpgsm", "openssl", "gpgconf");
-
             // gpgsm validates the recipient's chain before encrypting: give it the CAs, trust the root, no CRLs.
             var pki = _fixture.Pki;
-            var (imported, _, importError) = Gpgsm(null, "--import", pki.Intermediate.CertificatePath, pki.Root.CertificatePath, pki.Users["rsa2048"].CertificatePath, pki.Users["rsa3072"].CertificatePath);
-            Assert.True(imported == 0, importError);
-            string rootFingerprint = Convert.ToHexString(SHA1.HashData(File.ReadAllBytes(pki.Root.CertificateDerPath)));
-            File.WriteAllText(Path.Combine(_home, "trustlist.txt"), rootFingerprint + " S relax\n");
+            using var gpgsm = new GpgsmHome();
+            gpgsm.ImportCertificates(pki.Intermediate.CertificatePath, pki.Root.CertificatePath, pki.Users["rsa2048"].CertificatePath, pki.Users["rsa3072"].CertificatePath);
+            gpgsm.TrustRoot(pki.Root.CertificateDerPath);
 
             foreach (var (cipher, expected) in new (string? Cipher, ContentEncryptionAlgorithm Expected)[]
             {
@@ -117,7 +105,7 @@ namespace SmimeTools.Tests.Interop
                 }
 
                 args.AddRange(new[] { "-r", "0x" + pki.Users["rsa2048"].Thumbprint, "-r", "0x" + pki.Users["rsa3072"].Thumbprint, input });
-                var (exitCode, _, stderr) = Gpgsm(null, args.ToArray());
+                var (exitCode, _, stderr) = gpgsm.Run(args.ToArray());
                 Assert.True(exitCode == 0, $"gpgsm --encrypt {cipher} failed ({exitCode}): {stderr}");
 
                 foreach (string user in new[] { "rsa2048", "rsa3072" })
@@ -130,19 +118,10 @@ namespace SmimeTools.Tests.Interop
             }
         }
 
-        public void Dispose()
-        {
-            if (_agentStarted)
-            {
-                // Stops only the gpg-agent (and dirmngr) of this test's own GNUPGHOME.
-                ExternalTool.Run("gpgconf", new[] { "--kill", "all" }, environment: Environment);
-            }
-
-            EnvelopingInterop.DeleteFolder(_folder);
-        }
+        public void Dispose() => EnvelopingInterop.DeleteFolder(_folder);
 
         /// <summary>Imports the user's key and certificate through an OpenSSL <c>-legacy</c> PKCS#12 copy.</summary>
-        private void ImportIdentity(string user)
+        private void ImportIdentity(GpgsmHome gpgsm, string user)
         {
             var recipient = _fixture.Pki.Users[user];
             string legacy = Path.Combine(_folder, user + "-legacy.p12");
@@ -152,8 +131,7 @@ namespace SmimeTools.Tests.Interop
                 "-passout", "pass:" + _fixture.Pki.Password,
             });
             Assert.True(exported == 0, $"openssl pkcs12 -export -legacy failed: {exportError}");
-            var (imported, _, importError) = Gpgsm(_fixture.Pki.Password, "--import", legacy);
-            Assert.True(imported == 0 && importError.Contains("secret keys imported: 1", StringComparison.Ordinal), $"gpgsm --import failed: {importError}");
+            gpgsm.ImportPkcs12(legacy, _fixture.Pki.Password);
         }
 
         private string EncryptTo(string user, byte[] plaintext, ContentEncryptionAlgorithm algorithm, KeyEncryptionAlgorithm keyEncryption)
@@ -169,25 +147,12 @@ namespace SmimeTools.Tests.Interop
             return message;
         }
 
-        private (int ExitCode, string StdErr, byte[] Decrypted) GpgsmDecrypt(string message)
+        private (int ExitCode, string StdErr, byte[] Decrypted) GpgsmDecrypt(GpgsmHome gpgsm, string message)
         {
             string decrypted = Path.Combine(_folder, "decrypted.bin");
             File.Delete(decrypted);
-            var (exitCode, _, stderr) = Gpgsm(_fixture.Pki.Password, "--decrypt", "--output", decrypted, message);
+            var (exitCode, _, stderr) = gpgsm.RunWithPassphrase(_fixture.Pki.Password, "--decrypt", "--output", decrypted, message);
             return (exitCode, stderr, File.Exists(decrypted) ? File.ReadAllBytes(decrypted) : Array.Empty<byte>());
-        }
-
-        private (int ExitCode, string StdOut, string StdErr) Gpgsm(string? passphrase, params string[] args)
-        {
-            _agentStarted = true;
-            var all = new List<string> { "--batch", "--disable-dirmngr" };
-            if (passphrase != null)
-            {
-                all.AddRange(new[] { "--pinentry-mode", "loopback", "--passphrase-fd", "0" });
-            }
-
-            all.AddRange(args);
-            return ExternalTool.Run("gpgsm", all, stdin: passphrase == null ? null : passphrase + "\n", environment: Environment);
         }
     }
 }
