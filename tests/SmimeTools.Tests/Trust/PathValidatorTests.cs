@@ -92,7 +92,6 @@ namespace SmimeTools.Tests.Trust
             var check = result.RevocationChecks[0];
             Assert.Equal(RevocationStatus.Revoked, check.Status);
             Assert.Equal(RevocationReason.KeyCompromise, check.RevocationReason);
-            Assert.Contains("key compromise", problem.Message, StringComparison.Ordinal);
         }
 
         [Fact]
@@ -259,7 +258,9 @@ namespace SmimeTools.Tests.Trust
             options.MaxCrlSize = 100;
             var result = Validate("rsa2048", options);
             Assert.Equal(TrustProblemCode.RevocationUnknown, result.Status);
-            Assert.Contains(result.Problems, p => !p.IsError && p.Message.Contains("more than the 100 allowed", StringComparison.Ordinal));
+
+            // Each CRL over the limit is ignored with a warning of its own.
+            Assert.Equal(2, result.Problems.Count(p => p.Code == TrustProblemCode.MalformedCertificate && !p.IsError));
         }
 
         [Fact]
