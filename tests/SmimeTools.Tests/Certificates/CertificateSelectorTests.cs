@@ -82,21 +82,31 @@ namespace SmimeTools.Tests.Certificates
             Assert.Equal(ErrorIds.NoMatchingCertificate, error.ErrorId);
             Assert.Equal("mallory@example.com", error.Target);
             Assert.Contains("mallory@example.com", error.Message, StringComparison.Ordinal);
-            Assert.Contains("Cert:\\CurrentUser\\AddressBook and Cert:\\CurrentUser\\My", error.Message, StringComparison.Ordinal);
+            Assert.Contains("Cert:\\CurrentUser\\AddressBook", error.Message, StringComparison.Ordinal);
+            Assert.Contains("Cert:\\CurrentUser\\My", error.Message, StringComparison.Ordinal);
             Assert.NotNull(error.RecommendedAction);
         }
 
         [Theory]
-        [InlineData("expired", "expired on")]
-        [InlineData("notyetvalid", "not valid before")]
+        [InlineData("expired", "NotAfter")]
+        [InlineData("notyetvalid", "NotBefore")]
         [InlineData("signonly", "keyEncipherment")]
         [InlineData("wrongeku", "emailProtection")]
-        public void RejectedCandidatesAreExplained(string name, string why)
+        public void RejectedCandidatesAreExplained(string name, string evidence)
         {
             var resolver = new RecipientResolver(new[] { Source("folder", Public(name)) });
             var error = Assert.Throws<SmimeException>(() => resolver.Resolve(_fixture.Pki.Users[name].Mailbox));
             Assert.Equal(ErrorIds.NoMatchingCertificate, error.ErrorId);
-            Assert.Contains(why, error.Message, StringComparison.Ordinal);
+
+            // The reason is named by the certificate's own facts (a date, a usage name), not by wording.
+            using var certificate = _fixture.Pki.Users[name].GetCertificate();
+            var expected = evidence switch
+            {
+                "NotAfter" => CertificateQuery.Format(certificate.NotAfter),
+                "NotBefore" => CertificateQuery.Format(certificate.NotBefore),
+                _ => evidence,
+            };
+            Assert.Contains(expected, error.Message, StringComparison.Ordinal);
             Assert.Contains(_fixture.Pki.Users[name].Thumbprint, error.Message, StringComparison.Ordinal);
         }
 
@@ -163,11 +173,11 @@ namespace SmimeTools.Tests.Certificates
             var missing = new FailingSource();
             var choice = new RecipientResolver(new[] { missing, Source("Cert:\\CurrentUser\\My", Public("rsa3072")) }).Resolve("bob@example.com");
             Assert.Equal(_fixture.Pki.Users["rsa3072"].Thumbprint, choice.Chosen.Certificate.Thumbprint);
-            Assert.Contains(choice.Reasons, r => r.StartsWith("Skipped Cert:\\CurrentUser\\AddressBook", StringComparison.Ordinal));
+            Assert.Contains(choice.Reasons, r => r.Contains("Cert:\\CurrentUser\\AddressBook", StringComparison.Ordinal));
 
             var none = Assert.Throws<SmimeException>(() => new RecipientResolver(new[] { missing, Source("Cert:\\CurrentUser\\My") }).Resolve("bob@example.com"));
             Assert.Equal(ErrorIds.NoMatchingCertificate, none.ErrorId);
-            Assert.Contains("Skipped: Cert:\\CurrentUser\\AddressBook", none.Message, StringComparison.Ordinal);
+            Assert.Contains("Cert:\\CurrentUser\\AddressBook", none.Message, StringComparison.Ordinal);
 
             var only = Assert.Throws<SmimeException>(() => new RecipientResolver(new[] { missing }).Resolve("bob@example.com"));
             Assert.Equal(ErrorIds.StoreUnavailable, only.ErrorId);

@@ -8,17 +8,12 @@ using SmimeTools.Engine;
 using SmimeTools.Engine.Cms;
 using SmimeTools.Tests.Interop;
 using Xunit;
-using Xunit.Abstractions;
 
 namespace SmimeTools.Tests.Cms
 {
     /// <summary>CompressedData (RFC 3274, zlib): our writer and reader, BouncyCastle's as an independent peer, openssl when it has zlib.</summary>
     public sealed class CompressedDataTests
     {
-        private readonly ITestOutputHelper _output;
-
-        public CompressedDataTests(ITestOutputHelper output) => _output = output;
-
         [Theory]
         [InlineData(0)]
         [InlineData(1)]
@@ -131,11 +126,8 @@ namespace SmimeTools.Tests.Cms
                 File.WriteAllBytes(input, Compress(content));
                 var output = Path.Combine(folder, "content.bin");
                 var (code, _, stderr) = ExternalTool.Run("openssl", new[] { "cms", "-uncompress", "-binary", "-inform", "DER", "-in", input, "-out", output });
-                if (code != 0 && stderr.Contains("unsupported compression algorithm", StringComparison.OrdinalIgnoreCase))
-                {
-                    _output.WriteLine($"PEER LIMITATION: this openssl is built without zlib: {stderr.Trim()}");
-                    return;
-                }
+                // Debian's OpenSSL 3.0 is built without zlib (DESIGN §7).
+                Skip.If(code != 0 && stderr.Contains("unsupported compression algorithm", StringComparison.OrdinalIgnoreCase), $"Peer limitation: this openssl is built without zlib: {stderr.Trim()}");
 
                 Assert.True(code == 0, stderr);
                 Assert.Equal(content, File.ReadAllBytes(output));

@@ -77,26 +77,15 @@ namespace SmimeTools.Tests.Interop
         [InlineData("p384", Pkcs12Protection.Legacy)]
         public void NssImportsBothForms(string name, Pkcs12Protection protection)
         {
-            ExternalTool.Require("certutil", "pk12util");
-
             var user = _fixture.Pki.Users[name];
             var file = Export(name, protection, includeChain: true);
-            var database = Path.Combine(_folder, $"nss-{name}-{protection}");
-            Directory.CreateDirectory(database);
-            var databasePassword = Path.Combine(_folder, "db-password.txt");
-            File.WriteAllText(databasePassword, "database-password\n");
-            var filePassword = Path.Combine(_folder, "p12-password.txt");
-            File.WriteAllText(filePassword, Password + "\n");
+            using var nss = new NssDatabase();
+            nss.ImportPkcs12(file, Password);
 
-            var (code, stdout, stderr) = ExternalTool.Run("certutil", new[] { "-N", "-d", "sql:" + database, "-f", databasePassword });
-            Assert.True(code == 0, $"certutil -N failed: {stdout} {stderr}");
-            (code, stdout, stderr) = ExternalTool.Run("pk12util", new[] { "-i", file, "-d", "sql:" + database, "-k", databasePassword, "-w", filePassword });
-            Assert.True(code == 0, $"pk12util -i failed ({code}): {stdout} {stderr}");
-
-            (code, stdout, stderr) = ExternalTool.Run("certutil", new[] { "-K", "-d", "sql:" + database, "-f", databasePassword });
+            var (code, stdout, stderr) = nss.Certutil("-K");
             Assert.True(code == 0, $"certutil -K failed: {stdout} {stderr}");
             Assert.Contains(user.CertificateEmail, stdout, StringComparison.OrdinalIgnoreCase);
-            (code, stdout, stderr) = ExternalTool.Run("certutil", new[] { "-L", "-d", "sql:" + database });
+            (code, stdout, stderr) = nss.Certutil("-L");
             Assert.True(code == 0, stderr);
             Assert.Contains("SmimeTools Test Intermediate CA", stdout, StringComparison.Ordinal);
             _output.WriteLine($"NSS imported {name} ({protection}):\n{stdout}");
@@ -105,45 +94,25 @@ namespace SmimeTools.Tests.Interop
         [SkippableFact]
         public void GpgsmImportsTheLegacyForm()
         {
-            ExternalTool.Require("gpgsm", "gpgconf");
-
             // gpgsm 2.2.40 crashes on EC keys in PKCS#12 (see EnvelopingGpgsmTests): RSA only.
-            // Its own short folder: gpg-agent's socket path must stay under the 108-byte limit of Unix sockets.
-            var home = Path.Combine(Path.GetTempPath(), "smimetools-p12-gpgsm-" + Guid.NewGuid().ToString("N").Substring(0, 8));
-            Directory.CreateDirectory(home);
-            if (!OperatingSystem.IsWindows())
-            {
-                File.SetUnixFileMode(home, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-            }
+            using var gpgsm = new GpgsmHome();
+            gpgsm.ImportPkcs12(Export("rsa2048", Pkcs12Protection.Legacy), Password);
+            var (code, listing, stderr) = gpgsm.Run("--list-secret-keys");
+            Assert.True(code == 0, stderr);
+            Assert.Contains("alice@example.com", listing, StringComparison.OrdinalIgnoreCase);
+            Assert.Contains(_fixture.Pki.Users["rsa2048"].Thumbprint, Fingerprints(listing), StringComparison.OrdinalIgnoreCase);
 
-            var environment = new Dictionary<string, string?> { ["GNUPGHOME"] = home };
-            try
-            {
-                var legacy = Export("rsa2048", Pkcs12Protection.Legacy);
-                var (code, _, stderr) = Gpgsm(environment, "--import", legacy);
-                Assert.True(code == 0 && stderr.Contains("secret keys imported: 1", StringComparison.Ordinal), $"gpgsm --import failed ({code}): {stderr}");
-                (code, var listing, stderr) = ExternalTool.Run("gpgsm", new[] { "--batch", "--list-secret-keys" }, environment: environment);
-                Assert.True(code == 0, stderr);
-                Assert.Contains("alice@example.com", listing, StringComparison.OrdinalIgnoreCase);
-
-                // Recorded, not asserted: gpgsm 2.2 and the default (PBES2/AES) form.
-                var modern = Export("rsa3072", Pkcs12Protection.Aes256Sha256);
-                (code, _, stderr) = Gpgsm(environment, "--import", modern);
-                _output.WriteLine($"gpgsm --import of the default PBES2/AES form: exit {code}, {stderr.Split('\n').LastOrDefault(l => l.Contains("gpgsm:", StringComparison.Ordinal))?.Trim()}");
-            }
-            finally
-            {
-                ExternalTool.Run("gpgconf", new[] { "--kill", "all" }, environment: environment);
-                try
-                {
-                    Directory.Delete(home, recursive: true);
-                }
-                catch (IOException)
-                {
-                    // The agent may still be closing its socket; a temp folder left behind is harmless.
-                }
-            }
+            // gpgsm 2.2 cannot import the default PBES2/AES form (DESIGN §7); one that can shows here.
+            var modern = Export("rsa3072", Pkcs12Protection.Aes256Sha256);
+            (code, _, stderr) = gpgsm.TryImportPkcs12(modern, Password);
+            Assert.True(code != 0 && !stderr.Contains("secret keys imported: 1", StringComparison.Ordinal), $"gpgsm imported the PBES2/AES form: {stderr}");
+            (code, listing, stderr) = gpgsm.Run("--list-secret-keys");
+            Assert.True(code == 0, stderr);
+            Assert.DoesNotContain(_fixture.Pki.Users["rsa3072"].Thumbprint, Fingerprints(listing), StringComparison.OrdinalIgnoreCase);
         }
+
+        /// <summary>gpgsm lists SHA-1 fingerprints as colon-separated hex; without the colons they are thumbprints.</summary>
+        private static string Fingerprints(string listing) => listing.Replace(":", string.Empty, StringComparison.Ordinal);
 
         public void Dispose()
         {
@@ -156,10 +125,6 @@ namespace SmimeTools.Tests.Interop
                 // Removed with the PKI folder.
             }
         }
-
-        private static (int ExitCode, string StdOut, string StdErr) Gpgsm(IReadOnlyDictionary<string, string?> environment, params string[] args) =>
-            ExternalTool.Run("gpgsm", new[] { "--batch", "--disable-dirmngr", "--pinentry-mode", "loopback", "--passphrase-fd", "0" }.Concat(args),
-                stdin: Password + "\n", environment: environment);
 
         private static (int ExitCode, string StdOut, string StdErr) OpenSsl(params string[] args) =>
             ExternalTool.Run("openssl", args, environment: new Dictionary<string, string?> { ["P12PASS"] = Password });

@@ -2,14 +2,11 @@ using System;
 using System.Collections.Generic;
 using System.IO;
 using System.Linq;
-using System.Security.Cryptography.X509Certificates;
 using SmimeTools.Engine.Cms;
 using SmimeTools.Engine.Policy;
 using SmimeTools.Tests.Cms;
 using SmimeTools.Tests.TestPki;
 using Xunit;
-using Xunit.Abstractions;
-using Pki = global::SmimeTools.TestPki.TestPki;
 
 namespace SmimeTools.Tests.Interop
 {
@@ -18,19 +15,16 @@ namespace SmimeTools.Tests.Interop
     /// trusted in a throw-away home and CRL checks off. Skips with a message when gpgsm is absent.
     /// </summary>
     [Collection(SharedPkiCollection.Name)]
-    public sealed class SigningGpgsmTests : IDisposable, IClassFixture<SigningGpgsmTests.AgentStopper>
+    public sealed class SigningGpgsmTests : IDisposable, IClassFixture<ClassScoped<GpgsmHome>>
     {
-        private static readonly Dictionary<string, string> Homes = new(StringComparer.Ordinal);
-
         private readonly TestPkiFixture _fixture;
-        private readonly ITestOutputHelper _output;
+        private readonly ClassScoped<GpgsmHome> _home;
         private readonly string _folder;
 
-        public SigningGpgsmTests(TestPkiFixture fixture, AgentStopper agents, ITestOutputHelper output)
+        public SigningGpgsmTests(TestPkiFixture fixture, ClassScoped<GpgsmHome> home)
         {
             _fixture = fixture;
-            _output = output;
-            agents.Watch(fixture.Pki.Folder);
+            _home = home;
             _folder = Path.Combine(fixture.Folder, "gpgsm-signing-" + Guid.NewGuid().ToString("N"));
             Directory.CreateDirectory(_folder);
         }
@@ -58,11 +52,10 @@ namespace SmimeTools.Tests.Interop
 
             var signaturePath = Write("signature.p7s", SignedDataBuilder.CreateDetached(new MemoryStream(content), options));
             var (code, _, stderr) = Gpgsm(home, "--verify", signaturePath, contentPath);
-            if (PeerCannot(algorithm, code, stderr))
-            {
-                return;
-            }
-
+            // gpgsm 2.2 (libksba) knows no Ed25519 in CMS: it treats the key as DSA and fails on the hash length.
+            Skip.If(
+                algorithm == SignatureAlgorithm.Ed25519 && code != 0 && stderr.Contains("DSA requires the hash length", StringComparison.Ordinal),
+                $"Peer limitation: this gpgsm does not verify Ed25519 CMS signatures: {stderr.Trim()}");
             Assert.True(code == 0 && stderr.Contains("Good signature", StringComparison.Ordinal), $"gpgsm rejected the detached signature ({code}): {stderr}");
 
             var encoded = new MemoryStream();
@@ -101,80 +94,18 @@ namespace SmimeTools.Tests.Interop
             }
         }
 
-        /// <summary>gpgsm asks gpg-agent whether the root is trusted; the agent it starts is stopped once the class is done.</summary>
-        public sealed class AgentStopper : IDisposable
+        /// <summary>Verifies in the class's GnuPG home, without CRL checks.</summary>
+        private static (int ExitCode, string StdOut, string StdErr) Gpgsm(GpgsmHome home, params string[] args) =>
+            home.Run(new[] { "--disable-crl-checks", "--assume-binary" }.Concat(args).ToArray());
+
+        /// <summary>The class's GnuPG home: the test CAs imported and the root trusted (gpgsm asks its gpg-agent, stopped with the home).</summary>
+        private GpgsmHome Home() => _home.Get(() =>
         {
-            private readonly HashSet<string> _folders = new(StringComparer.Ordinal);
-
-            public void Watch(string pkiFolder)
-            {
-                lock (_folders)
-                {
-                    _folders.Add(pkiFolder);
-                }
-            }
-
-            public void Dispose()
-            {
-                lock (Homes)
-                {
-                    foreach (var folder in _folders)
-                    {
-                        if (Homes.TryGetValue(folder, out var home) && ExternalTool.Find("gpgconf") != null)
-                        {
-                            ExternalTool.Run("gpgconf", new[] { "--homedir", home, "--kill", "gpg-agent" });
-                        }
-                    }
-                }
-            }
-        }
-
-        private static (int ExitCode, string StdOut, string StdErr) Gpgsm(string home, params string[] args) =>
-            ExternalTool.Run("gpgsm", new[] { "--homedir", home, "--batch", "--disable-crl-checks", "--disable-dirmngr", "--assume-binary" }.Concat(args));
-
-        /// <summary>
-        /// A GnuPG home with the test CAs imported and the root trusted, made once per test PKI inside its folder.
-        /// Skips the test visibly when gpgsm is not installed.
-        /// </summary>
-        private string Home()
-        {
-            ExternalTool.Require("gpgsm");
-
-            Pki pki = _fixture.Pki;
-            lock (Homes)
-            {
-                if (!Homes.TryGetValue(pki.Folder, out var home))
-                {
-                    home = Path.Combine(pki.Folder, "gnupg-signing");
-                    Directory.CreateDirectory(home);
-                    if (!OperatingSystem.IsWindows())
-                    {
-                        File.SetUnixFileMode(home, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-                    }
-
-                    var (code, _, stderr) = ExternalTool.Run("gpgsm", new[] { "--homedir", home, "--batch", "--import", pki.Root.CertificatePath, pki.Intermediate.CertificatePath });
-                    Assert.True(code == 0, $"gpgsm --import failed: {stderr}");
-                    using var root = X509Certificate2.CreateFromPem(File.ReadAllText(pki.Root.CertificatePath));
-                    var fingerprint = string.Join(':', Enumerable.Range(0, root.Thumbprint.Length / 2).Select(i => root.Thumbprint.Substring(i * 2, 2)));
-                    File.WriteAllText(Path.Combine(home, "trustlist.txt"), fingerprint + " S\n");
-                    Homes.Add(pki.Folder, home);
-                }
-
-                return home;
-            }
-        }
-
-        /// <summary>gpgsm 2.2 (libksba) knows no Ed25519 in CMS. Reported, not failed.</summary>
-        private bool PeerCannot(SignatureAlgorithm algorithm, int code, string stderr)
-        {
-            if (algorithm == SignatureAlgorithm.Ed25519 && code != 0)
-            {
-                _output.WriteLine($"PEER LIMITATION: gpgsm does not verify Ed25519 CMS signatures here: {stderr.Trim()}");
-                return true;
-            }
-
-            return false;
-        }
+            var home = new GpgsmHome();
+            home.ImportCertificates(_fixture.Pki.Root.CertificatePath, _fixture.Pki.Intermediate.CertificatePath);
+            home.TrustRoot(_fixture.Pki.Root.CertificateDerPath);
+            return home;
+        });
 
         private string Write(string name, byte[] data)
         {

@@ -103,7 +103,8 @@ namespace SmimeTools.Tests.Ldap
 
             var expired = Assert.Throws<SmimeException>(() => resolver.Resolve("expired@example.com"));
             Assert.Equal(ErrorIds.NoMatchingCertificate, expired.ErrorId);
-            Assert.Contains("expired on", expired.Message, StringComparison.Ordinal);
+            using var expiredCertificate = _fixture.Pki.Users["expired"].GetCertificate();
+            Assert.Contains(CertificateQuery.Format(expiredCertificate.NotAfter), expired.Message, StringComparison.Ordinal);
         }
 
         [SkippableFact]

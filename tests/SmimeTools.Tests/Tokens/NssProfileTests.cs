@@ -21,50 +21,35 @@ namespace SmimeTools.Tests.Tokens
     /// Token and sign and decrypt there. Skips with the reason when NSS or its tools are absent.
     /// </summary>
     [Collection(SharedPkiCollection.Name)]
-    public sealed class NssProfileTests
+    public sealed class NssProfileTests : IClassFixture<ClassScoped<NssDatabase>>
     {
-        private const string DatabasePassword = "nss-profile-pw";
-        private static readonly object Gate = new();
-        private static string? _profile;
-
         private readonly TestPkiFixture _fixture;
+        private readonly ClassScoped<NssDatabase> _database;
 
-        public NssProfileTests(TestPkiFixture fixture) => _fixture = fixture;
+        public NssProfileTests(TestPkiFixture fixture, ClassScoped<NssDatabase> database)
+        {
+            _fixture = fixture;
+            _database = database;
+        }
 
+        /// <summary>The class's profile folder, holding the rsa2048 and p256 identities.</summary>
         private string Profile()
         {
             Skip.If(NssSoftoken.FindLibrary() == null, "NSS's libsoftokn3 is not installed (on Debian: apt-get install libnss3)");
-            Skip.If(ExternalTool.Find("certutil") == null || ExternalTool.Find("pk12util") == null, "the NSS tools are not installed (on Debian: apt-get install libnss3-tools)");
-            lock (Gate)
+            return _database.Get(() =>
             {
-                if (_profile != null)
-                {
-                    return _profile;
-                }
-
-                var folder = Directory.CreateDirectory(Path.Combine(_fixture.Folder, "nss-profile-" + Guid.NewGuid().ToString("N").Substring(0, 8))).FullName;
-                var passwordFile = Path.Combine(folder, "password.txt");
-                File.WriteAllText(passwordFile, DatabasePassword + "\n");
-                Run("certutil", "-N", "-d", "sql:" + folder, "-f", passwordFile);
+                var database = new NssDatabase();
                 foreach (var name in new[] { "rsa2048", "p256" })
                 {
-                    Run("pk12util", "-i", _fixture.Pki.Users[name].Pkcs12Path, "-d", "sql:" + folder, "-k", passwordFile, "-W", _fixture.Pki.Password);
+                    database.ImportPkcs12(_fixture.Pki.Users[name].Pkcs12Path, _fixture.Pki.Password);
                 }
 
-                File.Delete(passwordFile);
-                _profile = folder;
-                return folder;
-            }
-        }
-
-        private static void Run(string tool, params string[] arguments)
-        {
-            var (code, stdout, stderr) = ExternalTool.Run(tool, arguments);
-            Assert.True(code == 0, $"{tool} {string.Join(' ', arguments)} failed ({code}): {stdout} {stderr}");
+                return database;
+            }).Folder;
         }
 
         private List<CertificateEntry> Read(bool withPin = true) =>
-            Pkcs11CertificateSource.ForNssProfile(Profile(), pin: withPin ? TokenPin.FromText(DatabasePassword) : null).Read().ToList();
+            Pkcs11CertificateSource.ForNssProfile(Profile(), pin: withPin ? TokenPin.FromText(NssDatabase.Password) : null).Read().ToList();
 
         [SkippableFact]
         public void TheProfileIdentitiesAreTokenIdentities()

@@ -92,7 +92,6 @@ namespace SmimeTools.Tests.Trust
             var check = result.RevocationChecks[0];
             Assert.Equal(RevocationStatus.Revoked, check.Status);
             Assert.Equal(RevocationReason.KeyCompromise, check.RevocationReason);
-            Assert.Contains("key compromise", problem.Message, StringComparison.Ordinal);
         }
 
         [Fact]
@@ -259,36 +258,41 @@ namespace SmimeTools.Tests.Trust
             options.MaxCrlSize = 100;
             var result = Validate("rsa2048", options);
             Assert.Equal(TrustProblemCode.RevocationUnknown, result.Status);
-            Assert.Contains(result.Problems, p => !p.IsError && p.Message.Contains("more than the 100 allowed", StringComparison.Ordinal));
+
+            // Each CRL over the limit is ignored with a warning of its own.
+            Assert.Equal(2, result.Problems.Count(p => p.Code == TrustProblemCode.MalformedCertificate && !p.IsError));
         }
 
         [Fact]
         public void TheSystemStoresAreAnchorsButDoNotTrustTheTestRoot()
         {
-            var options = new ValidationOptions
-            {
-                RevocationMode = RevocationMode.None,
-                UseSystemTrustStore = true,
-                UseUserTrustStore = true,
-                UseStoreIntermediates = true,
-            };
-            Assert.Equal(TrustProblemCode.UntrustedRoot, Validate("rsa2048", options, withRoot: true).Status);
+            Assert.Equal(TrustProblemCode.UntrustedRoot, Validate("rsa2048", SystemStoreOptions(), withRoot: true).Status);
+        }
 
+        [SkippableFact]
+        public void ARootOfTheMachineStoreAnchorsItself()
+        {
             using var store = new X509Store(StoreName.Root, StoreLocation.LocalMachine);
             store.Open(OpenFlags.ReadOnly);
             var now = DateTime.Now;
             var systemRoot = store.Certificates.FirstOrDefault(c => c.NotBefore < now && c.NotAfter > now);
-            if (systemRoot == null)
-            {
-                _output.WriteLine("SKIPPED (in part): the machine's root store is empty.");
-                return;
-            }
+            Skip.If(systemRoot == null, "The machine's root store holds no currently valid certificate (on Linux: no ca-certificates).");
 
+            var options = SystemStoreOptions();
             options.Purpose = CertificatePurpose.Any;
-            var result = PathValidator.Validate(systemRoot, options);
+            var result = PathValidator.Validate(systemRoot!, options);
             Assert.Equal(systemRoot.Thumbprint, result.TrustAnchor?.Thumbprint);
             _output.WriteLine($"{systemRoot.Subject}: {result}");
         }
+
+        /// <summary>Anchors and intermediates from the OS stores only, no revocation.</summary>
+        private static ValidationOptions SystemStoreOptions() => new()
+        {
+            RevocationMode = RevocationMode.None,
+            UseSystemTrustStore = true,
+            UseUserTrustStore = true,
+            UseStoreIntermediates = true,
+        };
 
         private PathValidationResult Validate(string user, ValidationOptions options, bool withRoot = false)
         {
