@@ -31,8 +31,7 @@ namespace SmimeTools.Engine.Cms
             ArgumentNullException.ThrowIfNull(options);
             if (options.Recipients == null || options.Recipients.Count == 0)
             {
-                throw new SmimeException(ErrorIds.NoMatchingCertificate, SmimeErrorKind.InvalidArgument,
-                    "A message cannot be encrypted without recipients.", "Give at least one recipient certificate.");
+                throw EnvelopedErrors.NoRecipients();
             }
 
             var algorithm = ContentCipherAlgorithm.ForEncryption(options.ContentEncryption);

@@ -125,7 +125,7 @@ namespace SmimeTools.Engine.Cms
         }
 
         /// <summary>Reads every RecipientInfo; structural damage is <see cref="ErrorIds.MalformedMessage"/>.</summary>
-        public static IReadOnlyList<RecipientEntry> ReadAll(Asn1Set recipientInfos)
+        public static IReadOnlyList<RecipientEntry> ReadAll(IEnumerable<Asn1Encodable> recipientInfos)
         {
             var entries = new List<RecipientEntry>();
             try
