@@ -2,9 +2,11 @@ using System;
 using System.Collections.Generic;
 using System.IO;
 using System.Linq;
+using System.Runtime.ExceptionServices;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Threading;
+using System.Threading.Tasks;
 using Org.BouncyCastle.Asn1;
 using Org.BouncyCastle.Asn1.Cms;
 using SmimeTools.Engine.Keys;
@@ -104,6 +106,77 @@ namespace SmimeTools.Engine.Cms
             {
                 Array.Clear(contentKey);
             }
+        }
+
+        /// <summary>
+        /// Decrypts <paramref name="input"/> with one of <paramref name="oldKeys"/> and encrypts the plaintext afresh to
+        /// <paramref name="options"/> (new key, the algorithm and recipients it names: old recipients left out lose access),
+        /// streaming through <see cref="EnvelopedDataReader"/> and <see cref="EnvelopedDataWriter"/> on two threads with
+        /// a few chunks of plaintext between them. <see cref="ErrorIds.NoDecryptionKey"/> is reported before anything is
+        /// written; after any other error (<see cref="ErrorIds.DecryptionFailed"/> when the old content fails its padding or
+        /// tag, found only at its end) the output is left unfinished and must be discarded. Neither stream is closed.
+        /// </summary>
+        public static ReencryptionResult Reencrypt(
+            Stream input, Stream output, IReadOnlyList<IKeyDecryptor> oldKeys, EncryptionOptions options, CancellationToken cancellationToken = default)
+        {
+            ArgumentNullException.ThrowIfNull(input);
+            ArgumentNullException.ThrowIfNull(output);
+            ArgumentNullException.ThrowIfNull(oldKeys);
+            ArgumentNullException.ThrowIfNull(options);
+            if (options.Recipients == null || options.Recipients.Count == 0)
+            {
+                throw EnvelopedErrors.NoRecipients();
+            }
+
+            var reader = EnvelopedDataReader.Open(input);
+            var pipe = new PlaintextPipe(4);
+            Task? encryption = null;
+
+            // The encryptor writes its header at once, so it starts only when there is plaintext: a key that does not fit writes nothing.
+            void StartEncryption() => encryption ??= Task.Run(
+                () =>
+                {
+                    try
+                    {
+                        EnvelopedDataWriter.Write(pipe.Reader, output, options, cancellationToken);
+                    }
+                    finally
+                    {
+                        pipe.Abandon();
+                    }
+                },
+                CancellationToken.None);
+
+            pipe.BeforeFirstWrite = StartEncryption;
+            DecryptionResult original;
+            try
+            {
+                original = reader.Decrypt(oldKeys, pipe.Writer, cancellationToken);
+                StartEncryption();
+                pipe.Complete();
+            }
+            catch (Exception) when (encryption != null)
+            {
+                pipe.Fail();
+                try
+                {
+                    encryption.Wait(CancellationToken.None);
+                }
+                catch (AggregateException stopped) when (pipe.RefusedWrite && stopped.InnerException != null)
+                {
+                    // The encryptor failed first (a recipient it cannot use, a full disk); the decryptor only found the pipe closed.
+                    ExceptionDispatchInfo.Capture(stopped.InnerException).Throw();
+                }
+                catch (AggregateException)
+                {
+                    // It stopped because the decryptor failed; that failure is the one to report.
+                }
+
+                throw;
+            }
+
+            encryption!.GetAwaiter().GetResult();
+            return new ReencryptionResult(original, options.ContentEncryption, options.Recipients);
         }
 
         /// <summary>

@@ -336,6 +336,72 @@ namespace SmimeTools.Tests.Cms
             }
         }
 
+        [Theory]
+        [InlineData(ContentEncryptionAlgorithm.TripleDesCbc, "rsa2048", ContentEncryptionAlgorithm.Aes256Cbc, "p256")]
+        [InlineData(ContentEncryptionAlgorithm.Aes128Cbc, "p384", ContentEncryptionAlgorithm.Aes256Gcm, "rsa3072")]
+        [InlineData(ContentEncryptionAlgorithm.Aes256Gcm, "x25519", ContentEncryptionAlgorithm.Aes128Cbc, "rsa2048")]
+        public void ReencryptionGivesAFreshKeyAndDropsRecipientsLeftOut(ContentEncryptionAlgorithm oldAlgorithm, string oldUser, ContentEncryptionAlgorithm newAlgorithm, string newUser)
+        {
+            using var oldKey = EnvelopedTestSupport.KeyOf(_fixture.Pki, oldUser);
+            using var newKey = EnvelopedTestSupport.KeyOf(_fixture.Pki, newUser);
+            var plaintext = RandomNumberGenerator.GetBytes(300_007);
+            var message = EnvelopedTestSupport.Encrypt(plaintext, new EncryptionOptions { Recipients = new[] { oldKey.Certificate }, ContentEncryption = oldAlgorithm });
+
+            var output = new MemoryStream();
+            var result = EnvelopedDataRewriter.Reencrypt(new ForwardOnlyStream(new MemoryStream(message)), output, new IKeyDecryptor[] { oldKey },
+                new EncryptionOptions { Recipients = new[] { newKey.Certificate }, ContentEncryption = newAlgorithm });
+            var reencrypted = output.ToArray();
+
+            Assert.Same(oldKey, result.Original.Key);
+            Assert.Equal(oldAlgorithm, result.Original.ContentAlgorithm);
+            Assert.Equal(AlgorithmPolicy.IsWeak(oldAlgorithm), result.Original.IsWeak);
+            Assert.Equal(newAlgorithm, result.ContentAlgorithm);
+            var (decrypted, decryption) = EnvelopedTestSupport.Decrypt(reencrypted, newKey);
+            Assert.Equal(plaintext, decrypted);
+            Assert.Equal(newAlgorithm, decryption.ContentAlgorithm);
+            Assert.Single(decryption.Recipients);
+            var dropped = Assert.Throws<DecryptionKeyNotFoundException>(() => EnvelopedTestSupport.Decrypt(reencrypted, oldKey));
+            Assert.Equal(ErrorIds.NoDecryptionKey, dropped.ErrorId);
+        }
+
+        [Fact]
+        public void ReencryptionWithAWrongKeyWritesNothingAndTamperedContentIsNeverFinished()
+        {
+            using var rsa = EnvelopedTestSupport.KeyOf(_fixture.Pki, "rsa2048");
+            using var p256 = EnvelopedTestSupport.KeyOf(_fixture.Pki, "p256");
+            var message = EnvelopedTestSupport.Encrypt(RandomNumberGenerator.GetBytes(500_000), new EncryptionOptions { Recipients = new[] { rsa.Certificate }, ContentEncryption = ContentEncryptionAlgorithm.Aes256Gcm });
+            var toP256 = new EncryptionOptions { Recipients = new[] { p256.Certificate } };
+
+            var output = new MemoryStream();
+            var missing = Assert.Throws<DecryptionKeyNotFoundException>(() =>
+                EnvelopedDataRewriter.Reencrypt(new MemoryStream(message), output, new IKeyDecryptor[] { p256 }, toP256));
+            Assert.Equal(ErrorIds.NoDecryptionKey, missing.ErrorId);
+            Assert.Equal(0, output.Length);
+
+            // A flipped ciphertext byte fails the GCM tag only at the end, after most of the new message was written: it must not open.
+            var tampered = (byte[])message.Clone();
+            tampered[EnvelopedTestSupport.IndexOf(tampered, EnvelopedTestSupport.EncryptedContentOf(message)[..64]) + 5] ^= 0x01;
+            var failed = Assert.ThrowsAny<SmimeException>(() =>
+                EnvelopedDataRewriter.Reencrypt(new MemoryStream(tampered), output, new IKeyDecryptor[] { rsa }, toP256));
+            Assert.Equal(ErrorIds.DecryptionFailed, failed.ErrorId);
+            Assert.True(output.Length > 100_000, $"only {output.Length} bytes were written before the tag was checked.");
+            var unfinished = Assert.ThrowsAny<SmimeException>(() => EnvelopedTestSupport.Decrypt(output.ToArray(), p256));
+            Assert.Equal(ErrorIds.MalformedMessage, unfinished.ErrorId);
+        }
+
+        [Fact]
+        public void ReencryptionToAKeyTheWriterCannotUseReportsTheWritersError()
+        {
+            using var rsa = EnvelopedTestSupport.KeyOf(_fixture.Pki, "rsa2048");
+            using var p256 = EnvelopedTestSupport.KeyOf(_fixture.Pki, "p256");
+            var message = EnvelopedTestSupport.Encrypt(RandomNumberGenerator.GetBytes(500_000), new EncryptionOptions { Recipients = new[] { rsa.Certificate } });
+
+            // A DES key is too short to be AES-key-wrapped for an EC recipient: the writer refuses, the decryptor finds the pipe closed.
+            var refused = Assert.ThrowsAny<SmimeException>(() => EnvelopedDataRewriter.Reencrypt(new MemoryStream(message), new MemoryStream(), new IKeyDecryptor[] { rsa },
+                new EncryptionOptions { Recipients = new[] { p256.Certificate }, ContentEncryption = ContentEncryptionAlgorithm.DesCbc }));
+            Assert.Equal(ErrorIds.UnsupportedAlgorithm, refused.ErrorId);
+        }
+
         internal static (byte[] Rewritten, RecipientAdditionResult Result) AddRecipients(byte[] message, IReadOnlyList<IKeyDecryptor> oldKeys, X509Certificate2 newRecipient) =>
             AddRecipients(message, oldKeys, new EncryptionOptions { Recipients = new[] { newRecipient } });
 
