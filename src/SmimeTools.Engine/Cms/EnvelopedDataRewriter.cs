@@ -41,14 +41,7 @@ namespace SmimeTools.Engine.Cms
         public static RecipientAdditionResult AddRecipients(
             Stream input, Stream output, IReadOnlyList<IKeyDecryptor> oldKeys, EncryptionOptions newRecipients, CancellationToken cancellationToken = default)
         {
-            ArgumentNullException.ThrowIfNull(input);
-            ArgumentNullException.ThrowIfNull(output);
-            ArgumentNullException.ThrowIfNull(oldKeys);
-            ArgumentNullException.ThrowIfNull(newRecipients);
-            if (newRecipients.Recipients == null || newRecipients.Recipients.Count == 0)
-            {
-                throw EnvelopedErrors.NoRecipients();
-            }
+            CheckArguments(input, output, oldKeys, newRecipients);
 
             var structure = EnvelopedDataStructure.ReadHead(new Asn1StreamingReader(input, "The encrypted message"));
             ContentCipherAlgorithm algorithm = structure.ParseAlgorithm();
@@ -119,14 +112,7 @@ namespace SmimeTools.Engine.Cms
         public static ReencryptionResult Reencrypt(
             Stream input, Stream output, IReadOnlyList<IKeyDecryptor> oldKeys, EncryptionOptions options, CancellationToken cancellationToken = default)
         {
-            ArgumentNullException.ThrowIfNull(input);
-            ArgumentNullException.ThrowIfNull(output);
-            ArgumentNullException.ThrowIfNull(oldKeys);
-            ArgumentNullException.ThrowIfNull(options);
-            if (options.Recipients == null || options.Recipients.Count == 0)
-            {
-                throw EnvelopedErrors.NoRecipients();
-            }
+            CheckArguments(input, output, oldKeys, options);
 
             var reader = EnvelopedDataReader.Open(input);
             var pipe = new PlaintextPipe(4);
@@ -266,6 +252,18 @@ namespace SmimeTools.Engine.Cms
             byte[] digest = structure.PassContent(Stream.Null, cancellationToken).Digest;
             structure.PassTail(Stream.Null);
             return digest;
+        }
+
+        private static void CheckArguments(Stream input, Stream output, IReadOnlyList<IKeyDecryptor> oldKeys, EncryptionOptions options)
+        {
+            ArgumentNullException.ThrowIfNull(input);
+            ArgumentNullException.ThrowIfNull(output);
+            ArgumentNullException.ThrowIfNull(oldKeys);
+            ArgumentNullException.ThrowIfNull(options);
+            if (options.Recipients == null || options.Recipients.Count == 0)
+            {
+                throw EnvelopedErrors.NoRecipients();
+            }
         }
 
         /// <summary>16 bytes of HMAC-SHA256 under the content-encryption key over a fixed label.</summary>

@@ -14,15 +14,12 @@ using SmimeTools.Engine.Keys;
 using SmimeTools.Engine.Policy;
 using SmimeTools.Tests.TestPki;
 using Xunit;
-using CmsAttribute = Org.BouncyCastle.Asn1.Cms.Attribute;
 
 namespace SmimeTools.Tests.Cms
 {
     [Collection(SharedPkiCollection.Name)]
     public sealed class EnvelopedDataRewriterTests
     {
-        private static readonly DerObjectIdentifier NoteOid = new("1.3.6.1.4.1.55555.2");
-
         private readonly TestPkiFixture _fixture;
 
         public EnvelopedDataRewriterTests(TestPkiFixture fixture) => _fixture = fixture;
@@ -208,29 +205,19 @@ namespace SmimeTools.Tests.Cms
             using var rsa = EnvelopedTestSupport.KeyOf(_fixture.Pki, "rsa3072");
             using var p384 = EnvelopedTestSupport.KeyOf(_fixture.Pki, "p384");
             var plaintext = RandomNumberGenerator.GetBytes(3000);
-            var contentKey = RandomNumberGenerator.GetBytes(32);
-            var iv = RandomNumberGenerator.GetBytes(16);
-            using var aes = Aes.Create();
-            aes.Key = contentKey;
-            var encryptedContentInfo = new EncryptedContentInfo(
-                CmsObjectIdentifiers.Data,
-                new AlgorithmIdentifier(new DerObjectIdentifier(EnvelopingOids.Aes256Cbc), new DerOctetString(iv)),
-                new BerOctetString(aes.EncryptCbc(plaintext, iv)));
             var originator = new OriginatorInfo(new DerSet(X509CertificateStructure.GetInstance(rsa.Certificate.RawData)), null);
-            var unprotected = new DerSet(new CmsAttribute(NoteOid, new DerSet(new DerUtf8String("left as it was"))));
-            var recipient = EnvelopedDataWriter.CreateRecipientInfo(rsa.Certificate, contentKey, new EncryptionOptions());
-            var message = new ContentInfo(CmsObjectIdentifiers.EnvelopedData, new EnvelopedData(originator, new DerSet(recipient), encryptedContentInfo, unprotected))
-                .GetEncoded(Asn1Encodable.Der);
+            var message = EnvelopedDataAttributesTests.EnvelopedWithUnprotectedAttributes(rsa.Certificate, plaintext, originator);
+            var original = EnvelopedData.GetInstance(ContentInfo.GetInstance(Asn1Object.FromByteArray(message)).Content);
 
             var (rewritten, result) = AddRecipients(message, new[] { rsa }, p384.Certificate);
             Assert.Equal((2, 2), (result.VersionBefore, result.VersionAfter));
 
             var (decrypted, decryption) = EnvelopedTestSupport.Decrypt(rewritten, p384);
             Assert.Equal(plaintext, decrypted);
-            Assert.Equal(NoteOid.Id, Assert.Single(decryption.UnprotectedAttributes).Oid);
+            Assert.Single(decryption.UnprotectedAttributes);
             var enveloped = EnvelopedData.GetInstance(ContentInfo.GetInstance(Asn1Object.FromByteArray(rewritten)).Content);
-            Assert.Equal(originator.GetEncoded(Asn1Encodable.Der), enveloped.OriginatorInfo.GetEncoded(Asn1Encodable.Der));
-            Assert.Equal(unprotected.GetEncoded(Asn1Encodable.Der), enveloped.UnprotectedAttrs.GetEncoded(Asn1Encodable.Der));
+            Assert.Equal(original.OriginatorInfo.GetEncoded(Asn1Encodable.Der), enveloped.OriginatorInfo.GetEncoded(Asn1Encodable.Der));
+            Assert.Equal(original.UnprotectedAttrs.GetEncoded(Asn1Encodable.Der), enveloped.UnprotectedAttrs.GetEncoded(Asn1Encodable.Der));
         }
 
         [Fact]
@@ -239,26 +226,8 @@ namespace SmimeTools.Tests.Cms
             using var rsa = EnvelopedTestSupport.KeyOf(_fixture.Pki, "rsa2048");
             using var p256 = EnvelopedTestSupport.KeyOf(_fixture.Pki, "p256");
             var plaintext = RandomNumberGenerator.GetBytes(70_000);
-            var contentKey = RandomNumberGenerator.GetBytes(16);
-            var nonce = RandomNumberGenerator.GetBytes(12);
-            var authAttrs = new DerSet(
-                new CmsAttribute(CmsAttributes.ContentType, new DerSet(CmsObjectIdentifiers.Data)),
-                new CmsAttribute(NoteOid, new DerSet(new DerUtf8String("covered by the tag"))));
-            var ciphertext = new byte[plaintext.Length];
-            var tag = new byte[16];
-            using (var gcm = new AesGcm(contentKey, 16))
-            {
-                gcm.Encrypt(nonce, plaintext, ciphertext, tag, authAttrs.GetEncoded(Asn1Encodable.Der));
-            }
-
-            var encryptedContentInfo = new EncryptedContentInfo(
-                CmsObjectIdentifiers.Data,
-                new AlgorithmIdentifier(new DerObjectIdentifier(EnvelopingOids.Aes128Gcm), new GcmParameters(nonce, 16)),
-                new BerOctetString(ciphertext));
-            var unauthAttrs = new DerSet(new CmsAttribute(NoteOid, new DerSet(new DerUtf8String("outside the tag"))));
-            var recipient = EnvelopedDataWriter.CreateRecipientInfo(rsa.Certificate, contentKey, new EncryptionOptions());
-            var message = new ContentInfo(CmsObjectIdentifiers.AuthEnvelopedData,
-                new AuthEnvelopedData(null, new DerSet(recipient), encryptedContentInfo, authAttrs, new DerOctetString(tag), unauthAttrs)).GetEncoded(Asn1Encodable.Der);
+            var message = EnvelopedDataAttributesTests.AuthEnveloped(rsa.Certificate, plaintext, "covered by the tag");
+            var original = AuthEnvelopedData.GetInstance(ContentInfo.GetInstance(Asn1Object.FromByteArray(message)).Content);
 
             var (rewritten, result) = AddRecipients(message, new[] { rsa }, p256.Certificate);
             Assert.True(result.IsAuthenticated);
@@ -268,8 +237,9 @@ namespace SmimeTools.Tests.Cms
             Assert.Equal(2, decryption.AuthenticatedAttributes.Count);
             Assert.Single(decryption.UnauthenticatedAttributes);
             var auth = AuthEnvelopedData.GetInstance(ContentInfo.GetInstance(Asn1Object.FromByteArray(rewritten)).Content);
-            Assert.Equal(tag, auth.Mac.GetOctets());
-            Assert.Equal(authAttrs.GetEncoded(Asn1Encodable.Der), auth.AuthAttrs.GetEncoded(Asn1Encodable.Der));
+            Assert.Equal(original.Mac.GetOctets(), auth.Mac.GetOctets());
+            Assert.Equal(original.AuthAttrs.GetEncoded(Asn1Encodable.Der), auth.AuthAttrs.GetEncoded(Asn1Encodable.Der));
+            Assert.Equal(original.UnauthAttrs.GetEncoded(Asn1Encodable.Der), auth.UnauthAttrs.GetEncoded(Asn1Encodable.Der));
         }
 
         [Fact]
