@@ -154,9 +154,9 @@ namespace SmimeTools.Engine.Cms
             }
 
             // Nothing of the content has been read yet: after NoDecryptionKey the caller may try again with other keys.
-            (RecipientEntry entry, IKeyDecryptor key) = FindKey(keys);
+            (RecipientEntry entry, IKeyDecryptor key) = RecipientEntry.FindFor(_entries, keys);
             _decrypted = true;
-            byte[] contentKey = RecoverContentKey(entry, key, algorithm, out bool keyRecoveryFailed);
+            byte[] contentKey = entry.RecoverContentKey(key, algorithm, out bool keyRecoveryFailed);
             try
             {
                 using var cipher = CreateDecryptor(algorithm, contentKey);
@@ -209,87 +209,6 @@ namespace SmimeTools.Engine.Cms
             {
                 Array.Clear(contentKey);
             }
-        }
-
-        private (RecipientEntry Entry, IKeyDecryptor Key) FindKey(IReadOnlyList<IKeyDecryptor> keys)
-        {
-            var identities = new List<(IKeyDecryptor Key, RecipientIdentity Identity)>();
-            foreach (var key in keys)
-            {
-                if (key?.Certificate != null)
-                {
-                    identities.Add((key, new RecipientIdentity(key.Certificate)));
-                }
-            }
-
-            foreach (var entry in _entries)
-            {
-                foreach (var (key, identity) in identities)
-                {
-                    bool usable = entry.KeyTransport != null
-                        ? key.Algorithm == KeyAlgorithmKind.Rsa
-                        : entry.KeyAgreement != null && key.Algorithm is KeyAlgorithmKind.Ec or KeyAlgorithmKind.X25519 or KeyAlgorithmKind.X448;
-                    if (usable && entry.Matches(identity))
-                    {
-                        return (entry, key);
-                    }
-                }
-            }
-
-            throw new DecryptionKeyNotFoundException(Recipients, identities.Select(i => i.Identity.Certificate).ToArray());
-        }
-
-        /// <summary>
-        /// The content-encryption key. When RSA key transport fails, a random key stands in and the failure is reported only
-        /// after the content has been decrypted, as DecryptionFailed: the RFC 3218 §2.3.2 defence against Bleichenbacher's
-        /// attack, so that neither the error nor its timing tells a bad key transport from bad content.
-        /// </summary>
-        private static byte[] RecoverContentKey(RecipientEntry entry, IKeyDecryptor key, ContentCipherAlgorithm algorithm, out bool failed)
-        {
-            failed = false;
-            if (entry.KeyTransport != null)
-            {
-                byte[]? recovered = null;
-                try
-                {
-                    recovered = KeyTransportRecipient.RecoverKey(entry.KeyTransport, key);
-                }
-                catch (CryptographicException)
-                {
-                    // Reported after the content; see above.
-                }
-
-                if (recovered != null && algorithm.AcceptsKeyLength(recovered.Length))
-                {
-                    return recovered;
-                }
-
-                if (recovered != null)
-                {
-                    Array.Clear(recovered);
-                }
-
-                failed = true;
-                return algorithm.GenerateKey();
-            }
-
-            byte[] agreed;
-            try
-            {
-                agreed = KeyAgreementRecipient.RecoverKey(entry.KeyAgreement!, entry.AgreedKey!, key);
-            }
-            catch (Exception e) when (e is CryptographicException or InvalidOperationException or ArgumentException)
-            {
-                throw EnvelopedErrors.DecryptionFailed("the content-encryption key could not be recovered", e);
-            }
-
-            if (!algorithm.AcceptsKeyLength(agreed.Length))
-            {
-                Array.Clear(agreed);
-                throw EnvelopedErrors.DecryptionFailed($"the recovered key does not fit {algorithm.Name}");
-            }
-
-            return agreed;
         }
 
         private static ContentCipher CreateDecryptor(ContentCipherAlgorithm algorithm, byte[] contentKey)

@@ -1,6 +1,8 @@
 using System;
 using System.Collections.Generic;
 using System.IO;
+using System.Linq;
+using System.Security.Cryptography.X509Certificates;
 using System.Threading;
 using Org.BouncyCastle.Asn1;
 using Org.BouncyCastle.Asn1.Cms;
@@ -29,8 +31,7 @@ namespace SmimeTools.Engine.Cms
             ArgumentNullException.ThrowIfNull(options);
             if (options.Recipients == null || options.Recipients.Count == 0)
             {
-                throw new SmimeException(ErrorIds.NoMatchingCertificate, SmimeErrorKind.InvalidArgument,
-                    "A message cannot be encrypted without recipients.", "Give at least one recipient certificate.");
+                throw EnvelopedErrors.NoRecipients();
             }
 
             var algorithm = ContentCipherAlgorithm.ForEncryption(options.ContentEncryption);
@@ -38,31 +39,14 @@ namespace SmimeTools.Engine.Cms
             try
             {
                 var recipientInfos = new Asn1EncodableVector();
-                bool allVersionZero = true;
                 foreach (var certificate in options.Recipients)
                 {
                     ArgumentNullException.ThrowIfNull(certificate, nameof(options.Recipients));
-                    var identity = new RecipientIdentity(certificate);
-                    switch (KeyAlgorithms.Of(certificate))
-                    {
-                        case KeyAlgorithmKind.Rsa:
-                            recipientInfos.Add(KeyTransportRecipient.Create(identity, contentKey, options.KeyEncryption, options.UseSubjectKeyIdentifier));
-                            allVersionZero &= !options.UseSubjectKeyIdentifier;
-                            break;
-                        case KeyAlgorithmKind.Ec:
-                        case KeyAlgorithmKind.X25519:
-                        case KeyAlgorithmKind.X448:
-                            recipientInfos.Add(KeyAgreementRecipient.Create(identity, contentKey, options.UseSubjectKeyIdentifier));
-                            allVersionZero = false;
-                            break;
-                        default:
-                            throw new SmimeException(ErrorIds.UnsupportedKey, SmimeErrorKind.InvalidArgument,
-                                $"The certificate {identity.Describe()} has a {KeyAlgorithms.Of(certificate)} key, which cannot receive encrypted mail.",
-                                "Encrypt to a certificate with an RSA, EC, X25519 or X448 key.", certificate);
-                    }
+                    recipientInfos.Add(CreateRecipientInfo(certificate, contentKey, options));
                 }
 
-                WriteContentInfo(plaintext, output, algorithm, contentKey, new DerSet(recipientInfos), allVersionZero, cancellationToken);
+                var recipientSet = new DerSet(recipientInfos);
+                WriteContentInfo(plaintext, output, algorithm, contentKey, recipientSet, EnvelopedDataVersion.Of(null, recipientSet.Cast<Asn1Encodable>().Select(RecipientInfo.GetInstance), false), cancellationToken);
             }
             finally
             {
@@ -70,13 +54,35 @@ namespace SmimeTools.Engine.Cms
             }
         }
 
+        /// <summary>
+        /// The RecipientInfo that gives <paramref name="certificate"/> the content-encryption key: key transport for RSA, key
+        /// agreement for EC, X25519 and X448, as <paramref name="options"/> asks.
+        /// </summary>
+        internal static RecipientInfo CreateRecipientInfo(X509Certificate2 certificate, byte[] contentKey, EncryptionOptions options)
+        {
+            var identity = new RecipientIdentity(certificate);
+            switch (KeyAlgorithms.Of(certificate))
+            {
+                case KeyAlgorithmKind.Rsa:
+                    return KeyTransportRecipient.Create(identity, contentKey, options.KeyEncryption, options.UseSubjectKeyIdentifier);
+                case KeyAlgorithmKind.Ec:
+                case KeyAlgorithmKind.X25519:
+                case KeyAlgorithmKind.X448:
+                    return KeyAgreementRecipient.Create(identity, contentKey, options.UseSubjectKeyIdentifier);
+                default:
+                    throw new SmimeException(ErrorIds.UnsupportedKey, SmimeErrorKind.InvalidArgument,
+                        $"The certificate {identity.Describe()} has a {KeyAlgorithms.Of(certificate)} key, which cannot receive encrypted mail.",
+                        "Encrypt to a certificate with an RSA, EC, X25519 or X448 key.", certificate);
+            }
+        }
+
         private static void WriteContentInfo(
-            Stream plaintext, Stream output, ContentCipherAlgorithm algorithm, byte[] contentKey, Asn1Set recipientInfos, bool allVersionZero, CancellationToken cancellationToken)
+            Stream plaintext, Stream output, ContentCipherAlgorithm algorithm, byte[] contentKey, Asn1Set recipientInfos, int envelopedVersion, CancellationToken cancellationToken)
         {
             bool authenticated = algorithm.IsAuthenticated;
 
-            // RFC 5652 §6.1: version 0 only when every RecipientInfo is version 0; AuthEnvelopedData is always 0 (RFC 5083).
-            int version = authenticated || allVersionZero ? 0 : 2;
+            // AuthEnvelopedData is always version 0 (RFC 5083 §2.1).
+            int version = authenticated ? 0 : envelopedVersion;
             using var cipher = algorithm.CreateEncryptor(contentKey);
 
             // No `using` for the generators: disposing one writes its end-of-contents, and after a failure (a plaintext

@@ -10,6 +10,10 @@ namespace SmimeTools.Engine.Cms
                 $"The encrypted message is malformed: {problem}.",
                 "The message was damaged or truncated in transit or storage; ask the sender for it again.", null, inner);
 
+        public static SmimeException NoRecipients() =>
+            new(ErrorIds.NoMatchingCertificate, SmimeErrorKind.InvalidArgument,
+                "A message cannot be encrypted without recipients.", "Give at least one recipient certificate.");
+
         public static SmimeException UnsupportedAlgorithm(string problem, Exception? inner = null) =>
             new(ErrorIds.UnsupportedAlgorithm, SmimeErrorKind.InvalidData,
                 $"The encrypted message cannot be opened: {problem}.",

@@ -1,10 +1,12 @@
 using System;
 using System.Collections.Generic;
+using System.Linq;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using Org.BouncyCastle.Asn1;
 using Org.BouncyCastle.Asn1.Cms;
 using Org.BouncyCastle.Asn1.X509;
+using SmimeTools.Engine.Keys;
 
 namespace SmimeTools.Engine.Cms
 {
@@ -38,8 +40,92 @@ namespace SmimeTools.Engine.Cms
             (_issuerAndSerial != null && identity.Matches(_issuerAndSerial))
             || (_subjectKeyIdentifier != null && identity.Matches(_subjectKeyIdentifier));
 
+        /// <summary>Every (recipient, key) pair where the key's certificate names the recipient and its algorithm fits the recipient's kind, in message order.</summary>
+        public static IEnumerable<(RecipientEntry Entry, IKeyDecryptor Key)> Matching(IReadOnlyList<RecipientEntry> entries, IReadOnlyList<IKeyDecryptor> keys)
+        {
+            var identities = Identities(keys);
+            foreach (var entry in entries)
+            {
+                foreach (var (key, identity) in identities)
+                {
+                    bool usable = entry.KeyTransport != null
+                        ? key.Algorithm == KeyAlgorithmKind.Rsa
+                        : entry.KeyAgreement != null && key.Algorithm is KeyAlgorithmKind.Ec or KeyAlgorithmKind.X25519 or KeyAlgorithmKind.X448;
+                    if (usable && entry.Matches(identity))
+                    {
+                        yield return (entry, key);
+                    }
+                }
+            }
+        }
+
+        /// <summary>The first recipient one of <paramref name="keys"/> opens; <see cref="DecryptionKeyNotFoundException"/> when none does.</summary>
+        public static (RecipientEntry Entry, IKeyDecryptor Key) FindFor(IReadOnlyList<RecipientEntry> entries, IReadOnlyList<IKeyDecryptor> keys)
+        {
+            foreach (var match in Matching(entries, keys))
+            {
+                return match;
+            }
+
+            throw new DecryptionKeyNotFoundException(
+                entries.Select(e => e.Description).ToArray(), Identities(keys).Select(i => i.Identity.Certificate).ToArray());
+        }
+
+        /// <summary>
+        /// The content-encryption key. When RSA key transport fails, a random key stands in and <paramref name="failed"/> is set:
+        /// a decryptor reports it only after the content, as DecryptionFailed (the RFC 3218 §2.3.2 defence against Bleichenbacher's
+        /// attack, so that neither the error nor its timing tells a bad key transport from bad content).
+        /// </summary>
+        public byte[] RecoverContentKey(IKeyDecryptor key, ContentCipherAlgorithm algorithm, out bool failed)
+        {
+            failed = false;
+            if (KeyTransport != null)
+            {
+                byte[]? recovered = null;
+                try
+                {
+                    recovered = KeyTransportRecipient.RecoverKey(KeyTransport, key);
+                }
+                catch (CryptographicException)
+                {
+                    // Reported by the caller; see above.
+                }
+
+                if (recovered != null && algorithm.AcceptsKeyLength(recovered.Length))
+                {
+                    return recovered;
+                }
+
+                if (recovered != null)
+                {
+                    Array.Clear(recovered);
+                }
+
+                failed = true;
+                return algorithm.GenerateKey();
+            }
+
+            byte[] agreed;
+            try
+            {
+                agreed = KeyAgreementRecipient.RecoverKey(KeyAgreement!, AgreedKey!, key);
+            }
+            catch (Exception e) when (e is CryptographicException or InvalidOperationException or ArgumentException)
+            {
+                throw EnvelopedErrors.DecryptionFailed("the content-encryption key could not be recovered", e);
+            }
+
+            if (!algorithm.AcceptsKeyLength(agreed.Length))
+            {
+                Array.Clear(agreed);
+                throw EnvelopedErrors.DecryptionFailed($"the recovered key does not fit {algorithm.Name}");
+            }
+
+            return agreed;
+        }
+
         /// <summary>Reads every RecipientInfo; structural damage is <see cref="ErrorIds.MalformedMessage"/>.</summary>
-        public static IReadOnlyList<RecipientEntry> ReadAll(Asn1Set recipientInfos)
+        public static IReadOnlyList<RecipientEntry> ReadAll(IEnumerable<Asn1Encodable> recipientInfos)
         {
             var entries = new List<RecipientEntry>();
             try
@@ -90,6 +176,20 @@ namespace SmimeTools.Engine.Cms
             }
 
             return entries;
+        }
+
+        private static List<(IKeyDecryptor Key, RecipientIdentity Identity)> Identities(IReadOnlyList<IKeyDecryptor> keys)
+        {
+            var identities = new List<(IKeyDecryptor Key, RecipientIdentity Identity)>();
+            foreach (var key in keys)
+            {
+                if (key?.Certificate != null)
+                {
+                    identities.Add((key, new RecipientIdentity(key.Certificate)));
+                }
+            }
+
+            return identities;
         }
 
         private static RecipientEntry FromKeyTransport(KeyTransRecipientInfo ktri)

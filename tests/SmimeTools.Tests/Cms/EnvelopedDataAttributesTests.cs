@@ -53,17 +53,7 @@ namespace SmimeTools.Tests.Cms
         {
             using var key = EnvelopedTestSupport.KeyOf(_fixture.Pki, "rsa3072");
             var plaintext = RandomNumberGenerator.GetBytes(1000);
-            var contentKey = RandomNumberGenerator.GetBytes(32);
-            var iv = RandomNumberGenerator.GetBytes(16);
-            using var aes = Aes.Create();
-            aes.Key = contentKey;
-            var encryptedContentInfo = new EncryptedContentInfo(
-                CmsObjectIdentifiers.Data,
-                new AlgorithmIdentifier(new DerObjectIdentifier(EnvelopingOids.Aes256Cbc), new DerOctetString(iv)),
-                new BerOctetString(aes.EncryptCbc(plaintext, iv)));
-            var unprotected = new DerSet(new CmsAttribute(NoteOid, new DerSet(new DerUtf8String("not protected"))));
-            var enveloped = new EnvelopedData(null, new DerSet(KeyTransport(key.Certificate, contentKey)), encryptedContentInfo, unprotected);
-            var message = new ContentInfo(CmsObjectIdentifiers.EnvelopedData, enveloped).GetEncoded(Asn1Encodable.Der);
+            var message = EnvelopedWithUnprotectedAttributes(key.Certificate, plaintext, null);
 
             var (decrypted, result) = EnvelopedTestSupport.Decrypt(message, key);
             Assert.Equal(plaintext, decrypted);
@@ -101,7 +91,24 @@ namespace SmimeTools.Tests.Cms
             Assert.Equal(ErrorIds.UnsupportedAlgorithm, error.ErrorId);
         }
 
-        private static byte[] AuthEnveloped(X509Certificate2 recipient, byte[] plaintext, string note)
+        /// <summary>EnvelopedData (AES-256-CBC, RSA key transport) with unprotectedAttrs and, when given, originatorInfo.</summary>
+        internal static byte[] EnvelopedWithUnprotectedAttributes(X509Certificate2 recipient, byte[] plaintext, OriginatorInfo? originator)
+        {
+            var contentKey = RandomNumberGenerator.GetBytes(32);
+            var iv = RandomNumberGenerator.GetBytes(16);
+            using var aes = Aes.Create();
+            aes.Key = contentKey;
+            var encryptedContentInfo = new EncryptedContentInfo(
+                CmsObjectIdentifiers.Data,
+                new AlgorithmIdentifier(new DerObjectIdentifier(EnvelopingOids.Aes256Cbc), new DerOctetString(iv)),
+                new BerOctetString(aes.EncryptCbc(plaintext, iv)));
+            var unprotected = new DerSet(new CmsAttribute(NoteOid, new DerSet(new DerUtf8String("not protected"))));
+            var enveloped = new EnvelopedData(originator, new DerSet(KeyTransport(recipient, contentKey)), encryptedContentInfo, unprotected);
+            return new ContentInfo(CmsObjectIdentifiers.EnvelopedData, enveloped).GetEncoded(Asn1Encodable.Der);
+        }
+
+        /// <summary>AuthEnvelopedData (AES-128-GCM, RSA key transport) with two authAttrs, one of them <paramref name="note"/>, and one unauthAttr.</summary>
+        internal static byte[] AuthEnveloped(X509Certificate2 recipient, byte[] plaintext, string note)
         {
             var contentKey = RandomNumberGenerator.GetBytes(16);
             var nonce = RandomNumberGenerator.GetBytes(12);

@@ -1,0 +1,305 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using System.Runtime.ExceptionServices;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using System.Threading;
+using System.Threading.Tasks;
+using Org.BouncyCastle.Asn1;
+using Org.BouncyCastle.Asn1.Cms;
+using SmimeTools.Engine.Keys;
+
+namespace SmimeTools.Engine.Cms
+{
+    /// <summary>
+    /// Gives an encrypted CMS message (EnvelopedData or AuthEnvelopedData, BER or DER) to more recipients without decrypting
+    /// it: the content-encryption key is recovered with an old key and wrapped for each new recipient, and the encrypted
+    /// content is copied through byte for byte in one forward pass with flat memory. Work grows with the header, I/O with the message.
+    /// </summary>
+    /// <remarks>
+    /// The output is written as the input is read. On any error, and until <see cref="Check"/> says it is intact, treat what
+    /// was written as unusable: write to a temporary file and rename it into place only then. A failure never writes the
+    /// closing end-of-contents markers, so a partial output does not parse as a complete message.
+    /// </remarks>
+    public static class EnvelopedDataRewriter
+    {
+        private static readonly byte[] KeyCheckLabel = "SmimeTools content-encryption key check"u8.ToArray();
+
+        /// <summary>
+        /// Reads <paramref name="input"/> and writes to <paramref name="output"/> the same message with a RecipientInfo added for
+        /// each of <paramref name="newRecipients"/>.<see cref="EncryptionOptions.Recipients"/> that it does not already name.
+        /// <see cref="EncryptionOptions.KeyEncryption"/> and <see cref="EncryptionOptions.UseSubjectKeyIdentifier"/> apply to
+        /// the new entries as <see cref="EnvelopedDataWriter"/> applies them; <see cref="EncryptionOptions.ContentEncryption"/>
+        /// is not used, since the content is not re-encrypted. Neither stream is closed.
+        /// Errors (all <see cref="SmimeException"/>, those about keys and recipients before anything is written):
+        /// <see cref="ErrorIds.NoDecryptionKey"/> (a <see cref="DecryptionKeyNotFoundException"/>), <see cref="ErrorIds.DecryptionFailed"/>
+        /// (the key did not recover a usable content-encryption key), <see cref="ErrorIds.MalformedMessage"/>,
+        /// <see cref="ErrorIds.UnsupportedAlgorithm"/>, <see cref="ErrorIds.UnsupportedKey"/> and <see cref="ErrorIds.NoMatchingCertificate"/>.
+        /// </summary>
+        public static RecipientAdditionResult AddRecipients(
+            Stream input, Stream output, IReadOnlyList<IKeyDecryptor> oldKeys, EncryptionOptions newRecipients, CancellationToken cancellationToken = default)
+        {
+            CheckArguments(input, output, oldKeys, newRecipients);
+
+            var structure = EnvelopedDataStructure.ReadHead(new Asn1StreamingReader(input, "The encrypted message"));
+            ContentCipherAlgorithm algorithm = structure.ParseAlgorithm();
+            (RecipientEntry entry, IKeyDecryptor key) = RecipientEntry.FindFor(structure.Entries, oldKeys);
+            byte[] contentKey = entry.RecoverContentKey(key, algorithm, out bool failed);
+            try
+            {
+                if (failed)
+                {
+                    // No content is decrypted here, so there is nothing to hide a failed key transport behind (RFC 3218 §2.3.2 is the reader's concern).
+                    throw EnvelopedErrors.DecryptionFailed("the old key did not recover the content-encryption key");
+                }
+
+                var added = new List<X509Certificate2>();
+                var alreadyPresent = new List<X509Certificate2>();
+                var addedIdentities = new List<RecipientIdentity>();
+                var newInfos = new List<RecipientInfo>();
+                foreach (var certificate in newRecipients.Recipients)
+                {
+                    ArgumentNullException.ThrowIfNull(certificate, nameof(newRecipients.Recipients));
+                    var identity = new RecipientIdentity(certificate);
+                    if (structure.Entries.Any(e => e.Matches(identity)))
+                    {
+                        alreadyPresent.Add(certificate);
+                    }
+                    else if (!addedIdentities.Any(i => i.Matches(identity.IssuerAndSerialNumber)))
+                    {
+                        newInfos.Add(EnvelopedDataWriter.CreateRecipientInfo(certificate, contentKey, newRecipients));
+                        added.Add(certificate);
+                        addedIdentities.Add(identity);
+                    }
+                }
+
+                // unprotectedAttrs come after the content, so the input's own version stands for them; new recipients only ever raise it.
+                int version = structure.IsAuthenticated
+                    ? 0
+                    : Math.Max(structure.Version, EnvelopedDataVersion.Of(structure.OriginatorInfo, structure.RecipientInfos.Concat(newInfos), false));
+                var elements = structure.RecipientInfoElements.Concat(newInfos.Select(i => i.GetEncoded(Asn1Encodable.Der))).ToArray();
+                structure.WriteHead(output, version, elements);
+                EncryptedContentSummary content = structure.PassContent(output, cancellationToken);
+                bool confirmed = !algorithm.IsAuthenticated;
+                if (confirmed && !DecryptsLastBlock(algorithm, contentKey, content))
+                {
+                    throw EnvelopedErrors.DecryptionFailed("the recovered content-encryption key does not decrypt the content");
+                }
+
+                structure.PassTail(output);
+                var before = structure.Entries.Select(e => e.Description).ToArray();
+                var after = before.Concat(RecipientEntry.ReadAll(newInfos).Select(e => e.Description)).ToArray();
+                return new RecipientAdditionResult(
+                    structure.IsAuthenticated, algorithm.Algorithm, algorithm.Oid, algorithm.Name, entry.Description, key, before, after,
+                    added, alreadyPresent, structure.Version, version, content.Length, content.Digest, KeyCheckValue(contentKey), confirmed);
+            }
+            finally
+            {
+                Array.Clear(contentKey);
+            }
+        }
+
+        /// <summary>
+        /// Decrypts <paramref name="input"/> with one of <paramref name="oldKeys"/> and encrypts the plaintext afresh to
+        /// <paramref name="options"/> (new key, the algorithm and recipients it names: old recipients left out lose access),
+        /// streaming through <see cref="EnvelopedDataReader"/> and <see cref="EnvelopedDataWriter"/> on two threads with
+        /// a few chunks of plaintext between them. <see cref="ErrorIds.NoDecryptionKey"/> is reported before anything is
+        /// written; after any other error (<see cref="ErrorIds.DecryptionFailed"/> when the old content fails its padding or
+        /// tag, found only at its end) the output is left unfinished and must be discarded. Neither stream is closed.
+        /// </summary>
+        public static ReencryptionResult Reencrypt(
+            Stream input, Stream output, IReadOnlyList<IKeyDecryptor> oldKeys, EncryptionOptions options, CancellationToken cancellationToken = default)
+        {
+            CheckArguments(input, output, oldKeys, options);
+
+            var reader = EnvelopedDataReader.Open(input);
+            var pipe = new PlaintextPipe(4);
+            Task? encryption = null;
+
+            // The encryptor writes its header at once, so it starts only when there is plaintext: a key that does not fit writes nothing.
+            void StartEncryption() => encryption ??= Task.Run(
+                () =>
+                {
+                    try
+                    {
+                        EnvelopedDataWriter.Write(pipe.Reader, output, options, cancellationToken);
+                    }
+                    finally
+                    {
+                        pipe.Abandon();
+                    }
+                },
+                CancellationToken.None);
+
+            pipe.BeforeFirstWrite = StartEncryption;
+            DecryptionResult original;
+            try
+            {
+                original = reader.Decrypt(oldKeys, pipe.Writer, cancellationToken);
+                StartEncryption();
+                pipe.Complete();
+            }
+            catch (Exception) when (encryption != null)
+            {
+                pipe.Fail();
+                try
+                {
+                    encryption.Wait(CancellationToken.None);
+                }
+                catch (AggregateException stopped) when (pipe.RefusedWrite && stopped.InnerException != null)
+                {
+                    // The encryptor failed first (a recipient it cannot use, a full disk); the decryptor only found the pipe closed.
+                    ExceptionDispatchInfo.Capture(stopped.InnerException).Throw();
+                }
+                catch (AggregateException)
+                {
+                    // It stopped because the decryptor failed; that failure is the one to report.
+                }
+
+                throw;
+            }
+
+            encryption!.GetAwaiter().GetResult();
+            return new ReencryptionResult(original, options.ContentEncryption, options.Recipients);
+        }
+
+        /// <summary>
+        /// Reads a rewritten <paramref name="message"/> to its end and checks it against what <see cref="AddRecipients"/> reported:
+        /// the encrypted content's SHA-256 is <paramref name="expectedContentDigest"/>, and every recipient that one of
+        /// <paramref name="keys"/> opens (old keys, and new ones where the job holds them) yields the key whose check value is
+        /// <paramref name="expectedContentKeyCheckValue"/> and, for CBC content, decrypts the last block's padding.
+        /// Errors: <see cref="ErrorIds.NoDecryptionKey"/> when no key opens any recipient, <see cref="ErrorIds.MalformedMessage"/>,
+        /// <see cref="ErrorIds.UnsupportedAlgorithm"/>.
+        /// </summary>
+        public static RewriteCheckResult Check(
+            Stream message, IReadOnlyList<IKeyDecryptor> keys, byte[] expectedContentDigest, byte[] expectedContentKeyCheckValue, CancellationToken cancellationToken = default)
+        {
+            ArgumentNullException.ThrowIfNull(message);
+            ArgumentNullException.ThrowIfNull(keys);
+            ArgumentNullException.ThrowIfNull(expectedContentDigest);
+            ArgumentNullException.ThrowIfNull(expectedContentKeyCheckValue);
+            var structure = EnvelopedDataStructure.ReadHead(new Asn1StreamingReader(message, "The rewritten message"));
+            ContentCipherAlgorithm algorithm = structure.ParseAlgorithm();
+            var matches = RecipientEntry.Matching(structure.Entries, keys).ToArray();
+            if (matches.Length == 0)
+            {
+                RecipientEntry.FindFor(structure.Entries, keys);
+            }
+
+            var checkedRecipients = new List<EnvelopedRecipient>();
+            bool keysMatch = true;
+            byte[]? confirmedKey = null;
+            try
+            {
+                foreach (var (entry, key) in matches)
+                {
+                    checkedRecipients.Add(entry.Description);
+                    byte[] contentKey;
+                    bool failed;
+                    try
+                    {
+                        contentKey = entry.RecoverContentKey(key, algorithm, out failed);
+                    }
+                    catch (SmimeException e) when (e.ErrorId == ErrorIds.DecryptionFailed)
+                    {
+                        keysMatch = false;
+                        continue;
+                    }
+
+                    if (failed || !CryptographicOperations.FixedTimeEquals(KeyCheckValue(contentKey), expectedContentKeyCheckValue))
+                    {
+                        keysMatch = false;
+                        Array.Clear(contentKey);
+                    }
+                    else if (confirmedKey == null)
+                    {
+                        confirmedKey = contentKey;
+                    }
+                    else
+                    {
+                        Array.Clear(contentKey);
+                    }
+                }
+
+                EncryptedContentSummary content = structure.PassContent(Stream.Null, cancellationToken);
+                if (confirmedKey != null && !algorithm.IsAuthenticated)
+                {
+                    keysMatch &= DecryptsLastBlock(algorithm, confirmedKey, content);
+                }
+
+                structure.PassTail(Stream.Null);
+                return new RewriteCheckResult(checkedRecipients, content.Digest, content.Digest.AsSpan().SequenceEqual(expectedContentDigest), keysMatch && confirmedKey != null);
+            }
+            finally
+            {
+                if (confirmedKey != null)
+                {
+                    Array.Clear(confirmedKey);
+                }
+            }
+        }
+
+        /// <summary>
+        /// SHA-256 of the encrypted content octets of <paramref name="message"/> (EnvelopedData or AuthEnvelopedData), read
+        /// to its end: the value <see cref="RecipientAdditionResult.EncryptedContentDigest"/> reports, whatever the BER segmentation.
+        /// </summary>
+        public static byte[] DigestEncryptedContent(Stream message, CancellationToken cancellationToken = default)
+        {
+            ArgumentNullException.ThrowIfNull(message);
+            var structure = EnvelopedDataStructure.ReadHead(new Asn1StreamingReader(message, "The encrypted message"));
+            byte[] digest = structure.PassContent(Stream.Null, cancellationToken).Digest;
+            structure.PassTail(Stream.Null);
+            return digest;
+        }
+
+        private static void CheckArguments(Stream input, Stream output, IReadOnlyList<IKeyDecryptor> oldKeys, EncryptionOptions options)
+        {
+            ArgumentNullException.ThrowIfNull(input);
+            ArgumentNullException.ThrowIfNull(output);
+            ArgumentNullException.ThrowIfNull(oldKeys);
+            ArgumentNullException.ThrowIfNull(options);
+            if (options.Recipients == null || options.Recipients.Count == 0)
+            {
+                throw EnvelopedErrors.NoRecipients();
+            }
+        }
+
+        /// <summary>16 bytes of HMAC-SHA256 under the content-encryption key over a fixed label.</summary>
+        private static byte[] KeyCheckValue(byte[] contentKey) => HMACSHA256.HashData(contentKey, KeyCheckLabel)[..16];
+
+        /// <summary>
+        /// A cheap check that a CBC key fits the content: decrypting the last two blocks gives a garbage first block (its IV is
+        /// wrong) but the true last block, whose PKCS#7 padding must be valid.
+        /// </summary>
+        private static bool DecryptsLastBlock(ContentCipherAlgorithm algorithm, byte[] contentKey, EncryptedContentSummary content)
+        {
+            int block = algorithm.Iv.Length;
+            if (content.Length < block || content.Length % block != 0)
+            {
+                return false;
+            }
+
+            var tail = content.Tail[^(int)Math.Min(2 * block, content.Length)..].ToArray();
+            var plain = new byte[tail.Length + ContentCipher.MaxExpansion];
+            var last = new byte[ContentCipher.MaxExpansion];
+            try
+            {
+                using var cipher = algorithm.CreateDecryptor(contentKey);
+                cipher.Update(tail, 0, tail.Length, plain);
+                cipher.Finish(last);
+                return true;
+            }
+            catch (CryptographicException)
+            {
+                return false;
+            }
+            finally
+            {
+                Array.Clear(plain);
+                Array.Clear(last);
+            }
+        }
+    }
+}

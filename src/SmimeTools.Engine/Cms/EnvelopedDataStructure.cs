@@ -1,0 +1,252 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using System.Security.Cryptography;
+using System.Threading;
+using Org.BouncyCastle.Asn1;
+using Org.BouncyCastle.Asn1.Cms;
+using Org.BouncyCastle.Asn1.X509;
+
+namespace SmimeTools.Engine.Cms
+{
+    /// <summary>
+    /// The parts of an EnvelopedData (RFC 5652 §6.1) or AuthEnvelopedData (RFC 5083) read with <see cref="Asn1StreamingReader"/>
+    /// so that a copy can be written with other recipients: the head up to the encrypted content is parsed and kept as its
+    /// encoded elements; the encrypted content and everything after it are passed through in one forward pass, never decrypted.
+    /// </summary>
+    internal sealed class EnvelopedDataStructure
+    {
+        private const int BufferSize = 64 * 1024;
+
+        private readonly Asn1StreamingReader _reader;
+        private readonly Asn1StreamingHeader _content;
+        private readonly byte[] _contentType;
+        private readonly byte[] _algorithm;
+
+        private EnvelopedDataStructure(
+            Asn1StreamingReader reader, bool isAuthenticated, int version, byte[]? originatorInfo, IReadOnlyList<byte[]> recipientInfoElements,
+            IReadOnlyList<RecipientInfo> recipientInfos, byte[] contentType, byte[] algorithm, AlgorithmIdentifier algorithmIdentifier, in Asn1StreamingHeader content)
+        {
+            _reader = reader;
+            IsAuthenticated = isAuthenticated;
+            Version = version;
+            OriginatorInfo = originatorInfo;
+            RecipientInfoElements = recipientInfoElements;
+            RecipientInfos = recipientInfos;
+            Entries = RecipientEntry.ReadAll(recipientInfos);
+            _contentType = contentType;
+            _algorithm = algorithm;
+            AlgorithmIdentifier = algorithmIdentifier;
+            _content = content;
+        }
+
+        public bool IsAuthenticated { get; }
+
+        public int Version { get; }
+
+        /// <summary>The originatorInfo element as encoded, or null when absent.</summary>
+        public byte[]? OriginatorInfo { get; }
+
+        /// <summary>Each RecipientInfo as it was encoded, in message order.</summary>
+        public IReadOnlyList<byte[]> RecipientInfoElements { get; }
+
+        public IReadOnlyList<RecipientInfo> RecipientInfos { get; }
+
+        public IReadOnlyList<RecipientEntry> Entries { get; }
+
+        public AlgorithmIdentifier AlgorithmIdentifier { get; }
+
+        /// <summary>True once the tail showed unprotectedAttrs (EnvelopedData only).</summary>
+        public bool HasUnprotectedAttributes { get; private set; }
+
+        /// <summary>
+        /// Reads ContentInfo, the envelope's version, originatorInfo, recipientInfos, and the encrypted content's type and
+        /// algorithm, stopping at the encrypted content. Damage is <see cref="ErrorIds.MalformedMessage"/>; detached content
+        /// <see cref="ErrorIds.UnsupportedAlgorithm"/>, as <see cref="EnvelopedDataReader"/> reports it.
+        /// </summary>
+        public static EnvelopedDataStructure ReadHead(Asn1StreamingReader reader)
+        {
+            var header = reader.ReadHeader();
+            if (!header.IsUniversal(Asn1StreamingHeader.TagSequence) || !header.IsConstructed)
+            {
+                throw reader.Malformed("it does not start with a CMS ContentInfo");
+            }
+
+            reader.Enter(header);
+            string type = reader.ReadObjectIdentifier("the content type");
+            if (type != EnvelopingOids.EnvelopedData && type != EnvelopingOids.AuthEnvelopedData)
+            {
+                throw reader.Malformed($"it is CMS {EnvelopingOids.NameOf(type)} content, not an encrypted message");
+            }
+
+            reader.Enter(reader.ReadHeader(Asn1StreamingHeader.ClassContext, 0, "the content ([0])"));
+            reader.Enter(reader.ReadHeader(Asn1StreamingHeader.ClassUniversal, Asn1StreamingHeader.TagSequence, "the envelope SEQUENCE"));
+            var versionHeader = reader.ReadHeader(Asn1StreamingHeader.ClassUniversal, Asn1StreamingHeader.TagInteger, "the version");
+            byte[] versionBytes = reader.ReadContents(versionHeader);
+            int version = reader.Decode(() => new DerInteger(versionBytes).IntValueExact, "the version");
+
+            byte[]? originatorInfo = null;
+            var next = reader.ReadHeader();
+            if (next.IsContext(0))
+            {
+                originatorInfo = reader.ReadElement(next);
+                next = reader.ReadHeader();
+            }
+
+            if (!next.IsUniversal(Asn1StreamingHeader.TagSet) || !next.IsConstructed)
+            {
+                throw reader.Malformed($"the recipientInfos SET was expected but a {next.Describe()} was found");
+            }
+
+            var elements = new List<byte[]>();
+            reader.Enter(next);
+            while (reader.HasMore())
+            {
+                elements.Add(reader.ReadElement(reader.ReadHeader()));
+            }
+
+            reader.Leave();
+            var recipientInfos = reader.Decode(
+                () => elements.Select(e => RecipientInfo.GetInstance(Asn1Object.FromByteArray(e))).ToArray(), "a recipient entry (RecipientInfo)");
+
+            reader.Enter(reader.ReadHeader(Asn1StreamingHeader.ClassUniversal, Asn1StreamingHeader.TagSequence, "the encrypted content info"));
+            byte[] contentType = reader.ReadElement(reader.ReadHeader(Asn1StreamingHeader.ClassUniversal, Asn1StreamingHeader.TagObjectIdentifier, "the encrypted content type"));
+            byte[] algorithm = reader.ReadElement(reader.ReadHeader(Asn1StreamingHeader.ClassUniversal, Asn1StreamingHeader.TagSequence, "the content-encryption algorithm"));
+            var algorithmIdentifier = reader.Decode(() => AlgorithmIdentifier.GetInstance(Asn1Object.FromByteArray(algorithm)), "the content-encryption algorithm");
+            if (!reader.HasMore())
+            {
+                throw EnvelopedErrors.UnsupportedAlgorithm("its encrypted content is detached (not inside the message)");
+            }
+
+            var content = reader.ReadHeader(Asn1StreamingHeader.ClassContext, 0, "the encrypted content ([0])");
+            return new EnvelopedDataStructure(
+                reader, type == EnvelopingOids.AuthEnvelopedData, version, originatorInfo, elements, recipientInfos, contentType, algorithm, algorithmIdentifier, content);
+        }
+
+        /// <summary>The content encryption; unknown algorithms are <see cref="ErrorIds.UnsupportedAlgorithm"/>.</summary>
+        public ContentCipherAlgorithm ParseAlgorithm() => ContentCipherAlgorithm.Parse(AlgorithmIdentifier);
+
+        /// <summary>Writes the head of the copy: the same content type, originatorInfo and encrypted content type and algorithm, with the given version and recipientInfos.</summary>
+        public void WriteHead(Stream output, int version, IReadOnlyList<byte[]> recipientInfoElements)
+        {
+            Asn1StreamingWriter.WriteIndefinite(output, Asn1StreamingWriter.Sequence);
+            Asn1StreamingWriter.WriteDer(output, new DerObjectIdentifier(IsAuthenticated ? EnvelopingOids.AuthEnvelopedData : EnvelopingOids.EnvelopedData));
+            Asn1StreamingWriter.WriteIndefinite(output, Asn1StreamingWriter.ContextZero);
+            Asn1StreamingWriter.WriteIndefinite(output, Asn1StreamingWriter.Sequence);
+            Asn1StreamingWriter.WriteDer(output, DerInteger.ValueOf(version));
+            if (OriginatorInfo != null)
+            {
+                output.Write(OriginatorInfo);
+            }
+
+            // BER leaves a SET OF unsorted, so the old entries keep their bytes and their order, the new ones follow.
+            long length = recipientInfoElements.Sum(e => (long)e.Length);
+            output.Write(Asn1StreamingReader.EncodeHeader(new Asn1StreamingHeader(Asn1StreamingHeader.ClassUniversal, true, Asn1StreamingHeader.TagSet, length, 0, 0)));
+            foreach (var element in recipientInfoElements)
+            {
+                output.Write(element);
+            }
+
+            Asn1StreamingWriter.WriteIndefinite(output, Asn1StreamingWriter.Sequence);
+            output.Write(_contentType);
+            output.Write(_algorithm);
+        }
+
+        /// <summary>
+        /// Copies the encrypted content to <paramref name="output"/> with its segments as they are (constructed parts written
+        /// indefinite-length, so a shorter header never breaks an outer length), and returns its SHA-256, length and last bytes.
+        /// </summary>
+        public EncryptedContentSummary PassContent(Stream output, CancellationToken cancellationToken)
+        {
+            using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+            var summary = new EncryptedContentSummary();
+            PassOctets(_content, output, hash, summary, new byte[BufferSize], cancellationToken);
+            _reader.Leave();
+            Asn1StreamingWriter.WriteEndOfContents(output);
+            summary.Digest = hash.GetHashAndReset();
+            return summary;
+        }
+
+        /// <summary>
+        /// Copies unprotectedAttrs, or authAttrs, mac and unauthAttrs, as they were encoded, checks the structure closes, and
+        /// closes the copy. Call after <see cref="PassContent"/>.
+        /// </summary>
+        public void PassTail(Stream output)
+        {
+            bool macSeen = false;
+            int lastStage = 0;
+            while (_reader.HasMore())
+            {
+                var header = _reader.ReadHeader();
+
+                // EnvelopedData: [1] unprotectedAttrs. AuthEnvelopedData: [1] authAttrs, mac, [2] unauthAttrs. Each at most once, in order.
+                int stage = header.IsContext(1) ? 1
+                    : IsAuthenticated && header.IsUniversal(Asn1StreamingHeader.TagOctetString) ? 2
+                    : IsAuthenticated && header.IsContext(2) ? 3
+                    : 0;
+                if (stage <= lastStage)
+                {
+                    throw _reader.Malformed($"a {header.Describe()} was found after the encrypted content, where it does not belong");
+                }
+
+                lastStage = stage;
+                macSeen |= stage == 2;
+                HasUnprotectedAttributes |= !IsAuthenticated && stage == 1;
+                output.Write(_reader.ReadElement(header));
+            }
+
+            if (IsAuthenticated && !macSeen)
+            {
+                throw _reader.Malformed("its authentication tag (mac) is missing");
+            }
+
+            _reader.Leave();
+            _reader.Leave();
+            _reader.Leave();
+            Asn1StreamingWriter.WriteEndOfContents(output, 3);
+        }
+
+        private void PassOctets(in Asn1StreamingHeader header, Stream output, IncrementalHash hash, EncryptedContentSummary summary, byte[] buffer, CancellationToken cancellationToken)
+        {
+            if (!header.IsConstructed)
+            {
+                output.Write(Asn1StreamingReader.EncodeHeader(header));
+                long remaining = header.Length;
+                while (remaining > 0)
+                {
+                    cancellationToken.ThrowIfCancellationRequested();
+                    int n = _reader.Read(buffer, remaining);
+                    if (n == 0)
+                    {
+                        throw _reader.Truncated();
+                    }
+
+                    output.Write(buffer, 0, n);
+                    hash.AppendData(buffer, 0, n);
+                    summary.Add(buffer.AsSpan(0, n));
+                    remaining -= n;
+                }
+
+                return;
+            }
+
+            byte tag = (byte)(header.TagClass | 0x20 | header.TagNumber);
+            Asn1StreamingWriter.WriteIndefinite(output, tag);
+            _reader.Enter(header);
+            while (_reader.HasMore())
+            {
+                var segment = _reader.ReadHeader();
+                if (!segment.IsUniversal(Asn1StreamingHeader.TagOctetString))
+                {
+                    throw _reader.Malformed($"a segment of the encrypted content is a {segment.Describe()}, not an OCTET STRING");
+                }
+
+                PassOctets(segment, output, hash, summary, buffer, cancellationToken);
+            }
+
+            _reader.Leave();
+            Asn1StreamingWriter.WriteEndOfContents(output);
+        }
+    }
+}
