@@ -56,5 +56,9 @@ namespace SmimeTools.Engine
         public const string DirectoryEntryWithoutCertificate = "DirectoryEntryWithoutCertificate";
         public const string DirectoryEntryAmbiguous = "DirectoryEntryAmbiguous";
         public const string DirectoryOperationFailed = "DirectoryOperationFailed";
+        public const string NotEncrypted = "NotEncrypted";
+        public const string SignatureOverEncryption = "SignatureOverEncryption";
+        public const string RecipientCertificateUnknown = "RecipientCertificateUnknown";
+        public const string RewriteCheckFailed = "RewriteCheckFailed";
     }
 }

@@ -9,6 +9,7 @@ using System.Threading;
 using System.Threading.Tasks;
 using Org.BouncyCastle.Asn1;
 using Org.BouncyCastle.Asn1.Cms;
+using SmimeTools.Engine.IO;
 using SmimeTools.Engine.Keys;
 
 namespace SmimeTools.Engine.Cms
@@ -135,9 +136,10 @@ namespace SmimeTools.Engine.Cms
 
             pipe.BeforeFirstWrite = StartEncryption;
             DecryptionResult original;
+            using var plaintext = new HashingStream(pipe.Writer, HashAlgorithmName.SHA256);
             try
             {
-                original = reader.Decrypt(oldKeys, pipe.Writer, cancellationToken);
+                original = reader.Decrypt(oldKeys, plaintext, cancellationToken);
                 StartEncryption();
                 pipe.Complete();
             }
@@ -162,7 +164,7 @@ namespace SmimeTools.Engine.Cms
             }
 
             encryption!.GetAwaiter().GetResult();
-            return new ReencryptionResult(original, options.ContentEncryption, options.Recipients);
+            return new ReencryptionResult(original, options.ContentEncryption, options.Recipients, plaintext.GetHashAndReset());
         }
 
         /// <summary>

@@ -1,3 +1,6 @@
+using System;
+using System.Linq;
+using System.Security.Cryptography.X509Certificates;
 using System.Text;
 
 namespace SmimeTools.Engine.Cms
@@ -32,6 +35,21 @@ namespace SmimeTools.Engine.Cms
         public string? KeyWrapAlgorithm { get; init; }
 
         public string? KeyWrapAlgorithmOid { get; init; }
+
+        /// <summary>True when this recipient is <paramref name="certificate"/>: by issuer and serial number, or by subject key identifier.</summary>
+        public bool Names(X509Certificate2 certificate)
+        {
+            ArgumentNullException.ThrowIfNull(certificate);
+            if (SerialNumber != null)
+            {
+                return string.Equals(certificate.SerialNumber, SerialNumber, StringComparison.OrdinalIgnoreCase)
+                    && string.Equals(certificate.Issuer, Issuer, StringComparison.Ordinal);
+            }
+
+            var keyIdentifier = SubjectKeyIdentifier ?? KeyIdentifier;
+            return keyIdentifier != null && certificate.Extensions.OfType<X509SubjectKeyIdentifierExtension>().Any(x =>
+                string.Equals(x.SubjectKeyIdentifier, keyIdentifier, StringComparison.OrdinalIgnoreCase));
+        }
 
         /// <summary>Who the recipient is, in one line: "issuer 'CN=…', serial 1A2B (RSA PKCS#1 v1.5)".</summary>
         public override string ToString()

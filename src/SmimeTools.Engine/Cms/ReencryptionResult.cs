@@ -7,8 +7,10 @@ namespace SmimeTools.Engine.Cms
     /// <summary>What <see cref="EnvelopedDataRewriter.Reencrypt"/> did: how the old message was opened, and what the new one is.</summary>
     public sealed class ReencryptionResult
     {
-        internal ReencryptionResult(DecryptionResult original, ContentEncryptionAlgorithm contentAlgorithm, IReadOnlyList<X509Certificate2> recipients)
+        internal ReencryptionResult(DecryptionResult original, ContentEncryptionAlgorithm contentAlgorithm, IReadOnlyList<X509Certificate2> recipients,
+            byte[] plaintextDigest)
         {
+            PlaintextDigest = plaintextDigest;
             Original = original;
             ContentAlgorithm = contentAlgorithm;
             Recipients = recipients;
@@ -16,6 +18,9 @@ namespace SmimeTools.Engine.Cms
 
         /// <summary>The old message: which key opened it, its algorithm (and whether that was weak), its recipients.</summary>
         public DecryptionResult Original { get; }
+
+        /// <summary>SHA-256 of the content as decrypted, to check the new message against.</summary>
+        public byte[] PlaintextDigest { get; }
 
         /// <summary>The new content encryption, with a fresh key.</summary>
         public ContentEncryptionAlgorithm ContentAlgorithm { get; }

@@ -5,7 +5,7 @@ using System.IO;
 namespace SmimeTools.Engine.Messages
 {
     /// <summary>
-    /// Writes what is written into it as base64 lines of 76 characters ending in CRLF (RFC 2045 §6.8), with .NET's
+    /// Writes what is written into it as base64 lines of 76 characters ending in CRLF (RFC 2045 §6.8; or LF), with .NET's
     /// vectorised encoder. <see cref="Flush()"/> writes nothing partial; disposing writes the last line and leaves
     /// the output open.
     /// </summary>
@@ -19,10 +19,17 @@ namespace SmimeTools.Engine.Messages
         private readonly Stream _output;
         private readonly byte[] _pending = new byte[LineBytes * LinesPerBlock];
         private readonly byte[] _text = new byte[LinesPerBlock * 78];
+        private readonly bool _bareLf;
         private int _pendingCount;
         private bool _finished;
 
-        public Base64EncodingStream(Stream output) => _output = output ?? throw new ArgumentNullException(nameof(output));
+        /// <param name="output">Where the lines go; left open.</param>
+        /// <param name="bareLf">End lines with LF alone, as files that store mail with Unix line ends do.</param>
+        public Base64EncodingStream(Stream output, bool bareLf = false)
+        {
+            _output = output ?? throw new ArgumentNullException(nameof(output));
+            _bareLf = bareLf;
+        }
 
         public override bool CanRead => false;
 
@@ -88,7 +95,11 @@ namespace SmimeTools.Engine.Messages
                 var line = _pending.AsSpan(at, Math.Min(LineBytes, count - at));
                 Base64.EncodeToUtf8(line, _text.AsSpan(text), out _, out var written);
                 text += written;
-                _text[text++] = (byte)'\r';
+                if (!_bareLf)
+                {
+                    _text[text++] = (byte)'\r';
+                }
+
                 _text[text++] = (byte)'\n';
             }
 

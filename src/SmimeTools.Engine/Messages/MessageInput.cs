@@ -10,11 +10,15 @@ namespace SmimeTools.Engine.Messages
     public sealed class MessageInput
     {
         private readonly byte[]? _bytes;
+        private readonly long _offset;
+        private readonly long? _length;
 
-        private MessageInput(string? path, byte[]? bytes)
+        private MessageInput(string? path, byte[]? bytes, long offset = 0, long? length = null)
         {
             Path = path;
             _bytes = bytes;
+            _offset = offset;
+            _length = length;
         }
 
         /// <summary>The file the message is in; null for a message given in memory.</summary>
@@ -24,12 +28,24 @@ namespace SmimeTools.Engine.Messages
         public string DisplayName => Path ?? "(message in memory)";
 
         /// <summary>The size of the message in bytes; null when the file cannot be read.</summary>
-        public long? Length => _bytes != null ? _bytes.Length : File.Exists(Path) ? new FileInfo(Path!).Length : null;
+        public long? Length => _bytes != null ? _bytes.Length : _length ?? (File.Exists(Path) ? new FileInfo(Path!).Length : null);
+
+        /// <summary>Where the message starts in its file: not 0 for one message of an mbox file.</summary>
+        public long Offset => _offset;
 
         public static MessageInput FromFile(string path)
         {
             ArgumentNullException.ThrowIfNull(path);
             return new MessageInput(System.IO.Path.GetFullPath(path), null);
+        }
+
+        /// <summary>One message inside a file, as a message of an mbox file: <paramref name="length"/> bytes from <paramref name="offset"/>.</summary>
+        public static MessageInput FromFileRange(string path, long offset, long length)
+        {
+            ArgumentNullException.ThrowIfNull(path);
+            ArgumentOutOfRangeException.ThrowIfNegative(offset);
+            ArgumentOutOfRangeException.ThrowIfNegative(length);
+            return new MessageInput(System.IO.Path.GetFullPath(path), null, offset, length);
         }
 
         public static MessageInput FromBytes(byte[] bytes)
@@ -54,7 +70,8 @@ namespace SmimeTools.Engine.Messages
 
             try
             {
-                return new FileStream(Path!, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
+                var file = new FileStream(Path!, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
+                return _length is { } length ? new MimeKit.IO.BoundStream(file, _offset, _offset + length, leaveOpen: false) : file;
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {

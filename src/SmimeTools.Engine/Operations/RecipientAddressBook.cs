@@ -27,26 +27,13 @@ namespace SmimeTools.Engine.Operations
             _known ??= _load().ToList();
             foreach (var certificate in _known)
             {
-                if (Names(recipient, certificate) && CertificateFacts.GetEmails(certificate).FirstOrDefault() is { } email)
+                if (recipient.Names(certificate) && CertificateFacts.GetEmails(certificate).FirstOrDefault() is { } email)
                 {
                     return email;
                 }
             }
 
             return null;
-        }
-
-        private static bool Names(EnvelopedRecipient recipient, X509Certificate2 certificate)
-        {
-            if (recipient.SerialNumber != null)
-            {
-                return string.Equals(certificate.SerialNumber, recipient.SerialNumber, StringComparison.OrdinalIgnoreCase)
-                    && string.Equals(certificate.Issuer, recipient.Issuer, StringComparison.Ordinal);
-            }
-
-            var keyIdentifier = recipient.SubjectKeyIdentifier ?? recipient.KeyIdentifier;
-            return keyIdentifier != null && certificate.Extensions.OfType<X509SubjectKeyIdentifierExtension>().Any(x =>
-                string.Equals(x.SubjectKeyIdentifier, keyIdentifier, StringComparison.OrdinalIgnoreCase));
         }
     }
 }

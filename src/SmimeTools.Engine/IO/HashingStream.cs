@@ -2,7 +2,7 @@ using System;
 using System.IO;
 using System.Security.Cryptography;
 
-namespace SmimeTools.Engine.Messages
+namespace SmimeTools.Engine.IO
 {
     /// <summary>A write-through stream that hashes what passes, so content is digested while it is written out.</summary>
     internal sealed class HashingStream : Stream

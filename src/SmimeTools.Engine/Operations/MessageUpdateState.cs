@@ -1,0 +1,15 @@
+namespace SmimeTools.Engine.Operations
+{
+    /// <summary>What an encryption update did to one message.</summary>
+    public enum MessageUpdateState
+    {
+        /// <summary>Rewritten for the new recipients, checked and put in place.</summary>
+        Updated,
+
+        /// <summary>Left as it was: already encrypted to every target recipient, or done by an earlier run of the job.</summary>
+        Skipped,
+
+        /// <summary>Left as it was because it could not be updated (not encrypted, no key opens it, the check failed).</summary>
+        Failed,
+    }
+}
