@@ -86,8 +86,7 @@ namespace SmimeTools.Commands
                     RequireExplicitPolicy = RequireExplicitPolicy,
                     InhibitPolicyMapping = InhibitPolicyMapping,
                     InhibitAnyPolicy = InhibitAnyPolicy,
-                    // ldap:// and ldaps:// distribution points are read from the directory; http and OCSP as before.
-                    Fetcher = Revocation == RevocationCheckMode.Online ? new SmimeTools.Engine.Certificates.LdapRevocationFetcher() : null,
+                    ReadDirectoryDistributionPoints = true,
                 };
                 foreach (var root in CertificateArguments.Expand(TrustedRoot ?? Array.Empty<object>(), "TrustedRoot", GetUnresolvedProviderPathFromPSPath))
                 {
