@@ -14,6 +14,9 @@ namespace SmimeTools.Engine.Certificates
         /// <summary>The default destination of identities: <c>Cert:\CurrentUser\My</c>.</summary>
         public static CertificateStorePath CurrentUserMy { get; } = new(StoreLocation.CurrentUser, "My");
 
+        /// <summary>The user's intermediate CA store, <c>Cert:\CurrentUser\CA</c>, where a store identity's chain is looked for.</summary>
+        public static CertificateStorePath CurrentUserIntermediates { get; } = new(StoreLocation.CurrentUser, "CA");
+
         // The names Windows and the Cert: drive use, with the .NET store name they stand for.
         private static readonly Dictionary<string, string> KnownStores = new(StringComparer.OrdinalIgnoreCase)
         {
