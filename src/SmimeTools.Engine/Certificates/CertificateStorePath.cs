@@ -124,6 +124,32 @@ namespace SmimeTools.Engine.Certificates
         }
 
         /// <summary>
+        /// Parses a Cert: drive item path, <c>Cert:\CurrentUser\AddressBook\&lt;thumbprint&gt;</c> (or provider-qualified),
+        /// into its store and the certificate's 40-digit thumbprint; false for anything else.
+        /// </summary>
+        public static bool TryParseItem(string? path, out CertificateStorePath? store, out string? thumbprint)
+        {
+            store = null;
+            thumbprint = null;
+            var trimmed = path?.Trim().TrimEnd('\\', '/');
+            var cut = trimmed?.LastIndexOfAny(new[] { '\\', '/' }) ?? -1;
+            if (trimmed == null || cut < 0 || !(trimmed.StartsWith("Cert:", StringComparison.OrdinalIgnoreCase) || trimmed.Contains("Certificate::", StringComparison.OrdinalIgnoreCase)))
+            {
+                return false;
+            }
+
+            var last = trimmed.Substring(cut + 1);
+            if (last.Length != 40 || !TryParse(trimmed.Substring(0, cut), out store))
+            {
+                store = null;
+                return false;
+            }
+
+            thumbprint = last;
+            return true;
+        }
+
+        /// <summary>
         /// Opens the store. Throws <see cref="SmimeException"/> (<see cref="ErrorIds.StoreUnavailable"/>) when the
         /// OS refuses, for example writing to a LocalMachine store on Linux, where .NET keeps those read-only.
         /// </summary>

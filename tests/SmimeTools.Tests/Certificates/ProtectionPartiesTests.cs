@@ -151,12 +151,10 @@ namespace SmimeTools.Tests.Certificates
         }
 
         [Fact]
-        public void TheIntermediateStoreIsTheUsersCaStore()
+        public void SignersFoundInStoresTakeTheirChainFromTheUsersIntermediateStore()
         {
-            var store = Assert.IsType<StoreCertificateSource>(new ProtectionParties(() => Array.Empty<CertificateSource>()).Intermediates);
-            Assert.Equal(StoreLocation.CurrentUser, store.Path.Location);
-            Assert.Equal("CA", store.Path.StoreName);
-            Assert.Equal(CertificateStorePath.Parse(@"Cert:\CurrentUser\CertificateAuthority"), store.Path);
+            using var parties = new ProtectionParties(() => Array.Empty<CertificateSource>());
+            Assert.Equal(CertificateStorePath.CurrentUserIntermediates, Assert.IsType<StoreCertificateSource>(parties.Intermediates).Path);
         }
 
         private sealed class CountingSource : CertificateSource
