@@ -41,7 +41,7 @@ namespace SmimeTools.Tests.Certificates
         public void SourcesAreReadOnlyWhenAKeyIsFirstAskedFor()
         {
             var alice = _fixture.Pki.Users["rsa2048"];
-            var source = new CountingSource(
+            var source = new CountingCertificateSource(
                 new CertificateEntry(alice.GetCertificateWithPrivateKey(), KeyLocation.File, "my store"),
                 new CertificateEntry(_fixture.Pki.Users["rsa3072"].GetCertificate(), KeyLocation.None, "my store"));
             var notes = new List<string>();
@@ -55,23 +55,6 @@ namespace SmimeTools.Tests.Certificates
 
             keys.Dispose();
             Assert.Throws<ObjectDisposedException>(() => keys.Count);
-        }
-
-        private sealed class CountingSource : CertificateSource
-        {
-            private readonly CertificateEntry[] _entries;
-
-            public CountingSource(params CertificateEntry[] entries) => _entries = entries;
-
-            public int Reads { get; private set; }
-
-            public override string Description => "counting";
-
-            public override IEnumerable<CertificateEntry> Read(Action<SmimeException>? problem = null)
-            {
-                Reads++;
-                return _entries.ToList();
-            }
         }
     }
 }

@@ -126,7 +126,7 @@ namespace SmimeTools.Tests.Certificates
         public void OnlyASignerFoundInAStoreTakesIntermediatesFromTheIntermediateStore()
         {
             var notes = new List<string>();
-            var intermediates = new CountingSource(new CertificateEntry(Intermediate, KeyLocation.None, "intermediates"));
+            var intermediates = new CountingCertificateSource(new CertificateEntry(Intermediate, KeyLocation.None, "intermediates"));
             using var parties = Parties(notes, intermediates, Identity("rsa2048"));
 
             var direct = _fixture.Pki.Users["rsa3072"].GetCertificateWithPrivateKey();
@@ -155,23 +155,6 @@ namespace SmimeTools.Tests.Certificates
         {
             using var parties = new ProtectionParties(() => Array.Empty<CertificateSource>());
             Assert.Equal(CertificateStorePath.CurrentUserIntermediates, Assert.IsType<StoreCertificateSource>(parties.Intermediates).Path);
-        }
-
-        private sealed class CountingSource : CertificateSource
-        {
-            private readonly CertificateEntry[] _entries;
-
-            public CountingSource(params CertificateEntry[] entries) => _entries = entries;
-
-            public int Reads { get; private set; }
-
-            public override string Description => "counting";
-
-            public override IEnumerable<CertificateEntry> Read(Action<SmimeException>? problem = null)
-            {
-                Reads++;
-                return _entries.ToList();
-            }
         }
 
         private sealed class UnavailableSource : CertificateSource
