@@ -14,6 +14,9 @@ namespace SmimeTools.Engine.Certificates
         /// <summary>The default destination of identities: <c>Cert:\CurrentUser\My</c>.</summary>
         public static CertificateStorePath CurrentUserMy { get; } = new(StoreLocation.CurrentUser, "My");
 
+        /// <summary>The user's intermediate CA store, <c>Cert:\CurrentUser\CA</c>, where a store identity's chain is looked for.</summary>
+        public static CertificateStorePath CurrentUserIntermediates { get; } = new(StoreLocation.CurrentUser, "CA");
+
         // The names Windows and the Cert: drive use, with the .NET store name they stand for.
         private static readonly Dictionary<string, string> KnownStores = new(StringComparer.OrdinalIgnoreCase)
         {
@@ -117,6 +120,32 @@ namespace SmimeTools.Engine.Certificates
             }
 
             result = new CertificateStorePath(location, KnownStores.TryGetValue(name, out var known) ? known : name);
+            return true;
+        }
+
+        /// <summary>
+        /// Parses a Cert: drive item path, <c>Cert:\CurrentUser\AddressBook\&lt;thumbprint&gt;</c> (or provider-qualified),
+        /// into its store and the certificate's 40-digit thumbprint; false for anything else.
+        /// </summary>
+        public static bool TryParseItem(string? path, out CertificateStorePath? store, out string? thumbprint)
+        {
+            store = null;
+            thumbprint = null;
+            var trimmed = path?.Trim().TrimEnd('\\', '/');
+            var cut = trimmed?.LastIndexOfAny(new[] { '\\', '/' }) ?? -1;
+            if (trimmed == null || cut < 0 || !(trimmed.StartsWith("Cert:", StringComparison.OrdinalIgnoreCase) || trimmed.Contains("Certificate::", StringComparison.OrdinalIgnoreCase)))
+            {
+                return false;
+            }
+
+            var last = trimmed.Substring(cut + 1);
+            if (last.Length != 40 || !TryParse(trimmed.Substring(0, cut), out store))
+            {
+                store = null;
+                return false;
+            }
+
+            thumbprint = last;
             return true;
         }
 

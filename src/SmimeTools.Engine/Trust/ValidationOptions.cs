@@ -84,7 +84,13 @@ namespace SmimeTools.Engine.Trust
         /// <summary>Most certificates in a path below the trust anchor; longer paths are refused.</summary>
         public int MaxChainLength { get; set; } = 16;
 
-        /// <summary>How <see cref="RevocationMode.Online"/> reaches the network; null uses <see cref="HttpRevocationFetcher"/>.</summary>
+        /// <summary>
+        /// In <see cref="RevocationMode.Online"/>, also read CRLs from ldap:// and ldaps:// distribution points
+        /// (<see cref="LdapRevocationFetcher.Default"/>) when no <see cref="Fetcher"/> is given.
+        /// </summary>
+        public bool ReadDirectoryDistributionPoints { get; set; }
+
+        /// <summary>How <see cref="RevocationMode.Online"/> reaches the network; null uses <see cref="HttpRevocationFetcher"/> (see <see cref="ReadDirectoryDistributionPoints"/>).</summary>
         public IRevocationFetcher? Fetcher { get; set; }
 
         /// <summary>CRLs read by <see cref="AddCrlPath"/>, with the file they came from.</summary>

@@ -66,7 +66,8 @@ namespace SmimeTools.Engine.Trust
         /// <summary>True once a budget ran out: some alternatives were not tried, which can only make the result less valid.</summary>
         public bool Exhausted { get; set; }
 
-        public IRevocationFetcher Fetcher => Options.Fetcher ?? HttpRevocationFetcher.Default;
+        public IRevocationFetcher Fetcher =>
+            Options.Fetcher ?? (Options.ReadDirectoryDistributionPoints ? LdapRevocationFetcher.Default : HttpRevocationFetcher.Default);
 
         /// <summary>URLs fetched already in this validation (each is tried once).</summary>
         public HashSet<string> FetchedLocations { get; } = new(StringComparer.Ordinal);

@@ -46,7 +46,7 @@ namespace SmimeTools.Commands
                         // pkcs11:token=...;id=...?module-path=...: the token's certificates (identities open their key when used).
                         result.AddRange(Pkcs11CertificateSource.FromUri(text).Read().Select(e => e.Certificate));
                         break;
-                    case string text when TryStoreItem(text, out var store, out var thumbprint):
+                    case string text when CertificateStorePath.TryParseItem(text, out var store, out var thumbprint):
                         result.Add(FromStore(store!, thumbprint!, parameterName, text));
                         break;
                     case string path:
@@ -60,22 +60,6 @@ namespace SmimeTools.Commands
             }
 
             return result;
-        }
-
-        /// <summary>A Cert: drive item path, Cert:\CurrentUser\AddressBook\&lt;thumbprint&gt;, as a store and a thumbprint.</summary>
-        private static bool TryStoreItem(string text, out CertificateStorePath? store, out string? thumbprint)
-        {
-            store = null;
-            thumbprint = null;
-            var trimmed = text.Trim().TrimEnd('\\', '/');
-            var cut = trimmed.LastIndexOfAny(new[] { '\\', '/' });
-            if (cut < 0 || !(trimmed.StartsWith("Cert:", StringComparison.OrdinalIgnoreCase) || trimmed.Contains("Certificate::", StringComparison.OrdinalIgnoreCase)))
-            {
-                return false;
-            }
-
-            thumbprint = trimmed.Substring(cut + 1);
-            return thumbprint.Length == 40 && CertificateStorePath.TryParse(trimmed.Substring(0, cut), out store);
         }
 
         private static X509Certificate2 FromStore(CertificateStorePath store, string thumbprint, string parameterName, string text) =>

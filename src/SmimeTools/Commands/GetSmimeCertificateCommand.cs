@@ -17,23 +17,17 @@ namespace SmimeTools.Commands
     /// </summary>
     [Cmdlet(VerbsCommon.Get, "SmimeCertificate", DefaultParameterSetName = ParameterSets.Path)]
     [OutputType(typeof(X509Certificate2))]
-    public sealed partial class GetSmimeCertificateCommand : SmimeCmdlet
+    public sealed partial class GetSmimeCertificateCommand : FileCmdlet
     {
         private const string Pkcs11Set = "Pkcs11";
         private const string Pkcs11UriSet = "Pkcs11Uri";
         private const string NssProfileSet = "NssProfile";
 
-        /// <summary>Files or folders to read; wildcards are expanded.</summary>
+        /// <summary>Files or folders to read; wildcards are expanded; paths also come from the pipeline.</summary>
         [Parameter(Mandatory = true, Position = 0, ParameterSetName = ParameterSets.Path, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
         [SupportsWildcards]
         [ValidateNotNullOrEmpty]
-        public string[] Path { get; set; } = Array.Empty<string>();
-
-        /// <summary>Files or folders to read, taken exactly as written.</summary>
-        [Parameter(Mandatory = true, ParameterSetName = ParameterSets.LiteralPath, ValueFromPipelineByPropertyName = true)]
-        [Alias("PSPath", "LP")]
-        [ValidateNotNullOrEmpty]
-        public string[] LiteralPath { get; set; } = Array.Empty<string>();
+        public override string[] Path { get; set; } = Array.Empty<string>();
 
         /// <summary>Certificate stores to read: Cert:\CurrentUser\My, Cert:\CurrentUser\AddressBook, Cert:\LocalMachine\Root...</summary>
         [Parameter(Mandatory = true, ParameterSetName = ParameterSets.Store)]
@@ -158,8 +152,7 @@ namespace SmimeTools.Commands
 
                     break;
                 default:
-                    var literal = ParameterSetName == ParameterSets.LiteralPath;
-                    foreach (var path in ResolveFileSystemPaths(literal ? LiteralPath : Path, literal))
+                    foreach (var path in ResolvedPaths())
                     {
                         var source = new FileCertificateSource(path, Password, Recurse) { Note = WriteVerbose };
                         Read(source, path);

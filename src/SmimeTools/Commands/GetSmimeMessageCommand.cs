@@ -57,8 +57,7 @@ namespace SmimeTools.Commands
                 return;
             }
 
-            var literal = ParameterSetName == ParameterSets.LiteralPath;
-            foreach (var path in ResolveFileSystemPaths(literal ? LiteralPath : Path, literal))
+            foreach (var path in ResolvedPaths())
             {
                 if (Directory.Exists(path))
                 {

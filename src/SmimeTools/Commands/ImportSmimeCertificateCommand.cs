@@ -14,24 +14,12 @@ namespace SmimeTools.Commands
     /// </summary>
     [Cmdlet(VerbsData.Import, "SmimeCertificate", DefaultParameterSetName = ParameterSets.Path, SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
     [OutputType("SmimeTools.Engine.Certificates.IdentityRecord")]
-    public sealed class ImportSmimeCertificateCommand : SmimeCmdlet
+    public sealed class ImportSmimeCertificateCommand : FileCmdlet
     {
         private const string CertificateSet = "Certificate";
 
         private CertificateImporter? _importer;
         private TokenWriter? _tokenWriter;
-
-        /// <summary>Certificate files (PEM, DER, PKCS#7); wildcards are expanded.</summary>
-        [Parameter(Mandatory = true, Position = 0, ParameterSetName = ParameterSets.Path)]
-        [SupportsWildcards]
-        [ValidateNotNullOrEmpty]
-        public string[] Path { get; set; } = Array.Empty<string>();
-
-        /// <summary>Certificate files, taken exactly as written.</summary>
-        [Parameter(Mandatory = true, ParameterSetName = ParameterSets.LiteralPath, ValueFromPipelineByPropertyName = true)]
-        [Alias("PSPath", "LP")]
-        [ValidateNotNullOrEmpty]
-        public string[] LiteralPath { get; set; } = Array.Empty<string>();
 
         /// <summary>Certificates, for example from Get-SmimeCertificate.</summary>
         [Parameter(Mandatory = true, ParameterSetName = CertificateSet, ValueFromPipeline = true)]
@@ -89,8 +77,7 @@ namespace SmimeTools.Commands
                 return;
             }
 
-            var literal = ParameterSetName == ParameterSets.LiteralPath;
-            foreach (var path in ResolveFileSystemPaths(literal ? LiteralPath : Path, literal))
+            foreach (var path in ResolvedPaths())
             {
                 IReadOnlyList<CertificateEntry> entries;
                 try

@@ -15,7 +15,7 @@ namespace SmimeTools.Commands
     /// </summary>
     [Cmdlet(VerbsData.Import, "SmimeIdentity", DefaultParameterSetName = ParameterSets.Path, SupportsShouldProcess = true)]
     [OutputType("SmimeTools.Engine.Certificates.IdentityRecord")]
-    public sealed class ImportSmimeIdentityCommand : SmimeCmdlet
+    public sealed class ImportSmimeIdentityCommand : FileCmdlet
     {
         private const string ProgressActivity = "Importing identities";
 
@@ -24,17 +24,11 @@ namespace SmimeTools.Commands
         private readonly List<string> _files = new();
         private CertificateStorePath? _store;
 
-        /// <summary>PKCS#12 or PEM files, or folders of .p12/.pfx files; wildcards are expanded.</summary>
+        /// <summary>PKCS#12 or PEM files, or folders of .p12/.pfx files; wildcards are expanded; paths also come from the pipeline.</summary>
         [Parameter(Mandatory = true, Position = 0, ParameterSetName = ParameterSets.Path, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
         [SupportsWildcards]
         [ValidateNotNullOrEmpty]
-        public string[] Path { get; set; } = Array.Empty<string>();
-
-        /// <summary>Files or folders, taken exactly as written.</summary>
-        [Parameter(Mandatory = true, ParameterSetName = ParameterSets.LiteralPath, ValueFromPipelineByPropertyName = true)]
-        [Alias("PSPath", "LP")]
-        [ValidateNotNullOrEmpty]
-        public string[] LiteralPath { get; set; } = Array.Empty<string>();
+        public override string[] Path { get; set; } = Array.Empty<string>();
 
         /// <summary>The password of the files (PKCS#12, or encrypted PEM keys).</summary>
         [Parameter]
@@ -84,8 +78,7 @@ namespace SmimeTools.Commands
 
         protected override void ProcessRecord()
         {
-            var literal = ParameterSetName == ParameterSets.LiteralPath;
-            foreach (var path in ResolveFileSystemPaths(literal ? LiteralPath : Path, literal))
+            foreach (var path in ResolvedPaths())
             {
                 if (Directory.Exists(path))
                 {

@@ -13,20 +13,8 @@ namespace SmimeTools.Commands
     /// What the message cmdlets share: -Path, -LiteralPath and -InputObject in, progress, and per-message errors so
     /// one bad message does not stop the rest.
     /// </summary>
-    public abstract class MessageInputCmdlet : SmimeCmdlet
+    public abstract class MessageInputCmdlet : FileCmdlet
     {
-        /// <summary>Message files; wildcards are expanded.</summary>
-        [Parameter(Mandatory = true, Position = 0, ParameterSetName = ParameterSets.Path)]
-        [SupportsWildcards]
-        [ValidateNotNullOrEmpty]
-        public string[] Path { get; set; } = Array.Empty<string>();
-
-        /// <summary>Message files, taken exactly as written.</summary>
-        [Parameter(Mandatory = true, ParameterSetName = ParameterSets.LiteralPath, ValueFromPipelineByPropertyName = true)]
-        [Alias("PSPath", "LP")]
-        [ValidateNotNullOrEmpty]
-        public string[] LiteralPath { get; set; } = Array.Empty<string>();
-
         /// <summary>A message as MIME text, bytes, or a result object of another SmimeTools cmdlet.</summary>
         [Parameter(Mandatory = true, ParameterSetName = ParameterSets.InputObject, ValueFromPipeline = true)]
         [ValidateNotNull]
@@ -78,8 +66,7 @@ namespace SmimeTools.Commands
                 yield break;
             }
 
-            var literal = ParameterSetName == ParameterSets.LiteralPath;
-            foreach (var path in ResolveFileSystemPaths(literal ? LiteralPath : Path, literal))
+            foreach (var path in ResolvedPaths())
             {
                 if (Directory.Exists(path))
                 {

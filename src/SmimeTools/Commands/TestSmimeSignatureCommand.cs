@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Linq;
 using System.Management.Automation;
 using SmimeTools.Engine;
+using SmimeTools.Engine.Certificates;
 using SmimeTools.Engine.Keys;
 using SmimeTools.Engine.Operations;
 using SmimeTools.Engine.Trust;
@@ -68,7 +69,7 @@ namespace SmimeTools.Commands
         public SwitchParameter Quiet { get; set; }
 
         private SignatureVerifyOptions? _options;
-        private readonly List<IKeyDecryptor> _keys = new();
+        private DecryptionKeys? _keys;
 
         protected override string ProgressActivity => "Checking signatures";
 
@@ -86,8 +87,7 @@ namespace SmimeTools.Commands
                     RequireExplicitPolicy = RequireExplicitPolicy,
                     InhibitPolicyMapping = InhibitPolicyMapping,
                     InhibitAnyPolicy = InhibitAnyPolicy,
-                    // ldap:// and ldaps:// distribution points are read from the directory; http and OCSP as before.
-                    Fetcher = Revocation == RevocationCheckMode.Online ? new SmimeTools.Engine.Certificates.LdapRevocationFetcher() : null,
+                    ReadDirectoryDistributionPoints = true,
                 };
                 foreach (var root in CertificateArguments.Expand(TrustedRoot ?? Array.Empty<object>(), "TrustedRoot", GetUnresolvedProviderPathFromPSPath))
                 {
@@ -111,22 +111,10 @@ namespace SmimeTools.Commands
 
                 if (Identity != null)
                 {
-                    var certificates = CertificateArguments.Expand(Identity, "Identity", GetUnresolvedProviderPathFromPSPath);
-                    var askPin = TokenPinPrompt.For(this);
-                    foreach (var certificate in certificates.Where(PrivateKeys.HasKey).GroupBy(c => c.Thumbprint).Select(g => g.First()))
-                    {
-                        _keys.Add(PrivateKeys.Decryptor(certificate, askPin));
-                    }
-
-                    if (_keys.Count == 0)
-                    {
-                        throw new SmimeException(ErrorIds.NoPrivateKey, SmimeErrorKind.InvalidArgument,
-                            "None of the certificates given to -Identity comes with its private key.",
-                            "Read identities with their keys, for example -Identity (Get-SmimeCertificate bob.p12 -Password $password).");
-                    }
+                    _keys = DecryptionKeys.FromIdentities(CertificateArguments.Expand(Identity, "Identity", GetUnresolvedProviderPathFromPSPath), TokenPinPrompt.For(this));
                 }
 
-                _options = new SignatureVerifyOptions { Validation = validation, Keys = _keys };
+                _options = new SignatureVerifyOptions { Validation = validation, Keys = _keys ?? (IReadOnlyList<IKeyDecryptor>)Array.Empty<IKeyDecryptor>() };
             }
             catch (SmimeException e)
             {
@@ -163,8 +151,8 @@ namespace SmimeTools.Commands
                     if (results.Count == 0)
                     {
                         WriteEngineError(new SmimeException(ErrorIds.NotSigned, SmimeErrorKind.InvalidData,
-                            $"The message {input.DisplayName} carries no signature" + (_keys.Count == 0 ? " outside encrypted layers." : "."),
-                            _keys.Count == 0 ? "If it is encrypted, give the recipient's identity to -Identity to check signatures inside." : "Nothing to verify: the sender did not sign it.",
+                            $"The message {input.DisplayName} carries no signature" + (_keys == null ? " outside encrypted layers." : "."),
+                            _keys == null ? "If it is encrypted, give the recipient's identity to -Identity to check signatures inside." : "Nothing to verify: the sender did not sign it.",
                             input.DisplayName), input.Path ?? (object?)InputObject?.Value);
                         return;
                     }
@@ -185,12 +173,8 @@ namespace SmimeTools.Commands
 
         protected override void EndProcessing()
         {
-            foreach (var key in _keys)
-            {
-                (key as IDisposable)?.Dispose();
-            }
-
-            _keys.Clear();
+            _keys?.Dispose();
+            _keys = null;
             base.EndProcessing();
         }
     }

@@ -34,8 +34,7 @@ namespace SmimeTools.Commands
         [Parameter]
         public SwitchParameter RemoveSignature { get; set; }
 
-        private readonly List<IKeyDecryptor> _keys = new();
-        private StoreIdentities? _storeIdentities;
+        private DecryptionKeys? _keys;
         private bool _keysOpened;
         private RecipientAddressBook? _addresses;
 
@@ -58,7 +57,7 @@ namespace SmimeTools.Commands
                 OpenKeys();
                 var options = new UnprotectOptions
                 {
-                    Keys = _storeIdentities ?? (IReadOnlyList<IKeyDecryptor>)_keys,
+                    Keys = _keys ?? (IReadOnlyList<IKeyDecryptor>)Array.Empty<IKeyDecryptor>(),
                     RemoveSignature = RemoveSignature,
                     ResolveRecipient = ResolveRecipient,
                 };
@@ -85,26 +84,11 @@ namespace SmimeTools.Commands
             _keysOpened = true;
             try
             {
-                if (Identity == null)
-                {
-                    // The stores are named now (a bad path stops the cmdlet) but read only when a layer needs a key.
-                    _storeIdentities = new StoreIdentities(CertStoreLocations.Sources(CertStoreLocation), WriteVerbose);
-                    return;
-                }
-
-                var certificates = CertificateArguments.Expand(Identity, "Identity", GetUnresolvedProviderPathFromPSPath, StoreIdentitiesFor);
-                var askPin = TokenPinPrompt.For(this);
-                foreach (var certificate in certificates.Where(PrivateKeys.HasKey).GroupBy(c => c.Thumbprint).Select(g => g.First()))
-                {
-                    _keys.Add(PrivateKeys.Decryptor(certificate, askPin));
-                }
-
-                if (_keys.Count == 0)
-                {
-                    ThrowEngineError(new SmimeException(ErrorIds.NoPrivateKey, SmimeErrorKind.InvalidArgument,
-                        "None of the certificates given to -Identity comes with its private key.",
-                        "Read identities with their keys, for example -Identity (Get-SmimeCertificate bob.p12 -Password $password)."));
-                }
+                // Without -Identity the stores are named now (a bad path stops the cmdlet) but read only when a layer needs a key.
+                _keys = Identity == null
+                    ? DecryptionKeys.FromSources(CertStoreLocations.Sources(CertStoreLocation), WriteVerbose)
+                    : DecryptionKeys.FromIdentities(CertificateArguments.Expand(Identity, "Identity", GetUnresolvedProviderPathFromPSPath, StoreIdentitiesFor),
+                        TokenPinPrompt.For(this));
             }
             catch (SmimeException e)
             {
@@ -113,21 +97,8 @@ namespace SmimeTools.Commands
         }
 
         /// <summary>The identities of the stores that carry the address; NoMatchingCertificate when there is none.</summary>
-        private IEnumerable<X509Certificate2> StoreIdentitiesFor(string address)
-        {
-            var sources = CertStoreLocations.Sources(CertStoreLocation);
-            var query = new CertificateQuery { Emails = new[] { address }, RequirePrivateKey = true };
-            var found = sources.SelectMany(s => s.Find(query)).Select(e => e.Certificate).ToList();
-            if (found.Count == 0)
-            {
-                throw new SmimeException(ErrorIds.NoMatchingCertificate, SmimeErrorKind.ObjectNotFound,
-                    $"No identity (certificate with its private key) for {address} was found in {string.Join(", ", sources)}.",
-                    "Import the identity's PKCS#12 file into the store, name other stores with -CertStoreLocation, or pass the identity itself to -Identity.", address);
-            }
-
-            WriteVerbose($"-Identity {address}: {found.Count} identit{(found.Count == 1 ? "y" : "ies")} in {string.Join(", ", sources)}: {string.Join(", ", found.Select(c => c.Thumbprint))}.");
-            return found;
-        }
+        private IEnumerable<X509Certificate2> StoreIdentitiesFor(string address) =>
+            IdentitiesByAddress.Find(CertStoreLocations.Sources(CertStoreLocation), address, WriteVerbose);
 
         /// <summary>For NoDecryptionKey: whose the recipients are, from the user's own and correspondents' certificates.</summary>
         private string? ResolveRecipient(Engine.Cms.EnvelopedRecipient recipient)
@@ -139,14 +110,8 @@ namespace SmimeTools.Commands
 
         private void CloseKeys()
         {
-            foreach (var key in _keys)
-            {
-                (key as IDisposable)?.Dispose();
-            }
-
-            _storeIdentities?.Dispose();
-            _storeIdentities = null;
-            _keys.Clear();
+            _keys?.Dispose();
+            _keys = null;
         }
     }
 }

@@ -153,7 +153,7 @@ namespace SmimeTools.Tests.Certificates
         [Fact]
         public void SourcesAreReadOnceForManyAddresses()
         {
-            var counting = new CountingSource(Public("rsa2048"), Public("rsa3072"), Public("p256"));
+            var counting = new CountingCertificateSource(Public("rsa2048"), Public("rsa3072"), Public("p256"));
             var choices = new RecipientResolver(new[] { counting }).ResolveAll(new[] { "alice@example.com", "bob@example.com", "carol@example.com" });
             Assert.Equal(3, choices.Count);
             Assert.Equal(1, counting.Reads);
@@ -204,23 +204,6 @@ namespace SmimeTools.Tests.Certificates
             request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension(new OidCollection { new Oid("1.3.6.1.5.5.7.3.4") }, false));
             using var withKey = request.CreateSelfSigned(notBefore, notBefore.AddYears(years));
             return X509CertificateLoader.LoadCertificate(withKey.RawData);
-        }
-
-        private sealed class CountingSource : CertificateSource
-        {
-            private readonly CertificateEntry[] _entries;
-
-            public CountingSource(params CertificateEntry[] entries) => _entries = entries;
-
-            public int Reads { get; private set; }
-
-            public override string Description => "counting";
-
-            public override IEnumerable<CertificateEntry> Read(Action<SmimeException>? problem = null)
-            {
-                Reads++;
-                return _entries.ToList();
-            }
         }
     }
 }

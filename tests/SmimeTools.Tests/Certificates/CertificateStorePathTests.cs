@@ -40,5 +40,37 @@ namespace SmimeTools.Tests.Certificates
             Assert.False(CertificateStorePath.TryParse(text, out _));
             Assert.Equal(ErrorIds.InvalidStorePath, Assert.Throws<SmimeException>(() => CertificateStorePath.Parse(text)).ErrorId);
         }
+
+        [Theory]
+        [InlineData(@"Cert:\CurrentUser\AddressBook\0123456789ABCDEF0123456789ABCDEF01234567", "AddressBook")]
+        [InlineData("cert:/currentuser/my/0123456789abcdef0123456789abcdef01234567/", "My")]
+        [InlineData(@"Microsoft.PowerShell.Security\Certificate::CurrentUser\CA\0123456789ABCDEF0123456789ABCDEF01234567", "CA")]
+        public void ParsesCertDriveItems(string text, string storeName)
+        {
+            Assert.True(CertificateStorePath.TryParseItem(text, out var store, out var thumbprint));
+            Assert.Equal(StoreLocation.CurrentUser, store!.Location);
+            Assert.Equal(storeName, store.StoreName);
+            Assert.Equal("0123456789ABCDEF0123456789ABCDEF01234567", thumbprint!.ToUpperInvariant());
+        }
+
+        [Theory]
+        [InlineData(null)]
+        [InlineData(@"Cert:\CurrentUser\My")]
+        [InlineData(@"Cert:\CurrentUser\My\0123")]
+        [InlineData(@"Cert:\Somewhere\My\0123456789ABCDEF0123456789ABCDEF01234567")]
+        [InlineData(@"./certs/0123456789ABCDEF0123456789ABCDEF01234567")]
+        public void RefusesWhatIsNoCertDriveItem(string? text)
+        {
+            Assert.False(CertificateStorePath.TryParseItem(text, out var store, out var thumbprint));
+            Assert.Null(store);
+            Assert.Null(thumbprint);
+        }
+
+        [Fact]
+        public void TheIntermediateStoreIsTheUsersCaStore()
+        {
+            Assert.Equal(CertificateStorePath.Parse(@"Cert:\CurrentUser\CA"), CertificateStorePath.CurrentUserIntermediates);
+            Assert.Equal(@"Cert:\CurrentUser\CA", CertificateStorePath.CurrentUserIntermediates.DisplayPath);
+        }
     }
 }

@@ -38,6 +38,26 @@ namespace SmimeTools.Tests.Ldap
         }
 
         [SkippableFact]
+        public void ProtectionPartiesAskTheDirectoryOnlyForRecipientsTheStoresLack()
+        {
+            SkipWithoutSlapd();
+            var notes = new List<string>();
+            var store = new CertificateCollectionSource(new[] { new CertificateEntry(_fixture.Pki.Users["p256"].GetCertificate(), KeyLocation.None, "address book") }, "address book");
+            using var parties = new ProtectionParties(() => new[] { store })
+            {
+                Directories = new[] { new DirectoryLocation(LdapUrl.Parse(_fixture.Server!.LdapUri)) },
+                DirectoryCacheLifetime = TimeSpan.Zero,
+                Note = notes.Add,
+            };
+            Assert.Equal(Thumbprint("p256"), parties.RecipientFor("carol@example.com").Thumbprint);
+            Assert.DoesNotContain(notes, n => n.Contains("Asking the directories", StringComparison.Ordinal));
+
+            Assert.Equal(Thumbprint("rsa3072"), parties.RecipientFor("bob@example.com").Thumbprint);
+            Assert.Contains(notes, n => n.Contains("Asking the directories", StringComparison.Ordinal));
+            Assert.Equal(ErrorIds.NoMatchingCertificate, Assert.Throws<SmimeException>(() => parties.RecipientFor("nobody@example.com")).ErrorId);
+        }
+
+        [SkippableFact]
         public void UserSmimeCertificateIsReadAsPkcs7AndItsChainIsLeftOut()
         {
             SkipWithoutSlapd();

@@ -137,6 +137,25 @@ namespace SmimeTools.Tests.Trust
         }
 
         [Fact]
+        public void DirectoryDistributionPointsAreAskedOfTheEnginesLdapFetcherWhenAskedFor()
+        {
+            // Port 1 on loopback refuses at once: the LDAP fetcher tried, where the HTTP-only default does not.
+            var user = _servers.Ca.IssueUser("ldap-refused", g => MiniCa.AddCrlDistributionPoint(g, "ldap://127.0.0.1:1/cn=Mini%20CA?certificateRevocationList"));
+            var result = ValidateMini(user, options => options.ReadDirectoryDistributionPoints = true);
+            Assert.Equal(TrustProblemCode.RevocationUnknown, result.Status);
+            Assert.DoesNotContain(result.RevocationChecks[0].Notes, n => n.Contains("ldap is not supported here", StringComparison.Ordinal));
+
+            var fetcher = new RecordingFetcher(_servers.Ca.IssueCrl().GetEncoded());
+            result = ValidateMini(user, options =>
+            {
+                options.ReadDirectoryDistributionPoints = true;
+                options.Fetcher = fetcher;
+            });
+            Assert.True(result.IsValid, string.Join(" | ", result.Problems));
+            Assert.Equal("ldap", Assert.Single(fetcher.Asked).Scheme);
+        }
+
+        [Fact]
         public void TheRequestBudgetIsKept()
         {
             var user = _servers.Ca.IssueUser("budget", g => MiniCa.AddCrlDistributionPoint(g, _servers.Http.BaseUri + "mini.crl"));

@@ -3,9 +3,8 @@ using System.IO;
 using System.Linq;
 using System.Threading;
 using SmimeTools.Engine.Ldap;
-using SmimeTools.Engine.Trust;
 
-namespace SmimeTools.Engine.Certificates
+namespace SmimeTools.Engine.Trust
 {
     /// <summary>
     /// Fetches CRLs from ldap:// and ldaps:// distribution points (RFC 4516 URLs naming the CA's entry and, usually,
@@ -16,6 +15,9 @@ namespace SmimeTools.Engine.Certificates
         private const string DefaultAttribute = "certificateRevocationList;binary";
         private readonly IRevocationFetcher _other;
         private readonly LdapConnectionOptions _options;
+
+        /// <summary>The fetcher <see cref="ValidationOptions.ReadDirectoryDistributionPoints"/> asks for: anonymous LDAP, then <see cref="HttpRevocationFetcher.Default"/>.</summary>
+        public static LdapRevocationFetcher Default { get; } = new();
 
         /// <summary>A fetcher for LDAP distribution points, giving every other request to <paramref name="other"/> (the HTTP fetcher by default).</summary>
         public LdapRevocationFetcher(IRevocationFetcher? other = null, LdapConnectionOptions? options = null)
