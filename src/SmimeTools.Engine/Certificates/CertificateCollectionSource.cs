@@ -20,18 +20,12 @@ namespace SmimeTools.Engine.Certificates
 
         /// <summary>Certificates with no known origin: their key is a store key when they have one .NET can use.</summary>
         public CertificateCollectionSource(IEnumerable<X509Certificate2> certificates, string description)
-            : this(certificates.Select(c => new CertificateEntry(c, KeyLocationOf(c), description)), description)
+            : this(certificates.Select(c => new CertificateEntry(c, PrivateKeys.LocationOf(c), description)), description)
         {
         }
 
         public override string Description { get; }
 
         public override IEnumerable<CertificateEntry> Read(Action<SmimeException>? problem = null) => _entries;
-
-        private static KeyLocation KeyLocationOf(X509Certificate2 certificate) =>
-            Tokens.TokenKeyReference.Find(certificate) != null ? KeyLocation.Token
-            : PrivateKeyAttachment.Has(certificate) ? KeyLocation.File
-            : certificate.HasPrivateKey ? KeyLocation.Store
-            : KeyLocation.None;
     }
 }
