@@ -56,5 +56,6 @@ namespace SmimeTools.Engine
         public const string DirectoryEntryWithoutCertificate = "DirectoryEntryWithoutCertificate";
         public const string DirectoryEntryAmbiguous = "DirectoryEntryAmbiguous";
         public const string DirectoryOperationFailed = "DirectoryOperationFailed";
+        public const string InvalidMaildirName = "InvalidMaildirName";
     }
 }
