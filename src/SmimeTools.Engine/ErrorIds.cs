@@ -57,5 +57,7 @@ namespace SmimeTools.Engine
         public const string DirectoryEntryAmbiguous = "DirectoryEntryAmbiguous";
         public const string DirectoryOperationFailed = "DirectoryOperationFailed";
         public const string InvalidMaildirName = "InvalidMaildirName";
+        public const string MailboxLocked = "MailboxLocked";
+        public const string MailboxLockFailed = "MailboxLockFailed";
     }
 }
