@@ -54,6 +54,7 @@ function Install-SystemPackage {
         slapd = 'slapd'
         ldapsearch = 'ldap-utils'
         'softhsm2-util' = 'softhsm2'
+        dotlockfile = 'liblockfile-bin'
     }
     $missing = @($wanted.Keys | Where-Object { -not (Get-Command $_ -ErrorAction Ignore) -and -not (Test-Path "/usr/sbin/$_") } | ForEach-Object { $wanted[$_] })
     if ($missing.Count -eq 0) { return }

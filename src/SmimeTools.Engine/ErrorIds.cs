@@ -60,5 +60,8 @@ namespace SmimeTools.Engine
         public const string SignatureOverEncryption = "SignatureOverEncryption";
         public const string RecipientCertificateUnknown = "RecipientCertificateUnknown";
         public const string RewriteCheckFailed = "RewriteCheckFailed";
+        public const string InvalidMaildirName = "InvalidMaildirName";
+        public const string MailboxLocked = "MailboxLocked";
+        public const string MailboxLockFailed = "MailboxLockFailed";
     }
 }
