@@ -21,6 +21,7 @@
         'Protect-SmimeMessage'
         'Test-SmimeSignature'
         'Unprotect-SmimeMessage'
+        'Update-SmimeEncryption'
         'New-SmimeCertificateRequest'
         'New-SmimeDirectory'
         'Publish-SmimeCertificate'

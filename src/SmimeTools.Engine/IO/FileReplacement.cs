@@ -73,13 +73,26 @@ namespace SmimeTools.Engine.IO
         public void Commit(Action<Stream> check, string? destination = null)
         {
             ArgumentNullException.ThrowIfNull(check);
+            CommitPlaced(written =>
+            {
+                check(written);
+                return destination;
+            });
+        }
+
+        /// <summary>As <see cref="Commit(Action{Stream}, string?)"/>, where the check also says where the file goes (null: over the original).</summary>
+        /// <remarks>A name of its own: as an overload of Commit, a lambda returning any string would silently become the destination.</remarks>
+        public void CommitPlaced(Func<Stream, string?> checkAndPlace)
+        {
+            ArgumentNullException.ThrowIfNull(checkAndPlace);
             var stream = _stream ?? throw new ObjectDisposedException(nameof(FileReplacement));
             stream.Flush(flushToDisk: true);
             stream.Dispose();
             _stream = null;
+            string? destination;
             using (var written = new FileStream(TemporaryPath, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan))
             {
-                check(written);
+                destination = checkAndPlace(written);
             }
 
             var info = new FileInfo(Original);

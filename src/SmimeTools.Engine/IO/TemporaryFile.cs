@@ -13,14 +13,16 @@ namespace SmimeTools.Engine.IO
 
         public FileStream Stream { get; }
 
-        public static TemporaryFile Create(string folder)
+        /// <param name="folder">Where the file goes.</param>
+        /// <param name="shared">Let other handles of this process open it by name (to read it in several places at once).</param>
+        public static TemporaryFile Create(string folder, bool shared = false)
         {
             var path = System.IO.Path.Combine(folder, ".smimetools-" + Guid.NewGuid().ToString("N") + ".tmp");
             var options = new FileStreamOptions
             {
                 Mode = FileMode.CreateNew,
                 Access = FileAccess.ReadWrite,
-                Share = FileShare.None,
+                Share = shared ? FileShare.ReadWrite | FileShare.Delete : FileShare.None,
                 Options = FileOptions.DeleteOnClose,
                 BufferSize = 1 << 16,
             };

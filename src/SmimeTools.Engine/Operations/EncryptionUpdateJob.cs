@@ -2,7 +2,9 @@ using System;
 using System.Collections.Generic;
 using System.Diagnostics;
 using System.IO;
+using System.Linq;
 using System.Security.Cryptography;
+using SmimeTools.Engine.Policy;
 using System.Threading;
 using SmimeTools.Engine.IO;
 using SmimeTools.Engine.Messages;
@@ -20,14 +22,119 @@ namespace SmimeTools.Engine.Operations
         private readonly Dictionary<string, UpdateJournal> _journals = new(StringComparer.Ordinal);
         private readonly Stopwatch _clock = Stopwatch.StartNew();
 
+        /// <exception cref="SmimeException">The new recipients fail the checks Protect-SmimeMessage makes (expired, wrong key usage, weak key or cipher).</exception>
         public EncryptionUpdateJob(EncryptionUpdateOptions options)
         {
             _options = options ?? throw new ArgumentNullException(nameof(options));
+            if (options.Recipients.Count == 0 && options.RemoveRecipients.Count == 0 && options.Mode == Policy.EncryptionUpdateMode.AddRecipient)
+            {
+                throw new SmimeException(ErrorIds.NothingToDo, SmimeErrorKind.InvalidArgument, "Nothing to do: no new recipient was given.", "Give the new recipients with -To.");
+            }
+
+            ProtectionChecks.Check(new ProtectOptions
+            {
+                Recipients = options.Recipients.Count > 0 ? options.Recipients : options.OldKeys.Select(k => k.Certificate).Take(1).ToArray(),
+                ContentEncryption = options.Mode == Policy.EncryptionUpdateMode.Reencrypt ? options.ContentEncryption : Policy.AlgorithmPolicy.DefaultContentEncryption,
+                KeyEncryption = options.KeyEncryption,
+                AllowWeakAlgorithm = options.AllowWeakAlgorithm,
+            }, DateTimeOffset.UtcNow);
         }
 
         public EncryptionUpdateSummary Summary { get; } = new();
 
-        /// <summary>Updates one message file (.eml, .p7m, a Maildir message) in place.</summary>
+        /// <summary>
+        /// What <paramref name="path"/> holds: itself as a message file or an mbox file (which starts with a "From " line); for
+        /// a folder, its files, or its messages in cur/ and new/ when it is a Maildir; with <paramref name="recurse"/>, the
+        /// same for every folder below (Maildir++ folders too). Hidden files (journals, temporary files) are passed over.
+        /// </summary>
+        /// <exception cref="SmimeException"><see cref="ErrorIds.PathNotFound"/>.</exception>
+        public static IEnumerable<ArchiveItem> Find(string path, bool recurse)
+        {
+            var full = Path.GetFullPath(path);
+            if (File.Exists(full))
+            {
+                var length = new FileInfo(full).Length;
+                yield return new ArchiveItem(full, IsMbox(full) ? ArchiveItemKind.Mbox : ArchiveItemKind.MessageFile, length);
+                yield break;
+            }
+
+            if (!Directory.Exists(full))
+            {
+                throw new SmimeException(ErrorIds.PathNotFound, SmimeErrorKind.ObjectNotFound,
+                    $"Cannot find the path '{full}' because it does not exist.", "Check the spelling of the path.", full);
+            }
+
+            if (IsMaildir(full))
+            {
+                foreach (var box in new[] { "cur", "new" })
+                {
+                    foreach (var file in Visible(Directory.EnumerateFiles(Path.Combine(full, box))))
+                    {
+                        yield return new ArchiveItem(file, ArchiveItemKind.MaildirMessage, new FileInfo(file).Length) { Maildir = full };
+                    }
+                }
+
+                if (recurse)
+                {
+                    // Maildir++ keeps its folders as hidden Maildirs inside the top one (.Sent, .Archive.2016).
+                    foreach (var folder in Directory.EnumerateDirectories(full, ".*").Order(StringComparer.Ordinal).Where(IsMaildir))
+                    {
+                        foreach (var item in Find(folder, recurse))
+                        {
+                            yield return item;
+                        }
+                    }
+                }
+
+                yield break;
+            }
+
+            foreach (var file in Visible(Directory.EnumerateFiles(full)))
+            {
+                yield return new ArchiveItem(file, IsMbox(file) ? ArchiveItemKind.Mbox : ArchiveItemKind.MessageFile, new FileInfo(file).Length);
+            }
+
+            if (recurse)
+            {
+                foreach (var folder in Visible(Directory.EnumerateDirectories(full)))
+                {
+                    foreach (var item in Find(folder, recurse))
+                    {
+                        yield return item;
+                    }
+                }
+            }
+        }
+
+        /// <summary>
+        /// Updates what <paramref name="item"/> holds: each message that was looked at goes to <paramref name="done"/>, each that
+        /// could not be updated to <paramref name="problem"/> (and is left as it was). Stops only on cancellation.
+        /// </summary>
+        public void Update(ArchiveItem item, Action<MessageUpdate> done, Action<SmimeException> problem, CancellationToken cancellationToken = default)
+        {
+            ArgumentNullException.ThrowIfNull(item);
+            try
+            {
+                switch (item.Kind)
+                {
+                    case ArchiveItemKind.Mbox:
+                        UpdateMbox(item.Path, done, problem, cancellationToken);
+                        break;
+                    case ArchiveItemKind.MaildirMessage:
+                        done(UpdateMaildirMessage(item.Path, item.Maildir!, cancellationToken));
+                        break;
+                    default:
+                        done(UpdateFile(item.Path, cancellationToken));
+                        break;
+                }
+            }
+            catch (SmimeException e)
+            {
+                problem(e);
+            }
+        }
+
+        /// <summary>Updates one message file (.eml, .p7m) in place.</summary>
         /// <exception cref="SmimeException">Why the message was left as it is; it is counted as failed.</exception>
         public MessageUpdate UpdateFile(string path, CancellationToken cancellationToken = default)
         {
@@ -44,6 +151,7 @@ namespace SmimeTools.Engine.Operations
                 }
 
                 var before = Digest(file.FullName, cancellationToken);
+                RemoveLeftovers(file.DirectoryName!, file.Name);
                 using var replacement = FileReplacement.Begin(file.FullName);
                 var update = MessageEncryptionUpdater.Update(MessageInput.FromFile(file.FullName), _options, replacement.Stream, cancellationToken);
                 if (update.State != MessageUpdateState.Updated)
@@ -52,10 +160,248 @@ namespace SmimeTools.Engine.Operations
                 }
 
                 string? how = null;
-                replacement.Commit(written => how = MessageEncryptionUpdater.Check(written, update, _options, cancellationToken));
+                replacement.Commit(written =>
+                {
+                    how = MessageEncryptionUpdater.Check(written, update, _options, cancellationToken);
+                });
                 journal.Record(file.Name, before, update.DigestAfter!, file);
                 return With(update, how);
             });
+        }
+
+        private static IEnumerable<string> Visible(IEnumerable<string> paths) =>
+            paths.Where(p => !Path.GetFileName(p).StartsWith('.')).Order(StringComparer.Ordinal);
+
+        private static bool IsMaildir(string folder) => Directory.Exists(Path.Combine(folder, "cur")) && Directory.Exists(Path.Combine(folder, "new"));
+
+        private static bool IsMbox(string file)
+        {
+            Span<byte> head = stackalloc byte[5];
+            using var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+            return stream.ReadAtLeast(head, head.Length, throwOnEndOfStream: false) == head.Length && head.SequenceEqual("From "u8);
+        }
+
+        /// <summary>
+        /// Updates one message of a Maildir folder: written under tmp/, renamed into place, with the S= and W= sizes of its
+        /// name recomputed and its flags kept. The journal (at the Maildir's top) knows it by the name's unique part.
+        /// </summary>
+        public MessageUpdate UpdateMaildirMessage(string path, string maildir, CancellationToken cancellationToken = default)
+        {
+            var file = new FileInfo(Path.GetFullPath(path));
+            return Counted(file.Length, () =>
+            {
+                var name = MaildirName.Parse(file.Name);
+                var journal = JournalFor(Path.GetFullPath(maildir));
+                if (journal.IsDone(name.Base, file))
+                {
+                    return new MessageUpdate
+                    {
+                        Path = file.FullName, State = MessageUpdateState.Skipped, Reason = "done by an earlier run of this job", BytesBefore = file.Length,
+                    };
+                }
+
+                var before = Digest(file.FullName, cancellationToken);
+                var tmp = Path.Combine(maildir, "tmp");
+                Directory.CreateDirectory(tmp);
+                RemoveLeftovers(tmp, file.Name);
+                using var replacement = FileReplacement.Begin(file.FullName, tmp);
+                var update = MessageEncryptionUpdater.Update(MessageInput.FromFile(file.FullName), _options, replacement.Stream, cancellationToken);
+                if (update.State != MessageUpdateState.Updated)
+                {
+                    return update;
+                }
+
+                string? how = null;
+                string destination = file.FullName;
+                replacement.CommitPlaced(written =>
+                {
+                    how = MessageEncryptionUpdater.Check(written, update, _options, cancellationToken);
+                    written.Position = 0;
+                    var (size, virtualSize) = MaildirName.Measure(written);
+                    destination = Path.Combine(file.DirectoryName!, name.WithSizes(size, virtualSize).ToString());
+                    return destination;
+                });
+                journal.Record(name.Base, before, update.DigestAfter!, new FileInfo(destination));
+                return With(update, how, destination);
+            });
+        }
+
+        /// <summary>
+        /// Updates every message of an mbox file while it is locked as mutt and Dovecot lock it. A complete new mbox is written
+        /// beside it from a snapshot and checked; only then is it copied over the old one in place (renaming would strand
+        /// programs waiting for the lock on the old file), with the journal saying where the new content is until that is done.
+        /// </summary>
+        public void UpdateMbox(string path, Action<MessageUpdate> done, Action<SmimeException> problem, CancellationToken cancellationToken = default)
+        {
+            var file = new FileInfo(Path.GetFullPath(path));
+            var folder = file.DirectoryName!;
+            var journal = JournalFor(folder);
+            var key = "mbox:" + file.Name;
+            if (journal.IsDone(key, file))
+            {
+                Summary.Skipped++;
+                done(new MessageUpdate { Path = file.FullName, State = MessageUpdateState.Skipped, Reason = "done by an earlier run of this job", BytesBefore = file.Length });
+                return;
+            }
+
+            using var mailbox = MboxLock.Acquire(file.FullName, cancellationToken: cancellationToken);
+            var newContent = Path.Combine(folder, "." + file.Name + ".smimetools-new");
+            if (journal.TryGetSwap(key, out var pending, out var pendingDigest) && File.Exists(pending) && Digest(pending, cancellationToken).AsSpan().SequenceEqual(pendingDigest))
+            {
+                // A run stopped while copying the checked new content over the old: finish it.
+                Swap(mailbox, pending, journal, key, Digest(mailbox.Stream, cancellationToken), pendingDigest, file);
+                return;
+            }
+
+            using var snapshot = TemporaryFile.Create(folder, shared: true);
+            mailbox.Stream.Position = 0;
+            var before = CopyHashing(mailbox.Stream, snapshot.Stream, cancellationToken);
+            snapshot.Stream.Flush();
+            var updated = 0;
+            var count = 0;
+            using (var output = new FileStream(newContent, FileMode.Create, FileAccess.ReadWrite, FileShare.None))
+            {
+                using var reader = new FileStream(snapshot.Stream.Name, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+                using var raw = new FileStream(snapshot.Stream.Name, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+                long copied = 0;
+                foreach (var (_, index, offset, end) in LayerWalker.ReadMbox(reader, file.FullName, new EntityOffsets(), problem, cancellationToken))
+                {
+                    count++;
+                    var start = LineEnd(raw, offset) ;
+                    CopyRange(raw, output, copied, start, cancellationToken);
+                    var update = UpdateMboxMessage(snapshot.Stream.Name, file.FullName, index, start, end, output, raw, problem, cancellationToken);
+                    if (update != null)
+                    {
+                        updated += update.State == MessageUpdateState.Updated ? 1 : 0;
+                        done(update);
+                    }
+
+                    copied = end;
+                }
+
+                CopyRange(raw, output, copied, raw.Length, cancellationToken);
+                output.Flush(flushToDisk: true);
+                output.Position = 0;
+                var messages = 0;
+                foreach (var _ in LayerWalker.ReadMbox(output, newContent, new EntityOffsets(), e => throw e, cancellationToken))
+                {
+                    messages++;
+                }
+
+                if (messages != count)
+                {
+                    throw new SmimeException(ErrorIds.RewriteCheckFailed, SmimeErrorKind.InvalidData,
+                        $"The new {file.FullName} holds {messages} messages where the old held {count}; the old was left as it is.",
+                        "Report this with the mbox file if you can share it.", file.FullName);
+                }
+            }
+
+            if (updated == 0)
+            {
+                File.Delete(newContent);
+                return;
+            }
+
+            Swap(mailbox, newContent, journal, key, before, Digest(newContent, cancellationToken), file);
+        }
+
+        /// <summary>One message of an mbox snapshot: rewritten and checked into <paramref name="output"/>, or copied as it was.</summary>
+        private MessageUpdate? UpdateMboxMessage(string snapshot, string mbox, int index, long start, long end, Stream output, Stream raw,
+            Action<SmimeException> problem, CancellationToken cancellationToken)
+        {
+            MessageUpdate? update = null;
+            try
+            {
+                update = Counted(end - start, () =>
+                {
+                    using var scratch = TemporaryFile.Create(Path.GetDirectoryName(snapshot)!);
+                    var result = MessageEncryptionUpdater.Update(MessageInput.FromFileRange(snapshot, start, end - start), _options, scratch.Stream, cancellationToken);
+                    if (result.State != MessageUpdateState.Updated)
+                    {
+                        return At(result, mbox, index, null);
+                    }
+
+                    scratch.Stream.Flush();
+                    var how = MessageEncryptionUpdater.Check(scratch.Rewind(), result, _options, cancellationToken);
+                    scratch.Rewind().CopyTo(output, 1 << 16);
+                    return At(result, mbox, index, how);
+                });
+            }
+            catch (SmimeException e)
+            {
+                problem(e);
+            }
+
+            if (update?.State != MessageUpdateState.Updated)
+            {
+                CopyRange(raw, output, start, end, cancellationToken);
+            }
+
+            return update;
+        }
+
+        /// <summary>Copies the checked new content over the locked mbox in place, then records it done and removes the copy.</summary>
+        private static void Swap(MboxLock mailbox, string newContent, UpdateJournal journal, string key, byte[] before, byte[] after, FileInfo file)
+        {
+            journal.RecordSwap(key, newContent, after);
+            using (var source = new FileStream(newContent, FileMode.Open, FileAccess.Read, FileShare.Read))
+            {
+                mailbox.Stream.Position = 0;
+                source.CopyTo(mailbox.Stream, 1 << 16);
+                mailbox.Stream.SetLength(source.Length);
+                mailbox.Stream.Flush(flushToDisk: true);
+            }
+
+            journal.Record(key, before, after, file);
+            File.Delete(newContent);
+            FolderSync.Flush(file.DirectoryName!);
+        }
+
+        private static long LineEnd(Stream raw, long offset)
+        {
+            raw.Position = offset;
+            int b;
+            while ((b = raw.ReadByte()) >= 0 && b != '\n')
+            {
+            }
+
+            return raw.Position;
+        }
+
+        private static void CopyRange(Stream source, Stream output, long from, long to, CancellationToken cancellationToken)
+        {
+            source.Position = from;
+            var buffer = new byte[1 << 16];
+            var left = to - from;
+            while (left > 0)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                var read = source.Read(buffer, 0, (int)Math.Min(buffer.Length, left));
+                if (read == 0)
+                {
+                    break;
+                }
+
+                output.Write(buffer, 0, read);
+                left -= read;
+            }
+        }
+
+        private static byte[] CopyHashing(Stream source, Stream output, CancellationToken cancellationToken)
+        {
+            using var hashing = new HashingStream(output, HashAlgorithmName.SHA256);
+            source.CopyTo(hashing, 1 << 16);
+            cancellationToken.ThrowIfCancellationRequested();
+            return hashing.GetHashAndReset();
+        }
+
+        /// <summary>Temporary files of ours that a killed run left beside a message (hidden, named after it, ending .tmp).</summary>
+        private static void RemoveLeftovers(string folder, string name)
+        {
+            foreach (var leftover in Directory.EnumerateFiles(folder, "." + name + ".*.tmp"))
+            {
+                File.Delete(leftover);
+            }
         }
 
         public void Dispose()
@@ -116,6 +462,12 @@ namespace SmimeTools.Engine.Operations
         private static byte[] Digest(string path, CancellationToken cancellationToken)
         {
             using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
+            return Digest(stream, cancellationToken);
+        }
+
+        private static byte[] Digest(Stream stream, CancellationToken cancellationToken)
+        {
+            stream.Position = 0;
             using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
             var buffer = new byte[1 << 16];
             int read;
@@ -128,9 +480,11 @@ namespace SmimeTools.Engine.Operations
             return hash.GetHashAndReset();
         }
 
-        private static MessageUpdate With(MessageUpdate update, string? how) => new()
+        private static MessageUpdate At(MessageUpdate update, string mbox, int index, string? how) => With(update, how, mbox, index);
+
+        private static MessageUpdate With(MessageUpdate update, string? how, string? path = null, int? index = null) => new()
         {
-            Path = update.Path, Index = update.Index, State = update.State, OpenedBy = update.OpenedBy, KeyThumbprint = update.KeyThumbprint,
+            Path = path ?? update.Path, Index = index ?? update.Index, Reason = update.Reason, State = update.State, OpenedBy = update.OpenedBy, KeyThumbprint = update.KeyThumbprint,
             AlgorithmBefore = update.AlgorithmBefore, AlgorithmAfter = update.AlgorithmAfter, WasWeak = update.WasWeak,
             RecipientsBefore = update.RecipientsBefore, RecipientsAfter = update.RecipientsAfter, Added = update.Added, Removed = update.Removed,
             BytesBefore = update.BytesBefore, BytesAfter = update.BytesAfter, DigestAfter = update.DigestAfter, Checked = how,

@@ -31,6 +31,9 @@ namespace SmimeTools.Engine.Operations
         /// <summary>Finds the certificate of an old recipient that re-encryption keeps (a store or directory lookup); may be null.</summary>
         public Func<Cms.EnvelopedRecipient, X509Certificate2?>? FindCertificate { get; init; }
 
+        /// <summary>Allow new recipients with weak keys, or a weak cipher for re-encryption, as Protect-SmimeMessage -AllowWeakAlgorithm does.</summary>
+        public bool AllowWeakAlgorithm { get; init; }
+
         /// <summary>Where opened layers and checks keep their scratch files.</summary>
         public string TemporaryFolder { get; init; } = System.IO.Path.GetTempPath();
     }

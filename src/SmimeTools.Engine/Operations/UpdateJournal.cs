@@ -17,6 +17,7 @@ namespace SmimeTools.Engine.Operations
         public const string FileName = ".smimetools-update.journal";
 
         private readonly Dictionary<string, Entry> _done = new(StringComparer.Ordinal);
+        private readonly Dictionary<string, (string Path, string Digest)> _pending = new(StringComparer.Ordinal);
         private readonly FileStream _file;
 
         private UpdateJournal(string path)
@@ -30,6 +31,11 @@ namespace SmimeTools.Engine.Operations
                     if (Entry.TryParse(line, out var entry))
                     {
                         _done[entry.Key] = entry;
+                        _pending.Remove(entry.Key);
+                    }
+                    else if (line.Split('\t') is ["swap", { } key, { } contentPath, { } digest])
+                    {
+                        _pending[Uri.UnescapeDataString(key)] = (Uri.UnescapeDataString(contentPath), digest);
                     }
                 }
             }
@@ -71,6 +77,33 @@ namespace SmimeTools.Engine.Operations
             _file.Write(line);
             _file.Flush(flushToDisk: true);
             _done[key] = entry;
+            _pending.Remove(key);
+        }
+
+        /// <summary>
+        /// Records, before an mbox file is overwritten in place, where its complete new content waits and its digest, so a
+        /// run cut short during the copy finishes it from there.
+        /// </summary>
+        public void RecordSwap(string key, string newContentPath, byte[] digest)
+        {
+            _file.Write(Encoding.UTF8.GetBytes(string.Join('\t', "swap", Uri.EscapeDataString(key), Uri.EscapeDataString(newContentPath), Convert.ToHexString(digest)) + "\n"));
+            _file.Flush(flushToDisk: true);
+            _pending[key] = (newContentPath, Convert.ToHexString(digest));
+        }
+
+        /// <summary>A swap recorded for <paramref name="key"/> and not finished: where the new content is and its digest.</summary>
+        public bool TryGetSwap(string key, out string newContentPath, out byte[] digest)
+        {
+            if (_pending.TryGetValue(key, out var swap))
+            {
+                newContentPath = swap.Path;
+                digest = Convert.FromHexString(swap.Digest);
+                return true;
+            }
+
+            newContentPath = string.Empty;
+            digest = Array.Empty<byte>();
+            return false;
         }
 
         public void Dispose() => _file.Dispose();

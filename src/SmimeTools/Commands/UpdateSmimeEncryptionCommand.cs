@@ -1,0 +1,166 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Management.Automation;
+using System.Security.Cryptography.X509Certificates;
+using SmimeTools.Engine;
+using SmimeTools.Engine.Certificates;
+using SmimeTools.Engine.Keys;
+using SmimeTools.Engine.Operations;
+using SmimeTools.Engine.Policy;
+
+namespace SmimeTools.Commands
+{
+    /// <summary>Update-SmimeEncryption: moves encrypted archives (message files, Maildir, mbox) to new keys in place, losing nothing.</summary>
+    [Cmdlet(VerbsData.Update, "SmimeEncryption", DefaultParameterSetName = ParameterSets.Path, SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
+    [OutputType(typeof(EncryptionUpdateSummary), typeof(MessageUpdate))]
+    public sealed class UpdateSmimeEncryptionCommand : FileCmdlet
+    {
+        /// <summary>The new recipients: certificates, certificate files, or addresses looked up as Protect-SmimeMessage -To does.</summary>
+        [Parameter(Mandatory = true)]
+        [ValidateNotNullOrEmpty]
+        public object[] To { get; set; } = Array.Empty<object>();
+
+        /// <summary>The old keys: identities (certificates with private keys) or addresses; without it, the identities of -CertStoreLocation.</summary>
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public object[]? Identity { get; set; }
+
+        /// <summary>Stores for addresses in -To and -Identity, and whose identities are tried without -Identity.</summary>
+        [Parameter]
+        [ArgumentCompleter(typeof(CertStoreLocationCompleter))]
+        [SupportsWildcards]
+        [ValidateNotNullOrEmpty]
+        public string[] CertStoreLocation { get; set; } = { CertStoreLocations.CurrentUserAddressBook, CertStoreLocations.CurrentUserMy };
+
+        /// <summary>Directories asked for addresses of -To that the stores do not have.</summary>
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public object[]? Directory { get; set; }
+
+        /// <summary>AddRecipient (default, fast) or Reencrypt (fresh key, today's algorithm).</summary>
+        [Parameter]
+        public EncryptionUpdateMode Mode { get; set; } = EncryptionUpdateMode.AddRecipient;
+
+        /// <summary>The content encryption of re-encrypted messages.</summary>
+        [Parameter]
+        public ContentEncryptionAlgorithm EncryptionAlgorithm { get; set; } = AlgorithmPolicy.DefaultContentEncryption;
+
+        [Parameter]
+        public KeyEncryptionAlgorithm KeyEncryption { get; set; } = AlgorithmPolicy.DefaultKeyEncryption;
+
+        /// <summary>Old recipients re-encrypted messages leave out: certificates, files or addresses.</summary>
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public object[]? RemoveRecipient { get; set; }
+
+        /// <summary>Go into the folders below each folder given.</summary>
+        [Parameter]
+        public SwitchParameter Recurse { get; set; }
+
+        /// <summary>Also write one result for each message.</summary>
+        [Parameter]
+        public SwitchParameter PassThru { get; set; }
+
+        [Parameter]
+        public SwitchParameter AllowWeakAlgorithm { get; set; }
+
+        private readonly List<ArchiveItem> _items = new();
+        private readonly Dictionary<ArchiveItem, object> _targets = new();
+
+        protected override void ProcessRecord()
+        {
+            // Gathered first, so progress can give a share of the whole and the time left.
+            foreach (var path in ResolvedPaths())
+            {
+                try
+                {
+                    foreach (var item in EncryptionUpdateJob.Find(path, Recurse))
+                    {
+                        _items.Add(item);
+                        _targets[item] = path;
+                    }
+                }
+                catch (SmimeException e)
+                {
+                    WriteEngineError(e, path);
+                }
+            }
+        }
+
+        protected override void EndProcessing()
+        {
+            if (Mode == EncryptionUpdateMode.AddRecipient && (RemoveRecipient != null || MyInvocation.BoundParameters.ContainsKey(nameof(EncryptionAlgorithm))))
+            {
+                ThrowEngineError(new SmimeException(ErrorIds.NothingToDo, SmimeErrorKind.InvalidArgument,
+                    "-RemoveRecipient and -EncryptionAlgorithm change the content encryption, which -Mode AddRecipient keeps as it is.",
+                    "Add -Mode Reencrypt to re-encrypt with a fresh key, or leave those parameters out."));
+            }
+
+            var work = _items.Where(i => ShouldProcess(i.Path, Mode == EncryptionUpdateMode.AddRecipient ? "Add recipients" : "Re-encrypt")).ToList();
+            if (work.Count == 0)
+            {
+                return;
+            }
+
+            using var parties = new ProtectionParties(() => CertStoreLocations.Sources(CertStoreLocation))
+            {
+                Directories = DirectoryArguments.Directories(Directory ?? Array.Empty<object>(), null, false, null, null, null).Select(DirectoryArguments.Location).ToList(),
+                CancellationToken = StopToken,
+                Note = WriteVerbose,
+            };
+            using var keys = OpenKeys();
+            EncryptionUpdateJob? job = null;
+            List<X509Certificate2>? known = null;
+            try
+            {
+                var recipients = Certificates(To, "To", parties);
+                job = new EncryptionUpdateJob(new EncryptionUpdateOptions
+                {
+                    OldKeys = keys, Recipients = recipients, Mode = Mode, ContentEncryption = EncryptionAlgorithm, KeyEncryption = KeyEncryption,
+                    RemoveRecipients = RemoveRecipient == null ? Array.Empty<X509Certificate2>() : Certificates(RemoveRecipient, "RemoveRecipient", parties),
+                    CheckKeys = keys.Where(k => recipients.Any(r => r.Thumbprint == k.Certificate.Thumbprint)).ToArray(),
+                    FindCertificate = r => (known ??= CertStoreLocations.ReadForAddresses(CertStoreLocation, WriteVerbose).ToList()).FirstOrDefault(r.Names),
+                    AllowWeakAlgorithm = AllowWeakAlgorithm,
+                });
+            }
+            catch (SmimeException e)
+            {
+                ThrowEngineError(e);
+            }
+
+            using (job)
+            {
+                var progress = new UpdateProgress(this, work);
+                foreach (var item in work)
+                {
+                    progress.Show(item, job!.Summary);
+                    job!.Update(item, update => { if (PassThru) { WriteObject(update); } }, e => WriteEngineError(e, _targets[item]), StopToken);
+                }
+
+                progress.Complete();
+                WriteObject(job!.Summary);
+            }
+        }
+
+        private List<X509Certificate2> Certificates(object[] values, string parameter, ProtectionParties parties) =>
+            ProtectionParties.RecipientsAmong(CertificateArguments.Expand(values, parameter, GetUnresolvedProviderPathFromPSPath, a => new[] { parties.RecipientFor(a) })).ToList();
+
+        /// <summary>The old keys, opened only now that ShouldProcess has said yes.</summary>
+        private DecryptionKeys OpenKeys()
+        {
+            try
+            {
+                return Identity == null
+                    ? DecryptionKeys.FromSources(CertStoreLocations.Sources(CertStoreLocation), WriteVerbose)
+                    : DecryptionKeys.FromIdentities(CertificateArguments.Expand(Identity, "Identity", GetUnresolvedProviderPathFromPSPath,
+                        a => IdentitiesByAddress.Find(CertStoreLocations.Sources(CertStoreLocation), a, WriteVerbose)), TokenPinPrompt.For(this));
+            }
+            catch (SmimeException e)
+            {
+                ThrowEngineError(e);
+                throw;
+            }
+        }
+    }
+}
