@@ -1,0 +1,190 @@
+using System;
+using System.IO;
+using System.Linq;
+using System.Security.Cryptography.X509Certificates;
+using System.Text;
+using SmimeTools.Engine;
+using SmimeTools.Engine.IO;
+using SmimeTools.Engine.Keys;
+using SmimeTools.Engine.Messages;
+using SmimeTools.Engine.Operations;
+using SmimeTools.Tests.Cms;
+using SmimeTools.Tests.TestPki;
+using Xunit;
+
+namespace SmimeTools.Tests.Operations
+{
+    /// <summary>Maildir folders and mbox files moved to new keys: names, flags, separators and locks as mail programs expect them.</summary>
+    [Collection(SharedPkiCollection.Name)]
+    public sealed class ArchiveUpdateTests : IDisposable
+    {
+        private const string Plain = "From: Alice <alice@example.com>\nTo: Bob <bob@example.com>\nSubject: plain\n\nNot encrypted.\n";
+
+        private readonly TestPkiFixture _fixture;
+        private readonly string _folder = Directory.CreateTempSubdirectory("archive-").FullName;
+
+        public ArchiveUpdateTests(TestPkiFixture fixture) => _fixture = fixture;
+
+        public void Dispose() => Directory.Delete(_folder, recursive: true);
+
+        private PrivateKey Key(string user) => EnvelopedTestSupport.KeyOf(_fixture.Pki, user);
+
+        /// <summary>A message encrypted to <paramref name="user"/>, with Unix line ends as mail stores keep them.</summary>
+        private string EncryptedText(string user, string subject)
+        {
+            var body = $"From: Alice <alice@example.com>\r\nTo: Bob <bob@example.com>\r\nSubject: {subject}\r\nMIME-Version: 1.0\r\nContent-Type: text/plain\r\n\r\nArchived {subject}.\r\n";
+            var result = MessageProtector.Protect(MessageInput.FromText(body), new ProtectOptions { Recipients = new[] { _fixture.Pki.Users[user].GetCertificate() } },
+                MessageOutput.ToMemory());
+            return Encoding.ASCII.GetString(result.Content!).Replace("\r\n", "\n", StringComparison.Ordinal);
+        }
+
+        private static byte[] Opened(MessageInput input, IKeyDecryptor key) =>
+            MessageUnprotector.Unprotect(input, new UnprotectOptions { Keys = new[] { key } }, MessageOutput.ToMemory()).Content!;
+
+        private EncryptionUpdateJob Job(IKeyDecryptor oldKey, X509Certificate2 recipient) =>
+            new(new EncryptionUpdateOptions { OldKeys = new[] { oldKey }, Recipients = new[] { recipient } });
+
+        [Fact]
+        public void AMaildirMessageKeepsItsFlagsAndGetsItsSizesRecomputed()
+        {
+            using var oldKey = Key("rsa2048");
+            using var newKey = Key("p256");
+            var maildir = Path.Combine(_folder, "Maildir");
+            foreach (var box in new[] { "cur", "new", "tmp" })
+            {
+                Directory.CreateDirectory(Path.Combine(maildir, box));
+            }
+
+            var text = EncryptedText("rsa2048", "maildir");
+            var (size, virtualSize) = MaildirName.Measure(new MemoryStream(Encoding.ASCII.GetBytes(text)));
+            var name = $"1680000000.M1P2.host,S={size},W={virtualSize}:2,RS";
+            File.WriteAllText(Path.Combine(maildir, "cur", name), text);
+            File.WriteAllText(Path.Combine(maildir, "new", "1680000001.M3P4.host"), EncryptedText("rsa2048", "unread"));
+            var items = EncryptionUpdateJob.Find(maildir, recurse: false).ToList();
+            Assert.All(items, i => Assert.Equal(ArchiveItemKind.MaildirMessage, i.Kind));
+            Assert.Equal(2, items.Count);
+
+            using (var job = Job(oldKey, newKey.Certificate))
+            {
+                foreach (var item in items)
+                {
+                    job.Update(item, _ => { }, e => throw e);
+                }
+
+                Assert.Equal(2, job.Summary.Updated);
+            }
+
+            var renamed = Assert.Single(Directory.GetFiles(Path.Combine(maildir, "cur")));
+            var parsed = MaildirName.Parse(Path.GetFileName(renamed));
+            Assert.Equal("1680000000.M1P2.host", parsed.Base);
+            Assert.Equal("RS", parsed.Flags);
+            Assert.Equal(new FileInfo(renamed).Length, parsed.Size);
+            Assert.Equal(MaildirName.Measure(renamed).VirtualSize, parsed.VirtualSize);
+            Assert.NotEqual(name, Path.GetFileName(renamed));
+            Assert.Equal(Opened(MessageInput.FromFile(renamed), oldKey), Opened(MessageInput.FromFile(renamed), newKey));
+            Assert.Equal("1680000001.M3P4.host", Path.GetFileName(Assert.Single(Directory.GetFiles(Path.Combine(maildir, "new")))));
+            Assert.Empty(Directory.GetFiles(Path.Combine(maildir, "tmp")));
+
+            using var rerun = Job(oldKey, newKey.Certificate);
+            foreach (var item in EncryptionUpdateJob.Find(maildir, recurse: false))
+            {
+                rerun.Update(item, u => Assert.Equal(MessageUpdateState.Skipped, u.State), e => throw e);
+            }
+        }
+
+        [Fact]
+        public void AnMboxIsRewrittenInPlaceWithPlainMessagesUntouched()
+        {
+            using var oldKey = Key("rsa2048");
+            using var newKey = Key("rsa3072");
+            var first = EncryptedText("rsa2048", "first");
+            var second = EncryptedText("rsa2048", "second");
+            var mbox = Path.Combine(_folder, "archive.mbox");
+            var text = "From alice@example.com Fri Dec  4 10:00:00 2026\n" + first + "\n"
+                + "From alice@example.com Fri Dec  4 10:01:00 2026\n" + Plain + "\n"
+                + "From alice@example.com Fri Dec  4 10:02:00 2026\n" + second + "\n";
+            File.WriteAllText(mbox, text);
+            Assert.Equal(ArchiveItemKind.Mbox, Assert.Single(EncryptionUpdateJob.Find(mbox, recurse: false)).Kind);
+
+            var updates = new System.Collections.Generic.List<MessageUpdate>();
+            var problems = new System.Collections.Generic.List<SmimeException>();
+            using (var job = Job(oldKey, newKey.Certificate))
+            {
+                job.Update(Assert.Single(EncryptionUpdateJob.Find(mbox, false)), updates.Add, problems.Add);
+                Assert.Equal(2, job.Summary.Updated);
+                Assert.Equal(1, job.Summary.Failed);
+            }
+
+            Assert.Equal(new[] { 1, 3 }, updates.Select(u => u.Index!.Value).ToArray());
+            Assert.Equal(ErrorIds.NotEncrypted, Assert.Single(problems).ErrorId);
+            var after = File.ReadAllText(mbox);
+            Assert.Contains("\nFrom alice@example.com Fri Dec  4 10:01:00 2026\n" + Plain + "\n", after, StringComparison.Ordinal);
+            Assert.False(File.Exists(mbox + ".lock"));
+            Assert.Empty(Directory.GetFiles(_folder, ".archive.mbox*"));
+
+            var summaries = MessageInspector.InspectMbox(MessageInput.FromFile(mbox), _folder, e => throw e).ToList();
+            Assert.Equal(3, summaries.Count);
+            Assert.Equal(2, summaries[0].Layers.Single().Recipients.Count);
+            Assert.Equal(2, summaries[2].Layers.Single().Recipients.Count);
+            foreach (var summary in new[] { summaries[0], summaries[2] })
+            {
+                var message = MessageInput.FromFileRange(mbox, summary.Offset!.Value, summary.Size!.Value);
+                Assert.Equal(Opened(message, oldKey), Opened(message, newKey));
+            }
+
+            using var rerun = Job(oldKey, newKey.Certificate);
+            rerun.Update(Assert.Single(EncryptionUpdateJob.Find(mbox, false)), u => Assert.Equal(MessageUpdateState.Skipped, u.State), e => throw e);
+            Assert.Equal(after, File.ReadAllText(mbox));
+        }
+
+        [Fact]
+        public void ALockedMboxIsRefusedAndLeftAlone()
+        {
+            using var oldKey = Key("rsa2048");
+            using var newKey = Key("p384");
+            var mbox = Path.Combine(_folder, "locked.mbox");
+            var text = "From alice@example.com Fri Dec  4 10:00:00 2026\n" + EncryptedText("rsa2048", "locked") + "\n";
+            File.WriteAllText(mbox, text);
+            File.WriteAllText(mbox + ".lock", "12345\n");
+            using var job = Job(oldKey, newKey.Certificate);
+
+            SmimeException? refused = null;
+            job.Update(Assert.Single(EncryptionUpdateJob.Find(mbox, false)), _ => { }, e => refused = e);
+
+            Assert.Equal(ErrorIds.MailboxLocked, refused?.ErrorId);
+            Assert.Equal(text, File.ReadAllText(mbox));
+            Assert.Equal("12345\n", File.ReadAllText(mbox + ".lock"));
+        }
+
+        [Fact]
+        public void AnMboxSwapCutShortIsFinishedFromTheCheckedNewContent()
+        {
+            using var oldKey = Key("rsa2048");
+            using var newKey = Key("p256");
+            var mbox = Path.Combine(_folder, "cut.mbox");
+            var text = "From alice@example.com Fri Dec  4 10:00:00 2026\n" + EncryptedText("rsa2048", "cut") + "\n";
+            File.WriteAllText(mbox, text);
+            using (var job = Job(oldKey, newKey.Certificate))
+            {
+                job.Update(Assert.Single(EncryptionUpdateJob.Find(mbox, false)), _ => { }, e => throw e);
+            }
+
+            // As if the run had stopped halfway through copying: the new content beside, the journal naming it, the mbox half old.
+            var done = File.ReadAllBytes(mbox);
+            var journal = Path.Combine(_folder, ".smimetools-update.journal");
+            var swapLine = File.ReadAllLines(journal).Single(l => l.StartsWith("swap\t", StringComparison.Ordinal));
+            File.WriteAllLines(journal, new[] { swapLine });
+            var beside = Uri.UnescapeDataString(swapLine.Split('\t')[2]);
+            File.WriteAllBytes(beside, done);
+            File.WriteAllBytes(mbox, done.AsSpan(0, done.Length / 2).ToArray().Concat(Encoding.ASCII.GetBytes(text)[(done.Length / 2)..]).ToArray());
+
+            using (var resumed = Job(oldKey, newKey.Certificate))
+            {
+                resumed.Update(Assert.Single(EncryptionUpdateJob.Find(mbox, false)), _ => { }, e => throw e);
+            }
+
+            Assert.Equal(done, File.ReadAllBytes(mbox));
+            Assert.False(File.Exists(beside));
+        }
+    }
+}
