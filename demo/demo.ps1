@@ -246,6 +246,41 @@ finally {
     Remove-Item $verify -Recurse -Force -ErrorAction SilentlyContinue
 }
 
+# ── Moving an archive to a new key ─────────────────────────────────────────────────────────────────
+$archive = Join-Path ([IO.Path]::GetTempPath()) ('smimetools-demo-archive-' + [guid]::NewGuid().ToString('n').Substring(0, 8))
+New-Item -ItemType Directory $archive | Out-Null
+try {
+    $alice = Get-SmimeCertificate -Path (Join-Path $folder 'rsa2048.p12') -Password $password | Where-Object HasPrivateKey
+    foreach ($n in 1..3) {
+        Protect-SmimeMessage -Path $pki.sampleMessagePath -To (Join-Path $folder 'rsa2048.crt') -Destination (Join-Path $archive "2016-$n.eml") | Out-Null
+    }
+    Protect-SmimeMessage -Path $pki.sampleMessagePath -To (Join-Path $folder 'rsa2048.crt') -EncryptionAlgorithm TripleDesCbc -AllowWeakAlgorithm `
+        -Destination (Join-Path $archive '2009-old.eml') | Out-Null
+    Copy-Item $pki.sampleMessagePath (Join-Path $archive 'plain.eml')
+
+    Show-Step "Alice's key rolls over: her archive is given to the new key too, in place; the plain message is reported and left alone" `
+        'Update-SmimeEncryption -Path archive -To p256.crt -Identity $alice -PassThru'
+    $results = Update-SmimeEncryption -Path $archive -To (Join-Path $folder 'p256.crt') -Identity $alice -PassThru -ErrorAction SilentlyContinue -ErrorVariable skipped
+    $results | Select-Object -SkipLast 1 | Show-Table
+    $results[-1] | Show-Table
+    $skipped | ForEach-Object { Write-Host ("ErrorId {0}: {1}" -f $_.FullyQualifiedErrorId.Split(',')[0], $_.Exception.Message) -ForegroundColor Yellow }
+
+    Show-Step 'Run it again: the journal says every message is done, nothing is rewritten' `
+        'Update-SmimeEncryption -Path archive -To p256.crt -Identity $alice'
+    Update-SmimeEncryption -Path $archive -To (Join-Path $folder 'p256.crt') -Identity $alice -ErrorAction SilentlyContinue | Show-Table
+
+    Show-Step 'Then retire the old key: re-encrypt with AES-256-GCM for the new key only (the 3DES message becomes AES too)' `
+        'Update-SmimeEncryption -Path archive -Mode Reencrypt -EncryptionAlgorithm Aes256Gcm -To p256.crt -Identity $alice -RemoveRecipient $alice -PassThru'
+    $results = Update-SmimeEncryption -Path $archive -Mode Reencrypt -EncryptionAlgorithm Aes256Gcm -To (Join-Path $folder 'p256.crt') -Identity $alice `
+        -RemoveRecipient $alice -PassThru -ErrorAction SilentlyContinue -ErrorVariable skipped
+    $results | Select-Object -SkipLast 1 | Show-Table
+    $results[-1] | Show-Table
+    $skipped | ForEach-Object { Write-Host ("ErrorId {0}: {1}" -f $_.FullyQualifiedErrorId.Split(',')[0], $_.Exception.Message) -ForegroundColor Yellow }
+}
+finally {
+    Remove-Item $archive -Recurse -Force -ErrorAction SilentlyContinue
+}
+
 # ── Directories (LDAP) ─────────────────────────────────────────────────────────────────────────────
 # A throwaway OpenLDAP slapd on 127.0.0.1, filled from the demo PKI, when slapd is installed.
 $pkiTool = Join-Path $PSScriptRoot '../out/testpki/SmimeTools.TestPki.dll'

@@ -21,6 +21,7 @@ namespace SmimeTools.Engine.Operations
         private readonly EncryptionUpdateOptions _options;
         private readonly Dictionary<string, UpdateJournal> _journals = new(StringComparer.Ordinal);
         private readonly Stopwatch _clock = Stopwatch.StartNew();
+        private readonly string _job;
 
         /// <exception cref="SmimeException">The new recipients fail the checks Protect-SmimeMessage makes (expired, wrong key usage, weak key or cipher).</exception>
         public EncryptionUpdateJob(EncryptionUpdateOptions options)
@@ -31,6 +32,11 @@ namespace SmimeTools.Engine.Operations
                 throw new SmimeException(ErrorIds.NothingToDo, SmimeErrorKind.InvalidArgument, "Nothing to do: no new recipient was given.", "Give the new recipients with -To.");
             }
 
+            // Journal entries belong to one job: the same mode, algorithm, new and removed recipients.
+            var what = string.Join('|', options.Mode, options.Mode == Policy.EncryptionUpdateMode.Reencrypt ? options.ContentEncryption.ToString() : string.Empty,
+                string.Join(',', options.Recipients.Select(c => c.Thumbprint).Order(StringComparer.Ordinal)),
+                string.Join(',', options.RemoveRecipients.Select(c => c.Thumbprint).Order(StringComparer.Ordinal)));
+            _job = Convert.ToHexString(SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(what)))[..16];
             ProtectionChecks.Check(new ProtectOptions
             {
                 Recipients = options.Recipients.Count > 0 ? options.Recipients : options.OldKeys.Select(k => k.Certificate).Take(1).ToArray(),
@@ -142,7 +148,7 @@ namespace SmimeTools.Engine.Operations
             return Counted(file.Length, () =>
             {
                 var journal = JournalFor(file.DirectoryName!);
-                if (journal.IsDone(file.Name, file))
+                if (journal.IsDone(Keyed(file.Name), file))
                 {
                     return new MessageUpdate
                     {
@@ -164,7 +170,7 @@ namespace SmimeTools.Engine.Operations
                 {
                     how = MessageEncryptionUpdater.Check(written, update, _options, cancellationToken);
                 });
-                journal.Record(file.Name, before, update.DigestAfter!, file);
+                journal.Record(Keyed(file.Name), before, update.DigestAfter!, file);
                 return With(update, how);
             });
         }
@@ -192,7 +198,7 @@ namespace SmimeTools.Engine.Operations
             {
                 var name = MaildirName.Parse(file.Name);
                 var journal = JournalFor(Path.GetFullPath(maildir));
-                if (journal.IsDone(name.Base, file))
+                if (journal.IsDone(Keyed(name.Base), file))
                 {
                     return new MessageUpdate
                     {
@@ -221,7 +227,7 @@ namespace SmimeTools.Engine.Operations
                     destination = Path.Combine(file.DirectoryName!, name.WithSizes(size, virtualSize).ToString());
                     return destination;
                 });
-                journal.Record(name.Base, before, update.DigestAfter!, new FileInfo(destination));
+                journal.Record(Keyed(name.Base), before, update.DigestAfter!, new FileInfo(destination));
                 return With(update, how, destination);
             });
         }
@@ -236,7 +242,7 @@ namespace SmimeTools.Engine.Operations
             var file = new FileInfo(Path.GetFullPath(path));
             var folder = file.DirectoryName!;
             var journal = JournalFor(folder);
-            var key = "mbox:" + file.Name;
+            var key = Keyed("mbox:" + file.Name);
             if (journal.IsDone(key, file))
             {
                 Summary.Skipped++;
@@ -447,6 +453,8 @@ namespace SmimeTools.Engine.Operations
                 Summary.Duration = _clock.Elapsed;
             }
         }
+
+        private string Keyed(string item) => _job + "/" + item;
 
         private UpdateJournal JournalFor(string folder)
         {

@@ -225,7 +225,8 @@ namespace SmimeTools.Engine.Operations
                 }
                 else
                 {
-                    var everyone = Keep(recipients, removed).Concat(missing).ToArray();
+                    // The targets (new or already there) and every old recipient that stays.
+                    var everyone = Keep(recipients, removed).Concat(_options.Recipients).ToArray();
                     var result = EnvelopedDataRewriter.Reencrypt(cms, target, _options.OldKeys,
                         new EncryptionOptions { Recipients = everyone, ContentEncryption = _options.ContentEncryption, KeyEncryption = _options.KeyEncryption },
                         _cancel);

@@ -139,6 +139,32 @@ namespace SmimeTools.Tests.Operations
         }
 
         [Fact]
+        public void AddingTheNewKeyThenRetiringTheOldLeavesOnlyTheNew()
+        {
+            using var oldKey = Key("rsa2048");
+            using var newKey = Key("p256");
+            var path = Encrypted("retire.eml", "rsa2048");
+            var plaintext = Opened(path, oldKey);
+            using (var add = new EncryptionUpdateJob(new EncryptionUpdateOptions { OldKeys = new[] { oldKey }, Recipients = new[] { newKey.Certificate } }))
+            {
+                Assert.Equal(MessageUpdateState.Updated, add.UpdateFile(path).State);
+            }
+
+            using var retire = new EncryptionUpdateJob(new EncryptionUpdateOptions
+            {
+                OldKeys = new[] { oldKey }, Recipients = new[] { newKey.Certificate }, Mode = EncryptionUpdateMode.Reencrypt,
+                RemoveRecipients = new[] { oldKey.Certificate },
+            });
+            var update = retire.UpdateFile(path);
+
+            Assert.Equal(MessageUpdateState.Updated, update.State);
+            Assert.Equal(newKey.Certificate.Subject, Assert.Single(update.RecipientsAfter));
+            Assert.Equal(plaintext, Opened(path, newKey));
+            Assert.Throws<DecryptionKeyNotFoundException>(() => Opened(path, oldKey));
+            Assert.Equal(MessageUpdateState.Skipped, retire.UpdateFile(path).State);
+        }
+
+        [Fact]
         public void ReencryptionKeepsOldRecipientsOnlyWhenTheirCertificatesAreKnown()
         {
             using var oldKey = Key("rsa2048");
