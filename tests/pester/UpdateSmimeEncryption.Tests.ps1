@@ -118,6 +118,18 @@ Describe 'Update-SmimeEncryption' {
         (Get-FileHash (Join-Path $folder 'm1.eml')).Hash | Should -Be $hash
     }
 
+    It 'works on several messages at once with -ThrottleLimit and keeps the input order' {
+        $folder = New-Archive 'parallel' 24
+        $results = @(Update-SmimeEncryption -Path $folder -To (Crt p256) -Identity $old -ThrottleLimit 4 -PassThru)
+        $updates = @($results | Select-Object -SkipLast 1)
+        $updates.State | Sort-Object -Unique | Should -Be 'Updated'
+        $expected = @(Get-ChildItem $folder -Filter *.eml | Sort-Object { $_.Name } -Culture ([cultureinfo]::InvariantCulture) | ForEach-Object FullName)
+        $updates.Path | Should -Be ([string[]][System.Linq.Enumerable]::ToArray([System.Linq.Enumerable]::Order([string[]]$expected, [StringComparer]::Ordinal)))
+        $results[-1].Updated | Should -Be 24
+        Get-ChildItem $folder -Filter *.eml | ForEach-Object { Opened $_.FullName $new | Should -Be (Opened $_.FullName $old) }
+        @(Get-Content (Join-Path $folder '.smimetools-update.journal')).Count | Should -Be 24
+    }
+
     It 'updates Maildir folders and mbox files found with -Recurse' {
         $root = New-Item -ItemType Directory (Join-Path $TestDrive 'mail')
         'cur', 'new', 'tmp' | ForEach-Object { New-Item -ItemType Directory -Force (Join-Path $root "Maildir/$_") | Out-Null }

@@ -7,6 +7,7 @@ using System.Security.Cryptography;
 using SmimeTools.Engine.Policy;
 using System.Threading;
 using SmimeTools.Engine.IO;
+using SmimeTools.Engine.Keys;
 using SmimeTools.Engine.Messages;
 
 namespace SmimeTools.Engine.Operations
@@ -23,10 +24,19 @@ namespace SmimeTools.Engine.Operations
         private readonly Stopwatch _clock = Stopwatch.StartNew();
         private readonly string _job;
 
+        // Workers of a parallel job share the summary and the journals.
+        private readonly object _gate = new();
+
         /// <exception cref="SmimeException">The new recipients fail the checks Protect-SmimeMessage makes (expired, wrong key usage, weak key or cipher).</exception>
         public EncryptionUpdateJob(EncryptionUpdateOptions options)
         {
-            _options = options ?? throw new ArgumentNullException(nameof(options));
+            ArgumentNullException.ThrowIfNull(options);
+            // Token keys and keys opened on first use take turns between workers; software keys are shared as they are.
+            _options = options with
+            {
+                OldKeys = options.OldKeys.Select(SerializedKeyDecryptor.For).ToArray(),
+                CheckKeys = options.CheckKeys.Select(SerializedKeyDecryptor.For).ToArray(),
+            };
             if (options.Recipients.Count == 0 && options.RemoveRecipients.Count == 0 && options.Mode == Policy.EncryptionUpdateMode.AddRecipient)
             {
                 throw new SmimeException(ErrorIds.NothingToDo, SmimeErrorKind.InvalidArgument, "Nothing to do: no new recipient was given.", "Give the new recipients with -To.");
@@ -110,6 +120,25 @@ namespace SmimeTools.Engine.Operations
                     }
                 }
             }
+        }
+
+        /// <summary>
+        /// Updates every item on up to <paramref name="workers"/> threads; what each item gave (its messages looked at, and the
+        /// problems of those that could not be updated) is handed to <paramref name="completed"/> on the calling thread, in the
+        /// order of <paramref name="items"/>. An mbox file is one item, done by one worker.
+        /// </summary>
+        public void UpdateAll(IReadOnlyList<ArchiveItem> items, int workers, Action<ArchiveItem, IReadOnlyList<MessageUpdate>, IReadOnlyList<SmimeException>> completed,
+            CancellationToken cancellationToken = default)
+        {
+            ArgumentNullException.ThrowIfNull(items);
+            ArgumentNullException.ThrowIfNull(completed);
+            OrderedWork.Run(items, workers, item =>
+            {
+                var updates = new List<MessageUpdate>();
+                var problems = new List<SmimeException>();
+                Update(item, updates.Add, problems.Add, cancellationToken);
+                return (updates, problems);
+            }, (item, result) => completed(item, result.updates, result.problems), cancellationToken);
         }
 
         /// <summary>
@@ -245,7 +274,11 @@ namespace SmimeTools.Engine.Operations
             var key = Keyed("mbox:" + file.Name);
             if (journal.IsDone(key, file))
             {
-                Summary.Skipped++;
+                lock (_gate)
+                {
+                    Summary.Skipped++;
+                }
+
                 done(new MessageUpdate { Path = file.FullName, State = MessageUpdateState.Skipped, Reason = "done by an earlier run of this job", BytesBefore = file.Length });
                 return;
             }
@@ -423,34 +456,45 @@ namespace SmimeTools.Engine.Operations
         /// <summary>Counts the outcome in the summary; a failure is counted and passed on.</summary>
         private MessageUpdate Counted(long bytes, Func<MessageUpdate> work)
         {
-            Summary.Bytes += bytes;
             try
             {
                 var update = work();
-                if (update.State == MessageUpdateState.Updated)
+                lock (_gate)
                 {
-                    Summary.Updated++;
-                    Summary.BytesWritten += update.BytesAfter;
-                    if (update.OpenedBy != null)
+                    Summary.Bytes += bytes;
+                    if (update.State == MessageUpdateState.Updated)
                     {
-                        Summary.KeyCounts[update.OpenedBy] = Summary.KeyCounts.GetValueOrDefault(update.OpenedBy) + 1;
+                        Summary.Updated++;
+                        Summary.BytesWritten += update.BytesAfter;
+                        if (update.OpenedBy != null)
+                        {
+                            Summary.KeyCounts[update.OpenedBy] = Summary.KeyCounts.GetValueOrDefault(update.OpenedBy) + 1;
+                        }
                     }
-                }
-                else
-                {
-                    Summary.Skipped++;
+                    else
+                    {
+                        Summary.Skipped++;
+                    }
                 }
 
                 return update;
             }
             catch (SmimeException)
             {
-                Summary.Failed++;
+                lock (_gate)
+                {
+                    Summary.Bytes += bytes;
+                    Summary.Failed++;
+                }
+
                 throw;
             }
             finally
             {
-                Summary.Duration = _clock.Elapsed;
+                lock (_gate)
+                {
+                    Summary.Duration = _clock.Elapsed;
+                }
             }
         }
 
@@ -458,13 +502,16 @@ namespace SmimeTools.Engine.Operations
 
         private UpdateJournal JournalFor(string folder)
         {
-            if (!_journals.TryGetValue(folder, out var journal))
+            lock (_gate)
             {
-                journal = UpdateJournal.Open(Path.Combine(folder, UpdateJournal.FileName));
-                _journals[folder] = journal;
-            }
+                if (!_journals.TryGetValue(folder, out var journal))
+                {
+                    journal = UpdateJournal.Open(Path.Combine(folder, UpdateJournal.FileName));
+                    _journals[folder] = journal;
+                }
 
-            return journal;
+                return journal;
+            }
         }
 
         private static byte[] Digest(string path, CancellationToken cancellationToken)

@@ -7,7 +7,7 @@ using SmimeTools.Engine.Policy;
 namespace SmimeTools.Engine.Operations
 {
     /// <summary>What an encryption update does to each message: which keys open it, who it is for afterwards, and how.</summary>
-    public sealed class EncryptionUpdateOptions
+    public sealed record EncryptionUpdateOptions
     {
         /// <summary>The old keys; each is tried against every message.</summary>
         public IReadOnlyList<IKeyDecryptor> OldKeys { get; init; } = Array.Empty<IKeyDecryptor>();

@@ -20,6 +20,9 @@ namespace SmimeTools.Engine.Operations
         private readonly Dictionary<string, (string Path, string Digest)> _pending = new(StringComparer.Ordinal);
         private readonly FileStream _file;
 
+        // Workers of a parallel job share the journal of a folder.
+        private readonly object _gate = new();
+
         private UpdateJournal(string path)
         {
             Path = path;
@@ -65,7 +68,13 @@ namespace SmimeTools.Engine.Operations
         public bool IsDone(string key, FileInfo file)
         {
             file.Refresh();
-            return _done.TryGetValue(key, out var entry) && file.Exists && file.Length == entry.Size && file.LastWriteTimeUtc.Ticks == entry.WrittenTicks;
+            Entry? entry;
+            lock (_gate)
+            {
+                _done.TryGetValue(key, out entry);
+            }
+
+            return entry != null && file.Exists && file.Length == entry.Size && file.LastWriteTimeUtc.Ticks == entry.WrittenTicks;
         }
 
         /// <summary>Records that <paramref name="key"/> is done, and makes the line durable.</summary>
@@ -74,10 +83,13 @@ namespace SmimeTools.Engine.Operations
             file.Refresh();
             var entry = new Entry(key, Convert.ToHexString(before), Convert.ToHexString(after), file.Length, file.LastWriteTimeUtc.Ticks);
             var line = Encoding.UTF8.GetBytes(entry.ToLine());
-            _file.Write(line);
-            _file.Flush(flushToDisk: true);
-            _done[key] = entry;
-            _pending.Remove(key);
+            lock (_gate)
+            {
+                _file.Write(line);
+                _file.Flush(flushToDisk: true);
+                _done[key] = entry;
+                _pending.Remove(key);
+            }
         }
 
         /// <summary>
@@ -86,15 +98,26 @@ namespace SmimeTools.Engine.Operations
         /// </summary>
         public void RecordSwap(string key, string newContentPath, byte[] digest)
         {
-            _file.Write(Encoding.UTF8.GetBytes(string.Join('\t', "swap", Uri.EscapeDataString(key), Uri.EscapeDataString(newContentPath), Convert.ToHexString(digest)) + "\n"));
-            _file.Flush(flushToDisk: true);
-            _pending[key] = (newContentPath, Convert.ToHexString(digest));
+            var line = Encoding.UTF8.GetBytes(string.Join('\t', "swap", Uri.EscapeDataString(key), Uri.EscapeDataString(newContentPath), Convert.ToHexString(digest)) + "\n");
+            lock (_gate)
+            {
+                _file.Write(line);
+                _file.Flush(flushToDisk: true);
+                _pending[key] = (newContentPath, Convert.ToHexString(digest));
+            }
         }
 
         /// <summary>A swap recorded for <paramref name="key"/> and not finished: where the new content is and its digest.</summary>
         public bool TryGetSwap(string key, out string newContentPath, out byte[] digest)
         {
-            if (_pending.TryGetValue(key, out var swap))
+            (string Path, string Digest) swap;
+            bool found;
+            lock (_gate)
+            {
+                found = _pending.TryGetValue(key, out swap);
+            }
+
+            if (found)
             {
                 newContentPath = swap.Path;
                 digest = Convert.FromHexString(swap.Digest);

@@ -65,6 +65,11 @@ namespace SmimeTools.Commands
         [Parameter]
         public SwitchParameter AllowWeakAlgorithm { get; set; }
 
+        /// <summary>How many messages are worked on at once; up to the number of cores pays. Output keeps the input order.</summary>
+        [Parameter]
+        [ValidateRange(1, 256)]
+        public int ThrottleLimit { get; set; } = 1;
+
         private readonly List<ArchiveItem> _items = new();
         private readonly Dictionary<ArchiveItem, object> _targets = new();
 
@@ -132,12 +137,19 @@ namespace SmimeTools.Commands
             using (job)
             {
                 var progress = new UpdateProgress(this, work);
-                foreach (var item in work)
+                job!.UpdateAll(work, ThrottleLimit, (item, updates, problems) =>
                 {
-                    progress.Show(item, job!.Summary);
-                    job!.Update(item, update => { if (PassThru) { WriteObject(update); } }, e => WriteEngineError(e, _targets[item]), StopToken);
-                }
+                    progress.Show(item, job.Summary);
+                    foreach (var problem in problems)
+                    {
+                        WriteEngineError(problem, _targets[item]);
+                    }
 
+                    if (PassThru)
+                    {
+                        WriteObject(updates, enumerateCollection: true);
+                    }
+                }, StopToken);
                 progress.Complete();
                 WriteObject(job!.Summary);
             }
