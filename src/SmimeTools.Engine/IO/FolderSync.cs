@@ -39,7 +39,7 @@ namespace SmimeTools.Engine.IO
                 return;
             }
 
-            var c = CLibrary.Value ?? throw new IOException($"Cannot flush the folder '{folder}': the C library was not found.");
+            var c = CLibraryFunctions.Value ?? throw new IOException($"Cannot flush the folder '{folder}': the C library was not found.");
             var descriptor = c.Open(folder, ReadOnly);
             if (descriptor < 0)
             {
@@ -59,20 +59,11 @@ namespace SmimeTools.Engine.IO
             }
         }
 
-        // The C library by its real name: "libc" alone is a linker script, or absent, where no dev packages are installed.
-        private static readonly Lazy<Functions?> CLibrary = new(() =>
-        {
-            var name = OperatingSystem.IsMacOS() ? "/usr/lib/libSystem.dylib" : "libc.so.6";
-            if (!NativeLibrary.TryLoad(name, out var library))
-            {
-                return null;
-            }
-
-            return new Functions(
-                Marshal.GetDelegateForFunctionPointer<OpenFunction>(NativeLibrary.GetExport(library, "open")),
-                Marshal.GetDelegateForFunctionPointer<DescriptorFunction>(NativeLibrary.GetExport(library, "fsync")),
-                Marshal.GetDelegateForFunctionPointer<DescriptorFunction>(NativeLibrary.GetExport(library, "close")));
-        });
+        private static readonly Lazy<Functions?> CLibraryFunctions = new(() =>
+            CLibrary.Function<OpenFunction>("open") is { } open && CLibrary.Function<DescriptorFunction>("fsync") is { } fsync
+                && CLibrary.Function<DescriptorFunction>("close") is { } close
+                ? new Functions(open, fsync, close)
+                : null);
 
         [UnmanagedFunctionPointer(CallingConvention.Cdecl, SetLastError = true)]
         private delegate int OpenFunction([MarshalAs(UnmanagedType.LPUTF8Str)] string path, int flags);

@@ -20,19 +20,7 @@ namespace SmimeTools.Engine.IO
             return link(existingPath, newPath) == 0 ? 0 : Marshal.GetLastPInvokeError();
         }
 
-        // The C library by its real name: "libc" alone is a linker script, or absent, where no dev packages are installed.
-        private static readonly Lazy<LinkFunction?> Link = new(() =>
-        {
-            if (OperatingSystem.IsWindows())
-            {
-                return null;
-            }
-
-            var name = OperatingSystem.IsMacOS() ? "/usr/lib/libSystem.dylib" : "libc.so.6";
-            return NativeLibrary.TryLoad(name, out var library) && NativeLibrary.TryGetExport(library, "link", out var function)
-                ? Marshal.GetDelegateForFunctionPointer<LinkFunction>(function)
-                : null;
-        });
+        private static readonly Lazy<LinkFunction?> Link = new(() => CLibrary.Function<LinkFunction>("link"));
 
         [UnmanagedFunctionPointer(CallingConvention.Cdecl, SetLastError = true)]
         private delegate int LinkFunction([MarshalAs(UnmanagedType.LPUTF8Str)] string existingPath, [MarshalAs(UnmanagedType.LPUTF8Str)] string newPath);
