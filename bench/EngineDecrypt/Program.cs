@@ -10,7 +10,7 @@ using SmimeTools.Engine.Policy;
 
 namespace SmimeTools.Bench
 {
-    /// <summary>Encrypts a large message per algorithm once, then times EnvelopedDataReader.Decrypt to Stream.Null, best of N.</summary>
+    /// <summary>Encrypts a large message per algorithm once (ours, and openssl -stream BER), then times EnvelopedDataReader.Decrypt to Stream.Null, best of N.</summary>
     internal static class Program
     {
         private static int Main(string[] args)
@@ -24,82 +24,75 @@ namespace SmimeTools.Bench
             using var certificate = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(1));
             using var key = SoftwareKey.Create(certificate);
             var keys = new IKeyDecryptor[] { key };
-            foreach (var algorithm in new[] { ContentEncryptionAlgorithm.Aes256Cbc, ContentEncryptionAlgorithm.Aes256Gcm })
+            // One plaintext file for both writers: ours, and openssl cms -stream (BER, content in 4 KiB segments, the many-small-segments case).
+            string plain = Path.Combine(folder, $"smimetools-bench-{Guid.NewGuid():N}.bin");
+            string pem = Path.ChangeExtension(plain, ".pem");
+            string message = Path.ChangeExtension(plain, ".p7m");
+            try
             {
-                string path = Path.Combine(folder, $"smimetools-bench-{algorithm}-{Guid.NewGuid():N}.p7m");
-                try
+                using (var output = File.Create(plain))
                 {
-                    using (var output = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16))
+                    var chunk = new byte[1 << 16];
+                    for (long written = 0; written < mebibytes << 20; written += chunk.Length)
                     {
-                        EnvelopedDataWriter.Write(new FillStream(mebibytes << 20), output, new EncryptionOptions { Recipients = new[] { certificate }, ContentEncryption = algorithm });
+                        chunk.AsSpan().Fill((byte)(written >> 16));
+                        output.Write(chunk);
+                    }
+                }
+
+                File.WriteAllText(pem, certificate.ExportCertificatePem());
+                foreach (var (algorithm, cipher) in new[] { (ContentEncryptionAlgorithm.Aes256Cbc, "-aes-256-cbc"), (ContentEncryptionAlgorithm.Aes256Gcm, "-aes-256-gcm") })
+                {
+                    using (var input = File.OpenRead(plain))
+                    using (var output = File.Create(message))
+                    {
+                        EnvelopedDataWriter.Write(input, output, new EncryptionOptions { Recipients = new[] { certificate }, ContentEncryption = algorithm });
                     }
 
-                    double best = double.MaxValue;
-                    for (int run = 0; run < runs; run++)
+                    Time(message, $"{algorithm}, ours", mebibytes, runs, keys);
+                    var openssl = Process.Start(new ProcessStartInfo("openssl")
                     {
-                        using var input = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
-                        var watch = Stopwatch.StartNew();
-                        var result = EnvelopedDataReader.Decrypt(input, Stream.Null, keys);
-                        watch.Stop();
-                        if (result.ContentLength != mebibytes << 20)
-                        {
-                            throw new InvalidOperationException($"decrypted {result.ContentLength} bytes");
-                        }
-
-                        best = Math.Min(best, watch.Elapsed.TotalSeconds);
+                        ArgumentList = { "cms", "-encrypt", "-binary", "-stream", "-outform", "DER", "-in", plain, "-out", message, cipher, pem },
+                        UseShellExecute = false,
+                    })!;
+                    openssl.WaitForExit();
+                    if (openssl.ExitCode != 0)
+                    {
+                        throw new InvalidOperationException($"openssl cms -encrypt {cipher} failed ({openssl.ExitCode})");
                     }
 
-                    Console.WriteLine(string.Format(CultureInfo.InvariantCulture, "{0,-10} {1,6} MiB  best of {2}: {3,7:F3} s  {4,8:F1} MB/s",
-                        algorithm, mebibytes, runs, best, (mebibytes << 20) / best / 1e6));
+                    Time(message, $"{algorithm}, openssl -stream", mebibytes, runs, keys);
                 }
-                finally
-                {
-                    File.Delete(path);
-                }
+            }
+            finally
+            {
+                File.Delete(plain);
+                File.Delete(pem);
+                File.Delete(message);
             }
 
             return 0;
         }
 
-        /// <summary>A forward-only source of <c>length</c> bytes of a cheap pattern.</summary>
-        private sealed class FillStream : Stream
+        private static void Time(string path, string label, long mebibytes, int runs, IKeyDecryptor[] keys)
         {
-            private readonly long _length;
-            private long _position;
-
-            public FillStream(long length) => _length = length;
-
-            public override bool CanRead => true;
-
-            public override bool CanSeek => false;
-
-            public override bool CanWrite => false;
-
-            public override long Length => _length;
-
-            public override long Position
+            double best = double.MaxValue;
+            for (int run = 0; run < runs; run++)
             {
-                get => _position;
-                set => throw new NotSupportedException();
+                using var input = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
+                var watch = Stopwatch.StartNew();
+                var result = EnvelopedDataReader.Decrypt(input, Stream.Null, keys);
+                watch.Stop();
+                if (result.ContentLength != mebibytes << 20)
+                {
+                    throw new InvalidOperationException($"decrypted {result.ContentLength} bytes");
+                }
+
+                best = Math.Min(best, watch.Elapsed.TotalSeconds);
             }
 
-            public override int Read(byte[] buffer, int offset, int count)
-            {
-                int n = (int)Math.Min(count, _length - _position);
-                buffer.AsSpan(offset, n).Fill((byte)(_position >> 16));
-                _position += n;
-                return n;
-            }
-
-            public override void Flush()
-            {
-            }
-
-            public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-            public override void SetLength(long value) => throw new NotSupportedException();
-
-            public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+            Console.WriteLine(string.Format(CultureInfo.InvariantCulture, "{0,-28} {1,6} MiB  best of {2}: {3,7:F3} s  {4,8:F1} MB/s",
+                label, mebibytes, runs, best, (mebibytes << 20) / best / 1e6));
         }
     }
 }
