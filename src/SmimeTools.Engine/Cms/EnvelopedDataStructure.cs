@@ -24,7 +24,6 @@ namespace SmimeTools.Engine.Cms
         private readonly Asn1StreamingHeader? _content;
         private readonly byte[] _contentType;
         private readonly byte[] _algorithm;
-        private readonly List<byte[]> _tail = new();
 
         private EnvelopedDataStructure(
             Asn1StreamingReader reader, bool isAuthenticated, int version, byte[]? originatorInfo, IReadOnlyList<byte[]> recipientInfoElements,
@@ -215,9 +214,14 @@ namespace SmimeTools.Engine.Cms
         public void PassTail(Stream output)
         {
             ReadTail();
-            foreach (var element in _tail)
+
+            // ReadTail allows each element once and in this order only.
+            foreach (var element in new[] { UnprotectedAttributes, AuthenticatedAttributes, Mac, UnauthenticatedAttributes })
             {
-                output.Write(element);
+                if (element != null)
+                {
+                    output.Write(element);
+                }
             }
 
             Asn1StreamingWriter.WriteEndOfContents(output, 3);
@@ -247,7 +251,6 @@ namespace SmimeTools.Engine.Cms
 
                 lastStage = stage;
                 byte[] element = _reader.ReadElement(header);
-                _tail.Add(element);
                 switch (stage)
                 {
                     case 1 when IsAuthenticated:
