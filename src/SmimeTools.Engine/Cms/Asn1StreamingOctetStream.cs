@@ -16,9 +16,17 @@ namespace SmimeTools.Engine.Cms
         private long _length;
 
         public Asn1StreamingOctetStream(Asn1StreamingReader reader, in Asn1StreamingHeader header)
+            : this(reader, header, implicitlyTagged: false)
+        {
+        }
+
+        /// <param name="reader">The reader positioned just after <paramref name="header"/>.</param>
+        /// <param name="header">The OCTET STRING's header.</param>
+        /// <param name="implicitlyTagged">True when its own tag was replaced (the [0] of encrypted content); its segments are still OCTET STRINGs.</param>
+        public Asn1StreamingOctetStream(Asn1StreamingReader reader, in Asn1StreamingHeader header, bool implicitlyTagged)
         {
             _reader = reader;
-            if (!header.IsUniversal(Asn1StreamingHeader.TagOctetString))
+            if (!implicitlyTagged && !header.IsUniversal(Asn1StreamingHeader.TagOctetString))
             {
                 throw reader.Malformed($"an OCTET STRING was expected but a {header.Describe()} was found");
             }

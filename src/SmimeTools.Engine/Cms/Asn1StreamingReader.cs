@@ -19,6 +19,9 @@ namespace SmimeTools.Engine.Cms
 
         private const int BufferSize = 64 * 1024;
 
+        /// <summary>Reads at least this large go straight to the caller's buffer when nothing is buffered: no copy for bulk content.</summary>
+        private const int DirectReadMinimum = 16 * 1024;
+
         private readonly Stream _input;
         private readonly byte[] _buffer = new byte[BufferSize];
         private readonly Stack<Container> _containers = new();
@@ -35,6 +38,12 @@ namespace SmimeTools.Engine.Cms
         }
 
         public string What { get; }
+
+        /// <summary>
+        /// False to take from the stream only the bytes asked for, so that a reader stopped after a header has not consumed
+        /// the content behind it; true (the default) to fill a 64 KiB buffer.
+        /// </summary>
+        public bool ReadsAhead { get; set; } = true;
 
         /// <summary>Bytes consumed so far.</summary>
         public long Position => _position;
@@ -251,9 +260,8 @@ namespace SmimeTools.Engine.Cms
                 return 0;
             }
 
-            if (_count == 0 && wanted >= BufferSize)
+            if (_count == 0 && (wanted >= DirectReadMinimum || !ReadsAhead))
             {
-                // Large reads bypass the buffer.
                 int direct = _input.Read(destination[..wanted]);
                 _position += direct;
                 return direct;
@@ -433,7 +441,7 @@ namespace SmimeTools.Engine.Cms
 
             while (_count < wanted)
             {
-                int n = _input.Read(_buffer, _count, _buffer.Length - _count);
+                int n = _input.Read(_buffer, _count, ReadsAhead ? _buffer.Length - _count : wanted - _count);
                 if (n == 0)
                 {
                     return false;

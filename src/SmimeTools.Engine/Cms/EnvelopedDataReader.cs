@@ -2,12 +2,9 @@ using System;
 using System.Collections.Generic;
 using System.IO;
 using System.Linq;
-using System.Runtime.ExceptionServices;
 using System.Security.Cryptography;
-using System.Security.Cryptography.X509Certificates;
 using System.Threading;
 using Org.BouncyCastle.Asn1;
-using Org.BouncyCastle.Asn1.Cms;
 using SmimeTools.Engine.Keys;
 using SmimeTools.Engine.Policy;
 
@@ -29,30 +26,22 @@ namespace SmimeTools.Engine.Cms
     {
         private const int BufferSize = 64 * 1024;
 
-        private readonly EnvelopedDataParser? _enveloped;
-        private readonly AuthEnvelopedDataParser? _authEnveloped;
-        private readonly EncryptedContentInfoParser _contentInfo;
-        private readonly IReadOnlyList<RecipientEntry> _entries;
+        private readonly Asn1StreamingReader _reader;
+        private readonly EnvelopedDataStructure _structure;
         private readonly ContentCipherAlgorithm? _algorithm;
         private readonly SmimeException? _algorithmProblem;
         private bool _decrypted;
 
-        private EnvelopedDataReader(
-            EnvelopedDataParser? enveloped,
-            AuthEnvelopedDataParser? authEnveloped,
-            EncryptedContentInfoParser contentInfo,
-            IReadOnlyList<RecipientEntry> entries)
+        private EnvelopedDataReader(Asn1StreamingReader reader, EnvelopedDataStructure structure)
         {
-            _enveloped = enveloped;
-            _authEnveloped = authEnveloped;
-            _contentInfo = contentInfo;
-            _entries = entries;
-            Recipients = entries.Select(e => e.Description).ToArray();
-            ContentType = contentInfo.ContentType.Id;
-            ContentEncryptionAlgorithmOid = contentInfo.ContentEncryptionAlgorithm.Algorithm.Id;
+            _reader = reader;
+            _structure = structure;
+            Recipients = structure.Entries.Select(e => e.Description).ToArray();
+            ContentType = structure.ContentType;
+            ContentEncryptionAlgorithmOid = structure.AlgorithmIdentifier.Algorithm.Id;
             try
             {
-                _algorithm = ContentCipherAlgorithm.Parse(contentInfo.ContentEncryptionAlgorithm);
+                _algorithm = structure.ParseAlgorithm();
             }
             catch (SmimeException e)
             {
@@ -62,7 +51,7 @@ namespace SmimeTools.Engine.Cms
         }
 
         /// <summary>True for AuthEnvelopedData (RFC 5083), false for EnvelopedData.</summary>
-        public bool IsAuthenticated => _authEnveloped != null;
+        public bool IsAuthenticated => _structure.IsAuthenticated;
 
         /// <summary>The OID of the encrypted content's type; id-data for S/MIME.</summary>
         public string ContentType { get; }
@@ -89,36 +78,10 @@ namespace SmimeTools.Engine.Cms
         public static EnvelopedDataReader Open(Stream input)
         {
             ArgumentNullException.ThrowIfNull(input);
-            var source = new SourceStream(input);
-            return Parse(() =>
-            {
-                var parser = new Asn1StreamParser(source);
-                var sequence = parser.ReadObject() as Asn1SequenceParser
-                    ?? throw EnvelopedErrors.Malformed("it does not start with a CMS ContentInfo");
-                var contentInfo = new ContentInfoParser(sequence);
-                string type = contentInfo.ContentType.Id;
-                Asn1SetParser recipientInfos;
-                EncryptedContentInfoParser encryptedContentInfo;
-                if (type == EnvelopingOids.EnvelopedData)
-                {
-                    var enveloped = new EnvelopedDataParser((Asn1SequenceParser)contentInfo.GetContent(Asn1Tags.Sequence));
-                    recipientInfos = enveloped.GetRecipientInfos();
-                    var entries = RecipientEntry.ReadAll(Asn1Set.GetInstance(recipientInfos.ToAsn1Object()));
-                    encryptedContentInfo = enveloped.GetEncryptedContentInfo() ?? throw EnvelopedErrors.Malformed("it has no encrypted content");
-                    return new EnvelopedDataReader(enveloped, null, encryptedContentInfo, entries);
-                }
 
-                if (type == EnvelopingOids.AuthEnvelopedData)
-                {
-                    var authEnveloped = new AuthEnvelopedDataParser((Asn1SequenceParser)contentInfo.GetContent(Asn1Tags.Sequence));
-                    recipientInfos = authEnveloped.GetRecipientInfos();
-                    var entries = RecipientEntry.ReadAll(Asn1Set.GetInstance(recipientInfos.ToAsn1Object()));
-                    encryptedContentInfo = authEnveloped.GetAuthEncryptedContentInfo() ?? throw EnvelopedErrors.Malformed("it has no encrypted content");
-                    return new EnvelopedDataReader(null, authEnveloped, encryptedContentInfo, entries);
-                }
-
-                throw EnvelopedErrors.Malformed($"it is CMS {EnvelopingOids.NameOf(type)} content, not an encrypted message");
-            });
+            // No read-ahead until Decrypt: listing recipients consumes nothing of the encrypted content.
+            var reader = new Asn1StreamingReader(input, "The encrypted message") { ReadsAhead = false };
+            return new EnvelopedDataReader(reader, EnvelopedDataStructure.ReadHead(reader, requireContent: false));
         }
 
         /// <summary>Reads <paramref name="input"/> and decrypts it into <paramref name="output"/>; see the remarks on discarding output.</summary>
@@ -154,31 +117,25 @@ namespace SmimeTools.Engine.Cms
             }
 
             // Nothing of the content has been read yet: after NoDecryptionKey the caller may try again with other keys.
-            (RecipientEntry entry, IKeyDecryptor key) = RecipientEntry.FindFor(_entries, keys);
+            (RecipientEntry entry, IKeyDecryptor key) = RecipientEntry.FindFor(_structure.Entries, keys);
             _decrypted = true;
             byte[] contentKey = entry.RecoverContentKey(key, algorithm, out bool keyRecoveryFailed);
             try
             {
                 using var cipher = CreateDecryptor(algorithm, contentKey);
+                _reader.ReadsAhead = true;
                 long length = StreamContent(cipher, output, cancellationToken);
-                var unprotected = Array.Empty<EnvelopedAttribute>();
-                var authenticated = Array.Empty<EnvelopedAttribute>();
-                var unauthenticated = Array.Empty<EnvelopedAttribute>();
-                if (_enveloped != null)
+                _structure.ReadTail();
+                var unprotected = Attributes(_structure.UnprotectedAttributes);
+                var authenticated = Attributes(_structure.AuthenticatedAttributes);
+                var unauthenticated = Attributes(_structure.UnauthenticatedAttributes);
+                if (IsAuthenticated)
                 {
-                    unprotected = Attributes(Parse(() => _enveloped.GetUnprotectedAttrs()?.ToAsn1Object()));
-                }
-                else
-                {
-                    var authAttrs = Parse(() => _authEnveloped!.GetAuthAttrs()?.ToAsn1Object());
-                    var mac = Parse(() => _authEnveloped!.GetMac()) ?? throw EnvelopedErrors.Malformed("its authentication tag (mac) is missing");
-                    unauthenticated = Attributes(Parse(() => _authEnveloped!.GetUnauthAttrs()?.ToAsn1Object()));
-                    authenticated = Attributes(authAttrs);
-                    cipher.SetExpectedTag(mac.GetOctets());
-                    if (authAttrs != null)
+                    cipher.SetExpectedTag(_reader.Decode(() => Asn1OctetString.GetInstance(Asn1Object.FromByteArray(_structure.Mac!)).GetOctets(), "the authentication tag (mac)"));
+                    if (_structure.AuthenticatedAttributes != null)
                     {
                         // RFC 5083 §2.1: the associated data is the DER of authAttrs with its SET OF tag.
-                        cipher.AddAssociatedData(Asn1Set.GetInstance(authAttrs).GetEncoded(Asn1Encodable.Der));
+                        cipher.AddAssociatedData(ImplicitSet(_structure.AuthenticatedAttributes).GetEncoded(Asn1Encodable.Der));
                     }
                 }
 
@@ -225,16 +182,16 @@ namespace SmimeTools.Engine.Cms
 
         private long StreamContent(ContentCipher cipher, Stream output, CancellationToken cancellationToken)
         {
-            var encrypted = Parse(() => _contentInfo.GetEncryptedContent(Asn1Tags.OctetString) as Asn1OctetStringParser)
-                ?? throw EnvelopedErrors.UnsupportedAlgorithm("its encrypted content is detached (not inside the message)");
-            Stream content = Parse(encrypted.GetOctetStream);
+            Stream content = _structure.OpenContent();
             var input = new byte[BufferSize];
             var plain = new byte[BufferSize + ContentCipher.MaxExpansion];
             long length = 0;
             while (true)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                int read = Parse(() => content.Read(input, 0, input.Length));
+
+                // BER segments may be small (openssl -stream writes 4 KiB): the cipher gets whole buffers all the same.
+                int read = content.ReadAtLeast(input, input.Length, throwOnEndOfStream: false);
                 if (read == 0)
                 {
                     break;
@@ -248,99 +205,27 @@ namespace SmimeTools.Engine.Cms
             return length;
         }
 
-        private static EnvelopedAttribute[] Attributes(Asn1Object? set)
+        /// <summary>The SET OF Attribute an IMPLICIT [1] or [2] element holds.</summary>
+        private Asn1Set ImplicitSet(byte[] element) =>
+            _reader.Decode(() => Asn1Set.GetInstance(Asn1TaggedObject.GetInstance(Asn1Object.FromByteArray(element)), false), "the attributes after the encrypted content");
+
+        private EnvelopedAttribute[] Attributes(byte[]? element)
         {
-            if (set == null)
+            if (element == null)
             {
                 return Array.Empty<EnvelopedAttribute>();
             }
 
-            return Parse(() => Asn1Set.GetInstance(set)
-                .Cast<Asn1Encodable>()
-                .Select(Org.BouncyCastle.Asn1.Cms.Attribute.GetInstance)
-                .Select(a => new EnvelopedAttribute(
-                    a.AttrType.Id,
-                    a.AttrValues.Cast<Asn1Encodable>().Select(v => v.GetEncoded(Asn1Encodable.Der)).ToArray()))
-                .ToArray());
-        }
-
-        /// <summary>
-        /// Runs a step of the BouncyCastle parser: its complaints about the data become MalformedMessage; failures of the
-        /// underlying stream (a disk error) pass through as they are.
-        /// </summary>
-        private static T Parse<T>(Func<T> step)
-        {
-            try
-            {
-                return step();
-            }
-            catch (SourceException e)
-            {
-                ExceptionDispatchInfo.Capture(e.InnerException!).Throw();
-                throw;
-            }
-            catch (Exception e) when (e is IOException or InvalidCastException or ArgumentException or InvalidOperationException or FormatException or OverflowException)
-            {
-                throw EnvelopedErrors.Malformed(Describe(e), e);
-            }
-        }
-
-        private static string Describe(Exception e) => e is EndOfStreamException || e.Message.Contains("truncated", StringComparison.OrdinalIgnoreCase)
-            || e.Message.Contains("EOF", StringComparison.Ordinal)
-            ? $"it ends before its structure is complete; it was probably truncated ({e.Message})"
-            : $"its ASN.1 structure is damaged ({e.Message})";
-
-        /// <summary>An exception of the underlying stream, carried through the parser so it is not mistaken for bad data.</summary>
-        private sealed class SourceException : IOException
-        {
-            public SourceException(Exception inner)
-                : base(inner.Message, inner)
-            {
-            }
-        }
-
-        /// <summary>Wraps the caller's stream so its own failures can be told apart from malformed data.</summary>
-        private sealed class SourceStream : ForwardReadStream
-        {
-            private readonly Stream _inner;
-
-            public SourceStream(Stream inner) => _inner = inner;
-
-            public override int Read(byte[] buffer, int offset, int count)
-            {
-                try
-                {
-                    return _inner.Read(buffer, offset, count);
-                }
-                catch (Exception e) when (e is not OperationCanceledException)
-                {
-                    throw new SourceException(e);
-                }
-            }
-
-            public override int Read(Span<byte> buffer)
-            {
-                try
-                {
-                    return _inner.Read(buffer);
-                }
-                catch (Exception e) when (e is not OperationCanceledException)
-                {
-                    throw new SourceException(e);
-                }
-            }
-
-            public override int ReadByte()
-            {
-                try
-                {
-                    return _inner.ReadByte();
-                }
-                catch (Exception e) when (e is not OperationCanceledException)
-                {
-                    throw new SourceException(e);
-                }
-            }
+            var set = ImplicitSet(element);
+            return _reader.Decode(
+                () => set
+                    .Cast<Asn1Encodable>()
+                    .Select(Org.BouncyCastle.Asn1.Cms.Attribute.GetInstance)
+                    .Select(a => new EnvelopedAttribute(
+                        a.AttrType.Id,
+                        a.AttrValues.Cast<Asn1Encodable>().Select(v => v.GetEncoded(Asn1Encodable.Der)).ToArray()))
+                    .ToArray(),
+                "the attributes after the encrypted content");
         }
     }
 }

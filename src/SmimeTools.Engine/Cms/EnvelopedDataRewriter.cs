@@ -44,7 +44,7 @@ namespace SmimeTools.Engine.Cms
         {
             CheckArguments(input, output, oldKeys, newRecipients);
 
-            var structure = EnvelopedDataStructure.ReadHead(new Asn1StreamingReader(input, "The encrypted message"));
+            var structure = EnvelopedDataStructure.ReadHead(new Asn1StreamingReader(input, "The encrypted message"), requireContent: true);
             ContentCipherAlgorithm algorithm = structure.ParseAlgorithm();
             (RecipientEntry entry, IKeyDecryptor key) = RecipientEntry.FindFor(structure.Entries, oldKeys);
             byte[] contentKey = entry.RecoverContentKey(key, algorithm, out bool failed);
@@ -182,7 +182,7 @@ namespace SmimeTools.Engine.Cms
             ArgumentNullException.ThrowIfNull(keys);
             ArgumentNullException.ThrowIfNull(expectedContentDigest);
             ArgumentNullException.ThrowIfNull(expectedContentKeyCheckValue);
-            var structure = EnvelopedDataStructure.ReadHead(new Asn1StreamingReader(message, "The rewritten message"));
+            var structure = EnvelopedDataStructure.ReadHead(new Asn1StreamingReader(message, "The rewritten message"), requireContent: true);
             ContentCipherAlgorithm algorithm = structure.ParseAlgorithm();
             var matches = RecipientEntry.Matching(structure.Entries, keys).ToArray();
             if (matches.Length == 0)
@@ -250,7 +250,7 @@ namespace SmimeTools.Engine.Cms
         public static byte[] DigestEncryptedContent(Stream message, CancellationToken cancellationToken = default)
         {
             ArgumentNullException.ThrowIfNull(message);
-            var structure = EnvelopedDataStructure.ReadHead(new Asn1StreamingReader(message, "The encrypted message"));
+            var structure = EnvelopedDataStructure.ReadHead(new Asn1StreamingReader(message, "The encrypted message"), requireContent: true);
             byte[] digest = structure.PassContent(Stream.Null, cancellationToken).Digest;
             structure.PassTail(Stream.Null);
             return digest;

@@ -12,21 +12,23 @@ namespace SmimeTools.Engine.Cms
 {
     /// <summary>
     /// The parts of an EnvelopedData (RFC 5652 §6.1) or AuthEnvelopedData (RFC 5083) read with <see cref="Asn1StreamingReader"/>
-    /// so that a copy can be written with other recipients: the head up to the encrypted content is parsed and kept as its
-    /// encoded elements; the encrypted content and everything after it are passed through in one forward pass, never decrypted.
+    /// in one forward pass: the head up to the encrypted content is parsed and kept as its encoded elements; the encrypted
+    /// content is then either streamed out for decryption (<see cref="OpenContent"/>) or passed through undecrypted to a copy
+    /// with other recipients (<see cref="PassContent"/>); the elements after it are kept as encoded (<see cref="ReadTail"/>).
     /// </summary>
     internal sealed class EnvelopedDataStructure
     {
         private const int BufferSize = 64 * 1024;
 
         private readonly Asn1StreamingReader _reader;
-        private readonly Asn1StreamingHeader _content;
+        private readonly Asn1StreamingHeader? _content;
         private readonly byte[] _contentType;
         private readonly byte[] _algorithm;
 
         private EnvelopedDataStructure(
             Asn1StreamingReader reader, bool isAuthenticated, int version, byte[]? originatorInfo, IReadOnlyList<byte[]> recipientInfoElements,
-            IReadOnlyList<RecipientInfo> recipientInfos, byte[] contentType, byte[] algorithm, AlgorithmIdentifier algorithmIdentifier, in Asn1StreamingHeader content)
+            IReadOnlyList<RecipientInfo> recipientInfos, byte[] contentType, string contentTypeOid, byte[] algorithm, AlgorithmIdentifier algorithmIdentifier,
+            Asn1StreamingHeader? content)
         {
             _reader = reader;
             IsAuthenticated = isAuthenticated;
@@ -36,6 +38,7 @@ namespace SmimeTools.Engine.Cms
             RecipientInfos = recipientInfos;
             Entries = RecipientEntry.ReadAll(recipientInfos);
             _contentType = contentType;
+            ContentType = contentTypeOid;
             _algorithm = algorithm;
             AlgorithmIdentifier = algorithmIdentifier;
             _content = content;
@@ -55,17 +58,32 @@ namespace SmimeTools.Engine.Cms
 
         public IReadOnlyList<RecipientEntry> Entries { get; }
 
+        /// <summary>The OID of the encrypted content's type; id-data for S/MIME.</summary>
+        public string ContentType { get; }
+
         public AlgorithmIdentifier AlgorithmIdentifier { get; }
 
-        /// <summary>True once the tail showed unprotectedAttrs (EnvelopedData only).</summary>
-        public bool HasUnprotectedAttributes { get; private set; }
+        /// <summary>False when the encrypted content is detached (absent from the message).</summary>
+        public bool HasContent => _content.HasValue;
+
+        /// <summary>EnvelopedData's [1] unprotectedAttrs as encoded, once <see cref="ReadTail"/> found them; else null.</summary>
+        public byte[]? UnprotectedAttributes { get; private set; }
+
+        /// <summary>AuthEnvelopedData's [1] authAttrs as encoded, once <see cref="ReadTail"/> found them; else null.</summary>
+        public byte[]? AuthenticatedAttributes { get; private set; }
+
+        /// <summary>AuthEnvelopedData's mac (an OCTET STRING) as encoded, once <see cref="ReadTail"/> has run.</summary>
+        public byte[]? Mac { get; private set; }
+
+        /// <summary>AuthEnvelopedData's [2] unauthAttrs as encoded, once <see cref="ReadTail"/> found them; else null.</summary>
+        public byte[]? UnauthenticatedAttributes { get; private set; }
 
         /// <summary>
         /// Reads ContentInfo, the envelope's version, originatorInfo, recipientInfos, and the encrypted content's type and
-        /// algorithm, stopping at the encrypted content. Damage is <see cref="ErrorIds.MalformedMessage"/>; detached content
-        /// <see cref="ErrorIds.UnsupportedAlgorithm"/>, as <see cref="EnvelopedDataReader"/> reports it.
+        /// algorithm, stopping after the header of the encrypted content. Damage is <see cref="ErrorIds.MalformedMessage"/>;
+        /// detached content is <see cref="ErrorIds.UnsupportedAlgorithm"/> when <paramref name="requireContent"/>, else <see cref="HasContent"/> false.
         /// </summary>
-        public static EnvelopedDataStructure ReadHead(Asn1StreamingReader reader)
+        public static EnvelopedDataStructure ReadHead(Asn1StreamingReader reader, bool requireContent)
         {
             var header = reader.ReadHeader();
             if (!header.IsUniversal(Asn1StreamingHeader.TagSequence) || !header.IsConstructed)
@@ -112,16 +130,37 @@ namespace SmimeTools.Engine.Cms
 
             reader.Enter(reader.ReadHeader(Asn1StreamingHeader.ClassUniversal, Asn1StreamingHeader.TagSequence, "the encrypted content info"));
             byte[] contentType = reader.ReadElement(reader.ReadHeader(Asn1StreamingHeader.ClassUniversal, Asn1StreamingHeader.TagObjectIdentifier, "the encrypted content type"));
+            string contentTypeOid = reader.Decode(() => DerObjectIdentifier.GetInstance(Asn1Object.FromByteArray(contentType)).Id, "the encrypted content type");
             byte[] algorithm = reader.ReadElement(reader.ReadHeader(Asn1StreamingHeader.ClassUniversal, Asn1StreamingHeader.TagSequence, "the content-encryption algorithm"));
             var algorithmIdentifier = reader.Decode(() => AlgorithmIdentifier.GetInstance(Asn1Object.FromByteArray(algorithm)), "the content-encryption algorithm");
-            if (!reader.HasMore())
+            Asn1StreamingHeader? content = reader.HasMore() ? reader.ReadHeader(Asn1StreamingHeader.ClassContext, 0, "the encrypted content ([0])") : null;
+            var structure = new EnvelopedDataStructure(
+                reader, type == EnvelopingOids.AuthEnvelopedData, version, originatorInfo, elements, recipientInfos, contentType, contentTypeOid, algorithm,
+                algorithmIdentifier, content);
+            if (requireContent)
+            {
+                structure.RequireContent();
+            }
+
+            return structure;
+        }
+
+        /// <summary>Throws <see cref="ErrorIds.UnsupportedAlgorithm"/> when the encrypted content is detached.</summary>
+        public void RequireContent()
+        {
+            if (!HasContent)
             {
                 throw EnvelopedErrors.UnsupportedAlgorithm("its encrypted content is detached (not inside the message)");
             }
+        }
 
-            var content = reader.ReadHeader(Asn1StreamingHeader.ClassContext, 0, "the encrypted content ([0])");
-            return new EnvelopedDataStructure(
-                reader, type == EnvelopingOids.AuthEnvelopedData, version, originatorInfo, elements, recipientInfos, contentType, algorithm, algorithmIdentifier, content);
+        /// <summary>
+        /// The encrypted content octets, whatever their BER segmentation; read it to its end, then call <see cref="ReadTail"/>.
+        /// </summary>
+        public Stream OpenContent()
+        {
+            RequireContent();
+            return new Asn1StreamingOctetStream(_reader, _content!.Value, implicitlyTagged: true);
         }
 
         /// <summary>The content encryption; unknown algorithms are <see cref="ErrorIds.UnsupportedAlgorithm"/>.</summary>
@@ -161,8 +200,8 @@ namespace SmimeTools.Engine.Cms
         {
             using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
             var summary = new EncryptedContentSummary();
-            PassOctets(_content, output, hash, summary, new byte[BufferSize], cancellationToken);
-            _reader.Leave();
+            RequireContent();
+            PassOctets(_content!.Value, output, hash, summary, new byte[BufferSize], cancellationToken);
             Asn1StreamingWriter.WriteEndOfContents(output);
             summary.Digest = hash.GetHashAndReset();
             return summary;
@@ -174,7 +213,27 @@ namespace SmimeTools.Engine.Cms
         /// </summary>
         public void PassTail(Stream output)
         {
-            bool macSeen = false;
+            ReadTail();
+
+            // ReadTail allows each element once and in this order only.
+            foreach (var element in new[] { UnprotectedAttributes, AuthenticatedAttributes, Mac, UnauthenticatedAttributes })
+            {
+                if (element != null)
+                {
+                    output.Write(element);
+                }
+            }
+
+            Asn1StreamingWriter.WriteEndOfContents(output, 3);
+        }
+
+        /// <summary>
+        /// Reads unprotectedAttrs, or authAttrs, mac and unauthAttrs, into the properties that name them, and checks that the
+        /// structure closes (end-of-contents markers and lengths) up to the end of the ContentInfo. Call once the content is read.
+        /// </summary>
+        public void ReadTail()
+        {
+            _reader.Leave();
             int lastStage = 0;
             while (_reader.HasMore())
             {
@@ -191,12 +250,25 @@ namespace SmimeTools.Engine.Cms
                 }
 
                 lastStage = stage;
-                macSeen |= stage == 2;
-                HasUnprotectedAttributes |= !IsAuthenticated && stage == 1;
-                output.Write(_reader.ReadElement(header));
+                byte[] element = _reader.ReadElement(header);
+                switch (stage)
+                {
+                    case 1 when IsAuthenticated:
+                        AuthenticatedAttributes = element;
+                        break;
+                    case 1:
+                        UnprotectedAttributes = element;
+                        break;
+                    case 2:
+                        Mac = element;
+                        break;
+                    default:
+                        UnauthenticatedAttributes = element;
+                        break;
+                }
             }
 
-            if (IsAuthenticated && !macSeen)
+            if (IsAuthenticated && Mac == null)
             {
                 throw _reader.Malformed("its authentication tag (mac) is missing");
             }
@@ -204,7 +276,6 @@ namespace SmimeTools.Engine.Cms
             _reader.Leave();
             _reader.Leave();
             _reader.Leave();
-            Asn1StreamingWriter.WriteEndOfContents(output, 3);
         }
 
         private void PassOctets(in Asn1StreamingHeader header, Stream output, IncrementalHash hash, EncryptedContentSummary summary, byte[] buffer, CancellationToken cancellationToken)
