@@ -1,21 +1,14 @@
 using System.Collections.Generic;
 using System.Runtime.CompilerServices;
-using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using Org.BouncyCastle.Crypto;
 using Org.BouncyCastle.Crypto.Parameters;
-using Org.BouncyCastle.Pkcs;
 
 namespace SmimeTools.Engine.Keys
 {
-    /// <summary>
-    /// Joins a private key read from a file to its certificate. RSA and EC keys become the certificate's .NET key;
-    /// keys .NET cannot hold (Ed25519, X25519) are remembered beside the certificate object for the key layer.
-    /// </summary>
+    /// <summary>What a key read from a file comes with: the other certificates of its file, and whether it fits a public key.</summary>
     internal static class PrivateKeyAttachment
     {
-        private static readonly ConditionalWeakTable<X509Certificate2, AsymmetricKeyParameter> Keys = new();
-
         private static readonly ConditionalWeakTable<X509Certificate2, X509Certificate2[]> Companions = new();
 
         /// <summary>Remembers the other certificates of the file a key came from, for building the signer's chain.</summary>
@@ -24,47 +17,6 @@ namespace SmimeTools.Engine.Keys
 
         public static IReadOnlyList<X509Certificate2> CompanionsOf(X509Certificate2 certificate) =>
             Companions.TryGetValue(certificate, out var companions) ? companions : System.Array.Empty<X509Certificate2>();
-
-        public static X509Certificate2 Attach(X509Certificate2 certificate, AsymmetricKeyParameter key)
-        {
-            var pkcs8 = PrivateKeyInfoFactory.CreatePrivateKeyInfo(key).GetDerEncoded();
-            X509Certificate2 result = certificate;
-            try
-            {
-                switch (key)
-                {
-                    case RsaKeyParameters:
-                        using (var rsa = RSA.Create())
-                        {
-                            rsa.ImportPkcs8PrivateKey(pkcs8, out _);
-                            result = certificate.CopyWithPrivateKey(rsa);
-                        }
-
-                        break;
-                    case ECPrivateKeyParameters:
-                        using (var ecdsa = ECDsa.Create())
-                        {
-                            ecdsa.ImportPkcs8PrivateKey(pkcs8, out _);
-                            result = certificate.CopyWithPrivateKey(ecdsa);
-                        }
-
-                        break;
-                }
-            }
-            finally
-            {
-                System.Array.Clear(pkcs8);
-            }
-
-            Keys.AddOrUpdate(result, key);
-            return result;
-        }
-
-        /// <summary>The key read from a file for this certificate object, when the engine read it.</summary>
-        public static AsymmetricKeyParameter? Find(X509Certificate2 certificate) =>
-            Keys.TryGetValue(certificate, out var key) ? key : null;
-
-        public static bool Has(X509Certificate2 certificate) => Keys.TryGetValue(certificate, out _);
 
         /// <summary>True when the private key is the other half of the public key.</summary>
         public static bool IsPairOf(AsymmetricKeyParameter privateKey, AsymmetricKeyParameter publicKey) => (privateKey, publicKey) switch
