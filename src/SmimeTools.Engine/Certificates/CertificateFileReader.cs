@@ -63,7 +63,7 @@ namespace SmimeTools.Engine.Certificates
                 {
                     if (entry.KeyLocation != KeyLocation.None)
                     {
-                        PrivateKeyAttachment.RememberCompanions(entry.Certificate,
+                        ChainCollector.RememberCompanions(entry.Certificate,
                             entries.Where(e => !ReferenceEquals(e, entry)).Select(e => e.Certificate).ToArray());
                     }
                 }
@@ -131,7 +131,7 @@ namespace SmimeTools.Engine.Certificates
                 var entries = Read(Encoding.ASCII.GetBytes(text.ToString()), certificatePath, secret);
                 foreach (var entry in entries.Where(e => e.KeyLocation != KeyLocation.None))
                 {
-                    PrivateKeyAttachment.RememberCompanions(entry.Certificate,
+                    ChainCollector.RememberCompanions(entry.Certificate,
                         entries.Where(e => !ReferenceEquals(e, entry)).Select(e => e.Certificate).ToArray());
                 }
 
@@ -338,7 +338,7 @@ namespace SmimeTools.Engine.Certificates
 
         private static bool Matches(AsymmetricKeyParameter publicKey, AsymmetricKeyParameter privateKey)
         {
-            return PrivateKeyAttachment.IsPairOf(privateKey, publicKey);
+            return KeyPairs.IsPairOf(privateKey, publicKey);
         }
 
         private static CertificateEntry WithKey(BcCertificate certificate, AsymmetricKeyParameter key, string path)

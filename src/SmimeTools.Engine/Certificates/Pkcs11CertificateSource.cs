@@ -142,7 +142,7 @@ namespace SmimeTools.Engine.Certificates
                 var isIdentity = id.Length > 0 && (privateIds.Contains(hex) || publicIds.Contains(hex));
                 if (isIdentity)
                 {
-                    PrivateKeyAttachment.RememberCompanions(certificate, all.Where(c => !ReferenceEquals(c, certificate)).ToArray());
+                    ChainCollector.RememberCompanions(certificate, all.Where(c => !ReferenceEquals(c, certificate)).ToArray());
                 }
 
                 var key = isIdentity ? new TokenKeyReference(certificate, ModulePath, InitArguments, token.SerialNumber, token.Label, id, _pin) : null;

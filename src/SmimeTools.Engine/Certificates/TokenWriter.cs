@@ -152,7 +152,7 @@ namespace SmimeTools.Engine.Certificates
                 throw;
             }
 
-            foreach (var authority in PrivateKeyAttachment.CompanionsOf(certificate).Where(ChainCollector.IsCertificateAuthority))
+            foreach (var authority in ChainCollector.Companions(certificate).Where(ChainCollector.IsCertificateAuthority))
             {
                 if (FindCertificate(authority) == null)
                 {

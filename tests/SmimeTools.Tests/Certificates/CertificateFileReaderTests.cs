@@ -73,7 +73,7 @@ namespace SmimeTools.Tests.Certificates
             var identity = CertificateFileReader.ReadFile(user.Pkcs12Path, Password).Single(e => e.Certificate.Thumbprint == user.Thumbprint);
             Assert.Equal(KeyLocation.File, identity.KeyLocation);
             var read = Assert.IsType<FileKeyReference>(identity.Key);
-            Assert.True(PrivateKeyAttachment.IsPairOf(read.Key, user.PublicKey));
+            Assert.True(KeyPairs.IsPairOf(read.Key, user.PublicKey));
         }
 
         [Fact]

@@ -98,7 +98,7 @@ namespace SmimeTools.Tests.Keys
             var reference = Assert.IsType<FileKeyReference>(entry.Key);
             Assert.Equal(KeyLocation.File, entry.KeyLocation);
             Assert.True(entry.Certificate.HasPrivateKey);
-            Assert.True(PrivateKeyAttachment.IsPairOf(reference.Key, _fixture.Pki.Users[name].PublicKey));
+            Assert.True(KeyPairs.IsPairOf(reference.Key, _fixture.Pki.Users[name].PublicKey));
             using var key = PrivateKeys.Open(reference);
             Assert.IsType<SoftwareKey>(key);
         }

@@ -1,23 +1,11 @@
-using System.Collections.Generic;
-using System.Runtime.CompilerServices;
-using System.Security.Cryptography.X509Certificates;
 using Org.BouncyCastle.Crypto;
 using Org.BouncyCastle.Crypto.Parameters;
 
 namespace SmimeTools.Engine.Keys
 {
-    /// <summary>What a key read from a file comes with: the other certificates of its file, and whether it fits a public key.</summary>
-    internal static class PrivateKeyAttachment
+    /// <summary>Whether a private key read from a file is the other half of a public key, for pairing keys with certificates.</summary>
+    internal static class KeyPairs
     {
-        private static readonly ConditionalWeakTable<X509Certificate2, X509Certificate2[]> Companions = new();
-
-        /// <summary>Remembers the other certificates of the file a key came from, for building the signer's chain.</summary>
-        public static void RememberCompanions(X509Certificate2 certificate, X509Certificate2[] companions) =>
-            Companions.AddOrUpdate(certificate, companions);
-
-        public static IReadOnlyList<X509Certificate2> CompanionsOf(X509Certificate2 certificate) =>
-            Companions.TryGetValue(certificate, out var companions) ? companions : System.Array.Empty<X509Certificate2>();
-
         /// <summary>True when the private key is the other half of the public key.</summary>
         public static bool IsPairOf(AsymmetricKeyParameter privateKey, AsymmetricKeyParameter publicKey) => (privateKey, publicKey) switch
         {
