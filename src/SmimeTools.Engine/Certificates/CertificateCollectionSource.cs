@@ -1,8 +1,6 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
-using System.Security.Cryptography.X509Certificates;
-using SmimeTools.Engine.Keys;
 
 namespace SmimeTools.Engine.Certificates
 {
@@ -16,12 +14,6 @@ namespace SmimeTools.Engine.Certificates
             ArgumentNullException.ThrowIfNull(entries);
             _entries = entries.ToArray();
             Description = description ?? throw new ArgumentNullException(nameof(description));
-        }
-
-        /// <summary>Certificates with no known origin: their key is a store key when they have one .NET can use.</summary>
-        public CertificateCollectionSource(IEnumerable<X509Certificate2> certificates, string description)
-            : this(certificates.Select(c => new CertificateEntry(c, PrivateKeys.LocationOf(c), description)), description)
-        {
         }
 
         public override string Description { get; }

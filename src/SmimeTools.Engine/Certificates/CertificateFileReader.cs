@@ -63,7 +63,7 @@ namespace SmimeTools.Engine.Certificates
                 {
                     if (entry.KeyLocation != KeyLocation.None)
                     {
-                        PrivateKeyAttachment.RememberCompanions(entry.Certificate,
+                        ChainCollector.RememberCompanions(entry.Certificate,
                             entries.Where(e => !ReferenceEquals(e, entry)).Select(e => e.Certificate).ToArray());
                     }
                 }
@@ -131,7 +131,7 @@ namespace SmimeTools.Engine.Certificates
                 var entries = Read(Encoding.ASCII.GetBytes(text.ToString()), certificatePath, secret);
                 foreach (var entry in entries.Where(e => e.KeyLocation != KeyLocation.None))
                 {
-                    PrivateKeyAttachment.RememberCompanions(entry.Certificate,
+                    ChainCollector.RememberCompanions(entry.Certificate,
                         entries.Where(e => !ReferenceEquals(e, entry)).Select(e => e.Certificate).ToArray());
                 }
 
@@ -189,7 +189,7 @@ namespace SmimeTools.Engine.Certificates
 
             try
             {
-                return new[] { new CertificateEntry(ToDotNet(new BcCertificate(X509CertificateStructureFrom(sequence))), KeyLocation.None, path) };
+                return new[] { new CertificateEntry(ToDotNet(new BcCertificate(X509CertificateStructureFrom(sequence))), null, path) };
             }
             catch (Exception e) when (e is ArgumentException or InvalidCastException or CryptographicException or CertificateException)
             {
@@ -271,7 +271,7 @@ namespace SmimeTools.Engine.Certificates
                 throw Unreadable(path, "it looks like a PKCS#7 bundle but its structure is damaged", e);
             }
 
-            return CertificatesOf(contentInfo, path).Select(c => new CertificateEntry(ToDotNet(c), KeyLocation.None, path)).ToList();
+            return CertificatesOf(contentInfo, path).Select(c => new CertificateEntry(ToDotNet(c), null, path)).ToList();
         }
 
         private static IEnumerable<BcCertificate> CertificatesOf(ContentInfo contentInfo, string path)
@@ -314,7 +314,7 @@ namespace SmimeTools.Engine.Certificates
             {
                 if (seen.Add(certificate.Certificate))
                 {
-                    entries.Add(new CertificateEntry(ToDotNet(certificate.Certificate), KeyLocation.None, path));
+                    entries.Add(new CertificateEntry(ToDotNet(certificate.Certificate), null, path));
                 }
             }
 
@@ -329,7 +329,7 @@ namespace SmimeTools.Engine.Certificates
                 var publicKey = certificate.GetPublicKey();
                 var key = keys.FirstOrDefault(k => Matches(publicKey, k));
                 entries.Add(key == null
-                    ? new CertificateEntry(ToDotNet(certificate), KeyLocation.None, path)
+                    ? new CertificateEntry(ToDotNet(certificate), null, path)
                     : WithKey(certificate, key, path));
             }
 
@@ -338,23 +338,23 @@ namespace SmimeTools.Engine.Certificates
 
         private static bool Matches(AsymmetricKeyParameter publicKey, AsymmetricKeyParameter privateKey)
         {
-            return PrivateKeyAttachment.IsPairOf(privateKey, publicKey);
+            return KeyPairs.IsPairOf(privateKey, publicKey);
         }
 
         private static CertificateEntry WithKey(BcCertificate certificate, AsymmetricKeyParameter key, string path)
         {
             var dotNet = ToDotNet(certificate);
-            X509Certificate2 withKey;
+            FileKeyReference withKey;
             try
             {
-                withKey = PrivateKeyAttachment.Attach(dotNet, NamedCurveForm(key));
+                withKey = FileKeyReference.Attach(dotNet, NamedCurveForm(key));
             }
             catch (Exception e) when (e is ArgumentException or CryptographicException)
             {
                 throw Unreadable(path, $"the private key of '{dotNet.Subject}' does not fit its certificate", e);
             }
 
-            return new CertificateEntry(withKey, KeyLocation.File, path);
+            return new CertificateEntry(withKey, path);
         }
 
         /// <summary>

@@ -115,7 +115,7 @@ namespace SmimeTools.Engine.Certificates
         public static bool HasPrivateKey(CertificateEntry entry)
         {
             ArgumentNullException.ThrowIfNull(entry);
-            return entry.KeyLocation != KeyLocation.None || entry.Certificate.HasPrivateKey || PrivateKeyAttachment.Has(entry.Certificate);
+            return entry.Key != null;
         }
 
         /// <summary>Null when the certificate is valid at the time; otherwise "expired on ..." or "not valid before ...".</summary>

@@ -1,8 +1,8 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
+using System.Runtime.CompilerServices;
 using System.Security.Cryptography.X509Certificates;
-using SmimeTools.Engine.Keys;
 
 namespace SmimeTools.Engine.Certificates
 {
@@ -12,6 +12,9 @@ namespace SmimeTools.Engine.Certificates
     /// </summary>
     public static class ChainCollector
     {
+        // The chain certificates read with an identity; they must outlive the entry, as the identity's object travels through the pipeline alone.
+        private static readonly ConditionalWeakTable<X509Certificate2, X509Certificate2[]> CompanionTable = new();
+
         public static IReadOnlyList<X509Certificate2> SignerAndIntermediates(X509Certificate2 signer, IEnumerable<X509Certificate2> candidates)
         {
             ArgumentNullException.ThrowIfNull(signer);
@@ -63,6 +66,11 @@ namespace SmimeTools.Engine.Certificates
         }
 
         /// <summary>Certificates read from the same file as this one (its PKCS#12 chain, for example).</summary>
-        public static IReadOnlyList<X509Certificate2> Companions(X509Certificate2 certificate) => PrivateKeyAttachment.CompanionsOf(certificate);
+        public static IReadOnlyList<X509Certificate2> Companions(X509Certificate2 certificate) =>
+            CompanionTable.TryGetValue(certificate, out var companions) ? companions : Array.Empty<X509Certificate2>();
+
+        /// <summary>Remembers the other certificates of the file or token an identity was read from, for building its chain.</summary>
+        internal static void RememberCompanions(X509Certificate2 certificate, X509Certificate2[] companions) =>
+            CompanionTable.AddOrUpdate(certificate, companions);
     }
 }

@@ -3,7 +3,6 @@ using System.Collections;
 using System.Collections.Generic;
 using System.Linq;
 using System.Security;
-using System.Security.Cryptography.X509Certificates;
 using SmimeTools.Engine.Keys;
 using SmimeTools.Engine.Tokens;
 
@@ -27,18 +26,18 @@ namespace SmimeTools.Engine.Certificates
         }
 
         /// <summary>
-        /// A key for each certificate that carries one (each thumbprint once). Throws <see cref="ErrorIds.NoPrivateKey"/>
+        /// A key for each entry that carries one (each thumbprint once). Throws <see cref="ErrorIds.NoPrivateKey"/>
         /// when none does; <paramref name="askPin"/> is asked for a token's PIN when its key is first used.
         /// </summary>
-        public static DecryptionKeys FromIdentities(IEnumerable<X509Certificate2> certificates, Func<TokenInfo, SecureString?>? askPin = null)
+        public static DecryptionKeys FromIdentities(IEnumerable<CertificateEntry> identities, Func<TokenInfo, SecureString?>? askPin = null)
         {
-            ArgumentNullException.ThrowIfNull(certificates);
+            ArgumentNullException.ThrowIfNull(identities);
             var keys = new List<IKeyDecryptor>();
             try
             {
-                foreach (var certificate in certificates.Where(PrivateKeys.HasKey).GroupBy(c => c.Thumbprint).Select(g => g.First()))
+                foreach (var key in identities.Where(CertificateQuery.HasPrivateKey).GroupBy(e => e.Certificate.Thumbprint).Select(g => g.First().Key!))
                 {
-                    keys.Add(PrivateKeys.Decryptor(certificate, askPin));
+                    keys.Add(PrivateKeys.Decryptor(key, askPin));
                 }
             }
             catch
@@ -64,7 +63,7 @@ namespace SmimeTools.Engine.Certificates
             return new DecryptionKeys(() =>
             {
                 var keys = sources.SelectMany(s => s.Read()).Where(CertificateQuery.HasPrivateKey)
-                    .GroupBy(e => e.Certificate.Thumbprint).Select(g => (IKeyDecryptor)new DeferredKeyDecryptor(g.First().Certificate)).ToList();
+                    .GroupBy(e => e.Certificate.Thumbprint).Select(g => (IKeyDecryptor)new DeferredKeyDecryptor(g.First().Key!)).ToList();
                 note?.Invoke($"No -Identity: trying the {keys.Count} identities (certificates with private keys) of {string.Join(", ", sources)} against the message's recipients.");
                 return keys;
             });

@@ -149,7 +149,7 @@ namespace SmimeTools.Engine.Certificates
 
                 if (certificate != null)
                 {
-                    yield return new CertificateEntry(certificate, KeyLocation.None, Location.Display);
+                    yield return new CertificateEntry(certificate, null, Location.Display);
                 }
             }
 
@@ -170,7 +170,7 @@ namespace SmimeTools.Engine.Certificates
                 // Outlook's value carries the chain too; the CA certificates are not the person's.
                 foreach (var certificate in bundle?.Where(c => !ChainCollector.IsCertificateAuthority(c)) ?? Enumerable.Empty<X509Certificate2>())
                 {
-                    yield return new CertificateEntry(certificate, KeyLocation.None, Location.Display);
+                    yield return new CertificateEntry(certificate, null, Location.Display);
                 }
             }
         }

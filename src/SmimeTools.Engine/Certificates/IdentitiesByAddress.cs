@@ -1,7 +1,6 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
-using System.Security.Cryptography.X509Certificates;
 
 namespace SmimeTools.Engine.Certificates
 {
@@ -9,12 +8,12 @@ namespace SmimeTools.Engine.Certificates
     public static class IdentitiesByAddress
     {
         /// <summary>The identities for <paramref name="address"/>, each source's in turn; <see cref="ErrorIds.NoMatchingCertificate"/> when there is none.</summary>
-        public static IReadOnlyList<X509Certificate2> Find(IReadOnlyList<CertificateSource> sources, string address, Action<string>? note = null)
+        public static IReadOnlyList<CertificateEntry> Find(IReadOnlyList<CertificateSource> sources, string address, Action<string>? note = null)
         {
             ArgumentNullException.ThrowIfNull(sources);
             ArgumentException.ThrowIfNullOrWhiteSpace(address);
             var query = new CertificateQuery { Emails = new[] { address }, RequirePrivateKey = true };
-            var found = sources.SelectMany(s => s.Find(query)).Select(e => e.Certificate).ToList();
+            var found = sources.SelectMany(s => s.Find(query)).ToList();
             if (found.Count == 0)
             {
                 throw new SmimeException(ErrorIds.NoMatchingCertificate, SmimeErrorKind.ObjectNotFound,
@@ -22,7 +21,7 @@ namespace SmimeTools.Engine.Certificates
                     "Import the identity's PKCS#12 file into the store, name other stores with -CertStoreLocation, or pass the identity itself to -Identity.", address);
             }
 
-            note?.Invoke($"-Identity {address}: {found.Count} identit{(found.Count == 1 ? "y" : "ies")} in {string.Join(", ", sources)}: {string.Join(", ", found.Select(c => c.Thumbprint))}.");
+            note?.Invoke($"-Identity {address}: {found.Count} identit{(found.Count == 1 ? "y" : "ies")} in {string.Join(", ", sources)}: {string.Join(", ", found.Select(e => e.Certificate.Thumbprint))}.");
             return found;
         }
     }

@@ -35,20 +35,20 @@ namespace SmimeTools.Engine.Certificates
         public string Format => _options.PublicOnly ? (_options.Pem ? "Pem" : "Der")
             : _options.Protection == Pkcs12Protection.Legacy ? "Pkcs12Legacy" : "Pkcs12";
 
-        /// <summary>True when the certificate object carries its private key, in .NET or read by SmimeTools beside it; opens no key.</summary>
-        public static bool HasKey(X509Certificate2 certificate) => IdentityKeyExport.HasKey(certificate);
+        /// <summary>True when the identity's private key is one that can be exported (in .NET, or read by SmimeTools from a file); opens no key.</summary>
+        public static bool HasKey(CertificateEntry identity) => IdentityKeyExport.HasKey(identity);
 
         /// <summary>
         /// The certificates to write, once each (of copies, the one with its key). For PKCS#12 files, the keyless CA
         /// certificates that came with an identity from its file (Get-SmimeCertificate alice.p12 | ...) are its
         /// chain rather than identities without keys: they go to <paramref name="skipped"/> instead of failing.
         /// </summary>
-        public static IReadOnlyList<X509Certificate2> Select(IEnumerable<X509Certificate2> certificates, bool publicOnly, ICollection<X509Certificate2>? skipped = null)
+        public static IReadOnlyList<CertificateEntry> Select(IEnumerable<CertificateEntry> certificates, bool publicOnly, ICollection<CertificateEntry>? skipped = null)
         {
             ArgumentNullException.ThrowIfNull(certificates);
             var unique = certificates
                 .Where(c => c != null)
-                .GroupBy(c => c.Thumbprint, StringComparer.OrdinalIgnoreCase)
+                .GroupBy(c => c.Certificate.Thumbprint, StringComparer.OrdinalIgnoreCase)
                 .Select(g => g.FirstOrDefault(HasKey) ?? g.First())
                 .ToList();
             if (publicOnly)
@@ -57,12 +57,12 @@ namespace SmimeTools.Engine.Certificates
             }
 
             var chains = new HashSet<string>(
-                unique.Where(HasKey).SelectMany(c => ChainCollector.SignerAndIntermediates(c, PrivateKeyAttachment.CompanionsOf(c)).Skip(1)).Select(c => c.Thumbprint),
+                unique.Where(HasKey).SelectMany(e => ChainCollector.SignerAndIntermediates(e.Certificate, ChainCollector.Companions(e.Certificate)).Skip(1)).Select(c => c.Thumbprint),
                 StringComparer.OrdinalIgnoreCase);
-            var result = new List<X509Certificate2>();
+            var result = new List<CertificateEntry>();
             foreach (var certificate in unique)
             {
-                if (!HasKey(certificate) && chains.Contains(certificate.Thumbprint))
+                if (!HasKey(certificate) && chains.Contains(certificate.Certificate.Thumbprint))
                 {
                     skipped?.Add(certificate);
                 }
@@ -79,20 +79,24 @@ namespace SmimeTools.Engine.Certificates
         /// Fails with NoPrivateKey for a certificate without a key when a PKCS#12 file is asked for: a check that
         /// opens no key, for before -WhatIf and before a password is asked.
         /// </summary>
-        public void CheckHasKey(X509Certificate2 certificate)
+        public void CheckHasKey(CertificateEntry identity)
         {
-            ArgumentNullException.ThrowIfNull(certificate);
-            if (!_options.PublicOnly && !IdentityKeyExport.HasKey(certificate))
+            ArgumentNullException.ThrowIfNull(identity);
+            if (!_options.PublicOnly && !IdentityKeyExport.HasKey(identity))
             {
-                throw IdentityKeyExport.NoPrivateKey(certificate);
+                throw IdentityKeyExport.NoPrivateKey(identity.Certificate);
             }
         }
 
-        /// <summary>Writes one identity to <paramref name="destination"/> (a file path). The password is unused with PublicOnly.</summary>
-        public IdentityRecord Export(X509Certificate2 certificate, string destination, SecureString? password, string source)
+        /// <summary>
+        /// Writes one identity to <paramref name="destination"/> (a file path); the record names the entry's source. The
+        /// password is unused with PublicOnly.
+        /// </summary>
+        public IdentityRecord Export(CertificateEntry identity, string destination, SecureString? password)
         {
-            ArgumentNullException.ThrowIfNull(certificate);
+            ArgumentNullException.ThrowIfNull(identity);
             ArgumentNullException.ThrowIfNull(destination);
+            var certificate = identity.Certificate;
             var path = Path.GetFullPath(destination);
             if (_written.Contains(path))
             {
@@ -101,7 +105,7 @@ namespace SmimeTools.Engine.Certificates
                     "Give a folder as -Destination with a -FileNamePattern that tells the identities apart, such as '{Email}-{Thumbprint}.p12'.", path);
             }
 
-            CheckHasKey(certificate);
+            CheckHasKey(identity);
             if (!_options.PublicOnly && password == null)
             {
                 throw new SmimeException(ErrorIds.BadPassword, SmimeErrorKind.InvalidArgument,
@@ -113,7 +117,7 @@ namespace SmimeTools.Engine.Certificates
             using var writer = AtomicFileWriter.Create(path, _options.Overwrite, privateFile: !_options.PublicOnly);
             var bytes = _options.PublicOnly
                 ? (_options.Pem ? Encoding.ASCII.GetBytes(PemEncoding.WriteString("CERTIFICATE", certificate.RawData) + "\n") : certificate.RawData)
-                : Pkcs12Writer.Write(certificate, password!, _options.Protection, _options.IncludeChain ? ChainOf(certificate) : null,
+                : Pkcs12Writer.Write(identity, password!, _options.Protection, _options.IncludeChain ? ChainOf(certificate) : null,
                     iterations: _options.Iterations);
             try
             {
@@ -127,7 +131,7 @@ namespace SmimeTools.Engine.Certificates
             }
 
             _written.Add(path);
-            return new IdentityRecord(certificate, "Export", Format, source, null, path, !_options.PublicOnly, !_options.PublicOnly, replaced);
+            return new IdentityRecord(certificate, "Export", Format, identity.Source, null, path, !_options.PublicOnly, !_options.PublicOnly, replaced);
         }
 
         /// <summary>
@@ -136,7 +140,7 @@ namespace SmimeTools.Engine.Certificates
         /// </summary>
         public IReadOnlyList<X509Certificate2> ChainOf(X509Certificate2 certificate)
         {
-            var pool = PrivateKeyAttachment.CompanionsOf(certificate).Concat(_options.ChainCandidates);
+            var pool = ChainCollector.Companions(certificate).Concat(_options.ChainCandidates);
             if (_options.SearchStoresForChain)
             {
                 pool = pool.Concat(StoreCandidates());

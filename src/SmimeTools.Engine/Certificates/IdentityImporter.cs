@@ -71,7 +71,7 @@ namespace SmimeTools.Engine.Certificates
         {
             ArgumentNullException.ThrowIfNull(identity);
             var certificate = identity.Certificate;
-            var withKey = DotNetIdentity(certificate);
+            var withKey = DotNetIdentity(identity);
             var transient = Convert.ToBase64String(RandomNumberGenerator.GetBytes(24));
             var flags = X509KeyStorageFlags.PersistKeySet
                 | (Store.Location == StoreLocation.CurrentUser ? X509KeyStorageFlags.UserKeySet : X509KeyStorageFlags.MachineKeySet)
@@ -118,8 +118,9 @@ namespace SmimeTools.Engine.Certificates
         public X509Store Open() => _store ??= Store.Open(OpenFlags.ReadWrite);
 
         /// <summary>The certificate with its key as a .NET key, which is what a store can persist.</summary>
-        private static X509Certificate2 DotNetIdentity(X509Certificate2 certificate)
+        private static X509Certificate2 DotNetIdentity(CertificateEntry identity)
         {
+            var certificate = identity.Certificate;
             if (IdentityFacts.IsOutsideDotNet(certificate))
             {
                 throw Unsupported(certificate, $"{IdentityFacts.KeyAlgorithmOf(certificate)} keys cannot be kept in a .NET certificate store");
@@ -130,7 +131,7 @@ namespace SmimeTools.Engine.Certificates
                 return certificate;
             }
 
-            if (PrivateKeyAttachment.Find(certificate) is DsaPrivateKeyParameters dsaKey)
+            if (identity.Key is FileKeyReference { Key: DsaPrivateKeyParameters dsaKey })
             {
                 var pkcs8 = IdentityKeyExport.Pkcs8(dsaKey);
                 try

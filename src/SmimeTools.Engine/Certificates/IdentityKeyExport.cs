@@ -15,13 +15,14 @@ namespace SmimeTools.Engine.Certificates
     /// <summary>Gets the private key of a certificate object out as unencrypted PKCS#8, or says clearly why it cannot.</summary>
     internal static class IdentityKeyExport
     {
-        /// <summary>True when the certificate object carries a private key, in .NET or beside it.</summary>
-        public static bool HasKey(X509Certificate2 certificate) => certificate.HasPrivateKey || PrivateKeyAttachment.Has(certificate);
+        /// <summary>True when the identity's key is in this process (a file's or .NET's), where it can be exported; a token's cannot.</summary>
+        public static bool HasKey(CertificateEntry identity) => identity.Key is FileKeyReference or DotNetKeyReference;
 
         /// <summary>The key as DER PKCS#8 PrivateKeyInfo; the caller clears it after use.</summary>
-        public static byte[] Pkcs8(X509Certificate2 certificate)
+        public static byte[] Pkcs8(CertificateEntry identity)
         {
-            if (certificate.HasPrivateKey)
+            var certificate = identity.Certificate;
+            if (HasKey(identity) && certificate.HasPrivateKey)
             {
                 using AsymmetricAlgorithm? key = (AsymmetricAlgorithm?)certificate.GetRSAPrivateKey()
                     ?? (AsymmetricAlgorithm?)certificate.GetECDsaPrivateKey()
@@ -33,10 +34,9 @@ namespace SmimeTools.Engine.Certificates
                 }
             }
 
-            var attached = PrivateKeyAttachment.Find(certificate);
-            if (attached != null)
+            if (identity.Key is FileKeyReference read)
             {
-                return Pkcs8(attached);
+                return Pkcs8(read.Key);
             }
 
             throw NoPrivateKey(certificate);

@@ -142,11 +142,11 @@ namespace SmimeTools.Engine.Certificates
                 var isIdentity = id.Length > 0 && (privateIds.Contains(hex) || publicIds.Contains(hex));
                 if (isIdentity)
                 {
-                    TokenKeyReference.Attach(certificate, new TokenKeyReference(ModulePath, InitArguments, token.SerialNumber, token.Label, id, _pin));
-                    PrivateKeyAttachment.RememberCompanions(certificate, all.Where(c => !ReferenceEquals(c, certificate)).ToArray());
+                    ChainCollector.RememberCompanions(certificate, all.Where(c => !ReferenceEquals(c, certificate)).ToArray());
                 }
 
-                entries.Add(new CertificateEntry(certificate, isIdentity ? KeyLocation.Token : KeyLocation.None, Pkcs11Uri.ForObject(token, id, label, "cert")));
+                var key = isIdentity ? new TokenKeyReference(certificate, ModulePath, InitArguments, token.SerialNumber, token.Label, id, _pin) : null;
+                entries.Add(new CertificateEntry(certificate, key, Pkcs11Uri.ForObject(token, id, label, "cert")));
             }
 
             return entries;

@@ -319,7 +319,7 @@ namespace SmimeTools.Engine.Certificates
                 return null;
             }
 
-            return PrivateKeyAttachment.CanCompare(key) ? PrivateKeyAttachment.IsPairOf(key, publicKey) : null;
+            return KeyPairs.CanCompare(key) ? KeyPairs.IsPairOf(key, publicKey) : null;
         }
 
         private static T Guard<T>(string path, Func<T> read)

@@ -29,18 +29,19 @@ namespace SmimeTools.Engine.Certificates
         /// </summary>
         public const int DefaultIterations = 100_000;
 
-        /// <summary>Writes the identity of <paramref name="certificate"/>, whose private key must be with it.</summary>
-        /// <param name="certificate">The certificate with its private key (in .NET, or read from a file by SmimeTools).</param>
+        /// <summary>Writes <paramref name="identity"/> as PKCS#12; its private key must be with it.</summary>
+        /// <param name="identity">The certificate with its private key (in .NET, or read from a file by SmimeTools).</param>
         /// <param name="password">The file's password; it may not be empty.</param>
         /// <param name="protection">How the file is encrypted.</param>
         /// <param name="chain">Certificates to add after the identity's own (intermediates, usually).</param>
         /// <param name="friendlyName">The name readers show; by default the first e-mail address, else the subject.</param>
         /// <param name="iterations">PBKDF2 and MAC iterations.</param>
-        public static byte[] Write(X509Certificate2 certificate, SecureString password, Pkcs12Protection protection = Pkcs12Protection.Aes256Sha256,
+        public static byte[] Write(CertificateEntry identity, SecureString password, Pkcs12Protection protection = Pkcs12Protection.Aes256Sha256,
             IEnumerable<X509Certificate2>? chain = null, string? friendlyName = null, int iterations = DefaultIterations)
         {
-            ArgumentNullException.ThrowIfNull(certificate);
+            ArgumentNullException.ThrowIfNull(identity);
             ArgumentNullException.ThrowIfNull(password);
+            var certificate = identity.Certificate;
             if (password.Length == 0)
             {
                 throw new SmimeException(ErrorIds.BadPassword, SmimeErrorKind.InvalidArgument,
@@ -48,7 +49,7 @@ namespace SmimeTools.Engine.Certificates
                     "Give a password; for a certificate alone, without its key, use -PublicOnly.", certificate);
             }
 
-            var key = IdentityKeyExport.Pkcs8(certificate);
+            var key = IdentityKeyExport.Pkcs8(identity);
             using var secret = Pkcs12Password.From(password);
             try
             {

@@ -3,7 +3,6 @@ using System.Collections.Generic;
 using System.Linq;
 using System.Security.Cryptography.X509Certificates;
 using System.Threading;
-using SmimeTools.Engine.Keys;
 
 namespace SmimeTools.Engine.Certificates
 {
@@ -51,10 +50,10 @@ namespace SmimeTools.Engine.Certificates
         /// The one certificate with a private key among those given to sign with (its chain certificates come along without
         /// keys). <see cref="ErrorIds.NoPrivateKey"/> when none has one, <see cref="ErrorIds.AmbiguousCertificate"/> when several do.
         /// </summary>
-        public static X509Certificate2 PickSigner(IReadOnlyCollection<X509Certificate2> given)
+        public static CertificateEntry PickSigner(IReadOnlyCollection<CertificateEntry> given)
         {
             ArgumentNullException.ThrowIfNull(given);
-            var withKey = given.Where(PrivateKeys.HasKey).GroupBy(c => c.Thumbprint).Select(g => g.First()).ToList();
+            var withKey = given.Where(CertificateQuery.HasPrivateKey).GroupBy(e => e.Certificate.Thumbprint).Select(g => g.First()).ToList();
             if (withKey.Count == 1)
             {
                 return withKey[0];
@@ -62,7 +61,7 @@ namespace SmimeTools.Engine.Certificates
 
             if (withKey.Count == 0)
             {
-                var first = given.FirstOrDefault();
+                var first = given.FirstOrDefault()?.Certificate;
                 throw new SmimeException(ErrorIds.NoPrivateKey, SmimeErrorKind.InvalidArgument,
                     first == null
                         ? "-SignWith named no certificate."
@@ -71,7 +70,7 @@ namespace SmimeTools.Engine.Certificates
             }
 
             throw new SmimeException(ErrorIds.AmbiguousCertificate, SmimeErrorKind.InvalidArgument,
-                $"-SignWith got {withKey.Count} certificates with private keys: {string.Join(", ", withKey.Select(c => c.Thumbprint))}.",
+                $"-SignWith got {withKey.Count} certificates with private keys: {string.Join(", ", withKey.Select(e => e.Certificate.Thumbprint))}.",
                 "Pass exactly one identity to sign with.");
         }
 
@@ -93,12 +92,12 @@ namespace SmimeTools.Engine.Certificates
         }
 
         /// <summary>The identity to sign as <paramref name="address"/> from the stores: a signing certificate with its key.</summary>
-        public X509Certificate2 SignerFor(string address)
+        public CertificateEntry SignerFor(string address)
         {
             var choice = _senders.Value.Select(address);
             Explain(choice);
             _signerAddresses[choice.Chosen.Certificate.Thumbprint] = address;
-            return choice.Chosen.Certificate;
+            return choice.Chosen;
         }
 
         /// <summary>The certificate to encrypt to <paramref name="address"/>: from the stores, else from the directories.</summary>

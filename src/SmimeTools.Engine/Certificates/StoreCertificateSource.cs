@@ -33,7 +33,7 @@ namespace SmimeTools.Engine.Certificates
             var entries = new List<CertificateEntry>(certificates.Count);
             foreach (var certificate in certificates)
             {
-                entries.Add(new CertificateEntry(certificate, certificate.HasPrivateKey ? KeyLocation.Store : KeyLocation.None, Path.DisplayPath));
+                entries.Add(new CertificateEntry(certificate, DotNetKeyReference.Of(certificate, KeyLocation.Store), Path.DisplayPath));
             }
 
             return entries;

@@ -81,7 +81,7 @@ namespace SmimeTools.Engine.Certificates
             Open();
             var session = _session!;
             var certificate = identity.Certificate;
-            var key = PrivateKeyAttachment.Find(certificate)
+            var key = (identity.Key as FileKeyReference)?.Key
                 ?? throw new SmimeException(ErrorIds.NoPrivateKey, SmimeErrorKind.InvalidArgument,
                     $"'{certificate.Subject}' came without a private key that can be written to a token.",
                     "Read the identity from its PKCS#12 or PEM file.", certificate);
@@ -152,7 +152,7 @@ namespace SmimeTools.Engine.Certificates
                 throw;
             }
 
-            foreach (var authority in PrivateKeyAttachment.CompanionsOf(certificate).Where(ChainCollector.IsCertificateAuthority))
+            foreach (var authority in ChainCollector.Companions(certificate).Where(ChainCollector.IsCertificateAuthority))
             {
                 if (FindCertificate(authority) == null)
                 {

@@ -1,5 +1,7 @@
 using System;
+using System.Security;
 using System.Security.Cryptography.X509Certificates;
+using SmimeTools.Engine.Tokens;
 using SmimeTools.Engine.Policy;
 
 namespace SmimeTools.Engine.Keys
@@ -10,14 +12,21 @@ namespace SmimeTools.Engine.Keys
     /// </summary>
     public sealed class DeferredSigningKey : ISigningKey, IDisposable
     {
-        private readonly Func<X509Certificate2, PrivateKey> _open;
+        private readonly Func<PrivateKey> _open;
         private PrivateKey? _key;
 
-        public DeferredSigningKey(X509Certificate2 certificate, Func<X509Certificate2, PrivateKey>? open = null)
+        /// <summary>The key <paramref name="reference"/> names, opened through <see cref="PrivateKeys.Open"/> on first use.</summary>
+        public DeferredSigningKey(KeyReference reference, Func<TokenInfo, SecureString?>? askPin = null)
+            : this((reference ?? throw new ArgumentNullException(nameof(reference))).Certificate, () => PrivateKeys.Open(reference, askPin))
+        {
+        }
+
+        /// <summary>The key of <paramref name="certificate"/> that <paramref name="open"/> opens on first use.</summary>
+        public DeferredSigningKey(X509Certificate2 certificate, Func<PrivateKey> open)
         {
             Certificate = certificate ?? throw new ArgumentNullException(nameof(certificate));
             Algorithm = KeyAlgorithms.Of(certificate);
-            _open = open ?? (c => PrivateKeys.Open(c));
+            _open = open ?? throw new ArgumentNullException(nameof(open));
         }
 
         public X509Certificate2 Certificate { get; }
@@ -31,7 +40,7 @@ namespace SmimeTools.Engine.Keys
 
         public byte[] Sign(ReadOnlySpan<byte> data, DigestAlgorithm digest, SignatureAlgorithm algorithm)
         {
-            _key ??= _open(Certificate);
+            _key ??= _open();
             return _key.Sign(data, digest, algorithm);
         }
 

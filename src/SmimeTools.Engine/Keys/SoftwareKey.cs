@@ -32,15 +32,13 @@ namespace SmimeTools.Engine.Keys
 
         public override KeyLocation Location => KeyLocation.File;
 
-        /// <summary>True when the certificate object carries a key this process can use, without opening it.</summary>
-        public static bool HasKey(X509Certificate2 certificate) =>
-            certificate.HasPrivateKey || PrivateKeyAttachment.Has(certificate);
-
-        /// <summary>The key of a certificate object, or null when it has none this process can use.</summary>
-        public static SoftwareKey? TryCreate(X509Certificate2 certificate)
+        /// <summary>
+        /// The key of a certificate object: its .NET key, and <paramref name="attached"/> (the key read from its file) for
+        /// the kinds .NET cannot hold; null when there is none this process can use.
+        /// </summary>
+        private static SoftwareKey? TryCreate(X509Certificate2 certificate, AsymmetricKeyParameter? attached)
         {
             ArgumentNullException.ThrowIfNull(certificate);
-            var attached = PrivateKeyAttachment.Find(certificate);
             switch (KeyAlgorithms.Of(certificate))
             {
                 case KeyAlgorithmKind.Rsa:
@@ -95,9 +93,9 @@ namespace SmimeTools.Engine.Keys
             }
         }
 
-        /// <summary>The key of a certificate object; a clear error when there is none.</summary>
-        public static SoftwareKey Create(X509Certificate2 certificate) =>
-            TryCreate(certificate) ?? throw new SmimeException(ErrorIds.NoPrivateKey, SmimeErrorKind.InvalidArgument,
+        /// <summary>The key of a certificate object (see <see cref="TryCreate"/>); a clear error when there is none.</summary>
+        internal static SoftwareKey Create(X509Certificate2 certificate, AsymmetricKeyParameter? attached) =>
+            TryCreate(certificate, attached) ?? throw new SmimeException(ErrorIds.NoPrivateKey, SmimeErrorKind.InvalidArgument,
                 $"The certificate '{certificate.Subject}' ({certificate.Thumbprint}) comes without its private key.",
                 "Give the certificate as read from its PKCS#12 or PEM key file (Get-SmimeCertificate -Password ...), or from a store that holds its key.",
                 certificate);

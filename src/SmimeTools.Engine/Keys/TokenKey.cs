@@ -45,10 +45,10 @@ namespace SmimeTools.Engine.Keys
         /// Opens the key: loads the library, finds the token by serial, logs in (with the PIN the reference carries, or
         /// the one <paramref name="askPin"/> returns) and finds the private key with the certificate's CKA_ID.
         /// </summary>
-        public static TokenKey Open(X509Certificate2 certificate, TokenKeyReference reference, Func<TokenInfo, SecureString?>? askPin = null)
+        internal static TokenKey Open(TokenKeyReference reference, Func<TokenInfo, SecureString?>? askPin = null)
         {
-            ArgumentNullException.ThrowIfNull(certificate);
             ArgumentNullException.ThrowIfNull(reference);
+            var certificate = reference.Certificate;
             var library = TokenLibrary.Open(reference.ModulePath, reference.InitArguments);
             var token = library.FindBySerial(reference.TokenSerial, reference.TokenLabel);
             var session = TokenSession.Acquire(library, token, readWrite: false);

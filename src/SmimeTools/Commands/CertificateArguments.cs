@@ -10,16 +10,24 @@ using SmimeTools.Engine.Certificates;
 namespace SmimeTools.Commands
 {
     /// <summary>
-    /// Turns what users pass to -SignWith, -To and -Identity into certificates: X509Certificate2 objects (from
-    /// Get-SmimeCertificate or Cert:), certificate file paths, and e-mail addresses, which the caller resolves
-    /// (through certificate stores today, directories later).
+    /// Turns what users pass to -SignWith, -To and -Identity into certificates with their keys: X509Certificate2 objects
+    /// (from Get-SmimeCertificate or Cert:), certificate file paths, pkcs11: URIs, store items, and e-mail addresses, which
+    /// the caller resolves (through certificate stores and directories).
     /// </summary>
     internal static class CertificateArguments
     {
+        /// <summary>The certificates alone, for parameters that take no key (-To, -TrustedRoot, -ExtraCertificate).</summary>
         public static List<X509Certificate2> Expand(IEnumerable<object?> values, string parameterName, Func<string, string> resolvePath,
-            Func<string, IEnumerable<X509Certificate2>>? resolveAddress = null)
+            Func<string, IEnumerable<X509Certificate2>>? resolveAddress = null) =>
+            Entries(values, parameterName, resolvePath,
+                    resolveAddress == null ? null : a => resolveAddress(a).Select(c => new CertificateEntry(c, null, a)))
+                .Select(e => e.Certificate).ToList();
+
+        /// <summary>The certificates with their keys, for -SignWith and -Identity.</summary>
+        public static List<CertificateEntry> Entries(IEnumerable<object?> values, string parameterName, Func<string, string> resolvePath,
+            Func<string, IEnumerable<CertificateEntry>>? resolveAddress = null)
         {
-            var result = new List<X509Certificate2>();
+            var result = new List<CertificateEntry>();
             foreach (var value in values)
             {
                 switch (value is PSObject wrapped ? wrapped.BaseObject : value)
@@ -27,7 +35,7 @@ namespace SmimeTools.Commands
                     case null:
                         break;
                     case X509Certificate2 certificate:
-                        result.Add(certificate);
+                        result.Add(CertificateOutput.EntryOf(certificate, "-" + parameterName));
                         break;
                     case FileInfo file:
                         AddFile(result, file.FullName);
@@ -44,7 +52,7 @@ namespace SmimeTools.Commands
                         break;
                     case string text when SmimeTools.Engine.Tokens.Pkcs11Uri.LooksLikeUri(text):
                         // pkcs11:token=...;id=...?module-path=...: the token's certificates (identities open their key when used).
-                        result.AddRange(Pkcs11CertificateSource.FromUri(text).Read().Select(e => e.Certificate));
+                        result.AddRange(Pkcs11CertificateSource.FromUri(text).Read());
                         break;
                     case string text when CertificateStorePath.TryParseItem(text, out var store, out var thumbprint):
                         result.Add(FromStore(store!, thumbprint!, parameterName, text));
@@ -62,19 +70,13 @@ namespace SmimeTools.Commands
             return result;
         }
 
-        private static X509Certificate2 FromStore(CertificateStorePath store, string thumbprint, string parameterName, string text) =>
+        private static CertificateEntry FromStore(CertificateStorePath store, string thumbprint, string parameterName, string text) =>
             new StoreCertificateSource(store).Read()
-                .FirstOrDefault(e => string.Equals(e.Certificate.Thumbprint, thumbprint, StringComparison.OrdinalIgnoreCase))?.Certificate
+                .FirstOrDefault(e => string.Equals(e.Certificate.Thumbprint, thumbprint, StringComparison.OrdinalIgnoreCase))
             ?? throw new SmimeException(ErrorIds.NoMatchingCertificate, SmimeErrorKind.ObjectNotFound,
                 $"The certificate '{text}' given to -{parameterName} is not in {store.DisplayPath}.",
                 $"List the store with Get-ChildItem {store.DisplayPath}, or Get-SmimeCertificate -CertStoreLocation {store.DisplayPath}.", text);
 
-        private static void AddFile(List<X509Certificate2> result, string path)
-        {
-            foreach (var entry in CertificateFileReader.ReadFile(path))
-            {
-                result.Add(entry.Certificate);
-            }
-        }
+        private static void AddFile(List<CertificateEntry> result, string path) => result.AddRange(CertificateFileReader.ReadFile(path));
     }
 }

@@ -23,28 +23,25 @@ namespace SmimeTools.Commands
 
             Set(output, "KeyLocation", entry.KeyLocation);
             Set(output, "Source", entry.Source);
+            if (entry.Key != null)
+            {
+                KeyReferences.Remember(entry.Key);
+            }
+
             return output;
         }
 
         /// <summary>
-        /// A certificate handed in (the pipeline, a parameter) as an entry: the source and key location it already carries
-        /// when SmimeTools wrote it, else its Cert: store when it came from the Cert: drive, else <paramref name="fallbackSource"/>.
+        /// A certificate handed in (the pipeline, a parameter) as an entry: the key and source it had when SmimeTools handed
+        /// it out, else its .NET key and its Cert: store when it came from the Cert: drive, else <paramref name="fallbackSource"/>.
         /// </summary>
         public static CertificateEntry EntryOf(X509Certificate2 certificate, string fallbackSource)
         {
             var wrapped = PSObject.AsPSObject(certificate);
             var source = wrapped.Properties["Source"]?.Value as string;
-            if (wrapped.Properties["KeyLocation"]?.Value is KeyLocation known && source != null)
-            {
-                return new CertificateEntry(certificate, known, source);
-            }
-
             var store = StoreOf(wrapped.Properties["PSParentPath"]?.Value as string);
-            var location = SmimeTools.Engine.Keys.PrivateKeys.IsOnToken(certificate) ? KeyLocation.Token
-                : !SmimeTools.Engine.Keys.SoftwareKey.HasKey(certificate) ? KeyLocation.None
-                : store != null && certificate.HasPrivateKey ? KeyLocation.Store
-                : KeyLocation.File;
-            return new CertificateEntry(certificate, location, store ?? source ?? fallbackSource);
+            var key = KeyReferences.OfCallerCertificate(certificate, store != null ? KeyLocation.Store : KeyLocation.File);
+            return new CertificateEntry(certificate, key, source ?? store ?? fallbackSource);
         }
 
         /// <summary>"Cert:\CurrentUser\My" for a Cert: drive parent path such as "Microsoft.PowerShell.Security\Certificate::CurrentUser\My".</summary>

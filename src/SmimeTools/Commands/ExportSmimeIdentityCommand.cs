@@ -23,7 +23,7 @@ namespace SmimeTools.Commands
         private const string PublicOnlySet = "PublicOnly";
         private const string ProgressActivity = "Exporting identities";
 
-        private readonly List<X509Certificate2> _certificates = new();
+        private readonly List<CertificateEntry> _identities = new();
 
         /// <summary>Certificates with their private keys (from Get-SmimeCertificate or the Cert: drive).</summary>
         [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true)]
@@ -85,7 +85,7 @@ namespace SmimeTools.Commands
             }
         }
 
-        protected override void ProcessRecord() => _certificates.AddRange(Certificate.Where(c => c != null));
+        protected override void ProcessRecord() => _identities.AddRange(Certificate.Where(c => c != null).Select(c => CertificateOutput.EntryOf(c, "pipeline")));
 
         // Written here, once all are known, so progress can count them and chain certificates can be told apart.
         protected override void EndProcessing()
@@ -129,21 +129,22 @@ namespace SmimeTools.Commands
                 PublicOnly = PublicOnly,
                 Pem = pem,
             });
-            var skipped = new List<X509Certificate2>();
-            var work = IdentityExporter.Select(_certificates, PublicOnly, skipped);
-            foreach (var certificate in skipped)
+            var skipped = new List<CertificateEntry>();
+            var work = IdentityExporter.Select(_identities, PublicOnly, skipped);
+            foreach (var certificate in skipped.Select(e => e.Certificate))
             {
                 WriteVerbose($"'{certificate.Subject}' is a CA certificate of an identity being exported, not an identity; -IncludeChain puts it into that identity's file.");
             }
 
             for (var i = 0; i < work.Count && !StopToken.IsCancellationRequested; i++)
             {
-                var certificate = work[i];
+                var identity = work[i];
+                var certificate = identity.Certificate;
                 var file = folder ? System.IO.Path.Combine(destination, IdentityFileName.Expand(pattern, certificate)) : destination;
                 WriteProgress(new ProgressRecord(1, ProgressActivity, $"{i + 1} of {work.Count}: {file}") { PercentComplete = (int)(100L * i / work.Count) });
                 try
                 {
-                    exporter.CheckHasKey(certificate);
+                    exporter.CheckHasKey(identity);
                     if (!ShouldProcess($"{Pkcs12Writer.FriendlyNameOf(certificate)} ({certificate.Thumbprint}) -> {file}",
                         PublicOnly ? "Export the certificate" : "Export the identity with its private key"))
                     {
@@ -151,7 +152,7 @@ namespace SmimeTools.Commands
                     }
 
                     var password = PasswordPerIdentity != null ? IdentityPasswordScript.PasswordFor(PasswordPerIdentity, certificate) : Password;
-                    WriteObject(exporter.Export(certificate, file, password, SourceOf(certificate)));
+                    WriteObject(exporter.Export(identity, file, password));
                 }
                 catch (SmimeException e)
                 {
@@ -170,20 +171,6 @@ namespace SmimeTools.Commands
             }
 
             WriteProgress(new ProgressRecord(1, ProgressActivity, "Done") { RecordType = ProgressRecordType.Completed });
-        }
-
-        /// <summary>Where the certificate came from: the file Get-SmimeCertificate read it from, its Cert: store, or the pipeline.</summary>
-        private static string SourceOf(X509Certificate2 certificate)
-        {
-            var item = PSObject.AsPSObject(certificate);
-            if (item.Properties["Source"]?.Value is string source)
-            {
-                return source;
-            }
-
-            return item.Properties["PSParentPath"]?.Value is string parent && CertificateStorePath.TryParse(parent, out var store)
-                ? store!.DisplayPath
-                : "pipeline";
         }
     }
 }

@@ -41,16 +41,16 @@ namespace SmimeTools.Commands
             X509Certificate2? signer = null;
             if (command.SignWith != null)
             {
-                var given = CertificateArguments.Expand(command.SignWith, "SignWith", Resolve, a => new[] { parties.SignerFor(a) });
-                signer = ProtectionParties.PickSigner(given);
+                var given = CertificateArguments.Entries(command.SignWith, "SignWith", Resolve, a => new[] { parties.SignerFor(a) });
+                var identity = ProtectionParties.PickSigner(given);
+                signer = identity.Certificate;
                 options.SignatureCertificates = command.IncludeChain switch
                 {
                     CertificateInclusion.None => Array.Empty<X509Certificate2>(),
                     CertificateInclusion.Signer => new[] { signer },
-                    _ => parties.ChainOf(signer, given, command.ExtraCertificate),
+                    _ => parties.ChainOf(signer, given.Select(e => e.Certificate), command.ExtraCertificate),
                 };
-                var askPin = TokenPinPrompt.For(command);
-                options.SigningKey = new DeferredSigningKey(signer, c => PrivateKeys.Open(c, askPin));
+                options.SigningKey = new DeferredSigningKey(identity.Key!, TokenPinPrompt.For(command));
             }
 
             if (command.To != null)

@@ -87,7 +87,7 @@ namespace SmimeTools.Commands
                 // Without -Identity the stores are named now (a bad path stops the cmdlet) but read only when a layer needs a key.
                 _keys = Identity == null
                     ? DecryptionKeys.FromSources(CertStoreLocations.Sources(CertStoreLocation), WriteVerbose)
-                    : DecryptionKeys.FromIdentities(CertificateArguments.Expand(Identity, "Identity", GetUnresolvedProviderPathFromPSPath, StoreIdentitiesFor),
+                    : DecryptionKeys.FromIdentities(CertificateArguments.Entries(Identity, "Identity", GetUnresolvedProviderPathFromPSPath, StoreIdentitiesFor),
                         TokenPinPrompt.For(this));
             }
             catch (SmimeException e)
@@ -97,7 +97,7 @@ namespace SmimeTools.Commands
         }
 
         /// <summary>The identities of the stores that carry the address; NoMatchingCertificate when there is none.</summary>
-        private IEnumerable<X509Certificate2> StoreIdentitiesFor(string address) =>
+        private IEnumerable<CertificateEntry> StoreIdentitiesFor(string address) =>
             IdentitiesByAddress.Find(CertStoreLocations.Sources(CertStoreLocation), address, WriteVerbose);
 
         /// <summary>For NoDecryptionKey: whose the recipients are, from the user's own and correspondents' certificates.</summary>

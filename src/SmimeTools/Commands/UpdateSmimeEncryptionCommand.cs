@@ -165,7 +165,7 @@ namespace SmimeTools.Commands
             {
                 return Identity == null
                     ? DecryptionKeys.FromSources(CertStoreLocations.Sources(CertStoreLocation), WriteVerbose)
-                    : DecryptionKeys.FromIdentities(CertificateArguments.Expand(Identity, "Identity", GetUnresolvedProviderPathFromPSPath,
+                    : DecryptionKeys.FromIdentities(CertificateArguments.Entries(Identity, "Identity", GetUnresolvedProviderPathFromPSPath,
                         a => IdentitiesByAddress.Find(CertStoreLocations.Sources(CertStoreLocation), a, WriteVerbose)), TokenPinPrompt.For(this));
             }
             catch (SmimeException e)

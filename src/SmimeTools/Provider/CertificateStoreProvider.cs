@@ -240,7 +240,7 @@ namespace SmimeTools.Provider
 
         private void WriteCertificate(CertificateStorePath store, X509Certificate2 certificate)
         {
-            var entry = new CertificateEntry(certificate, certificate.HasPrivateKey ? KeyLocation.Store : KeyLocation.None, store.DisplayPath);
+            var entry = new CertificateEntry(certificate, DotNetKeyReference.Of(certificate, KeyLocation.Store), store.DisplayPath);
             WriteItemObject(CertificateOutput.Decorate(entry), ItemPath(store, certificate), false);
         }
 

@@ -1,9 +1,11 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
+using System.IO;
 using ArchUnitNET.Domain;
 using ArchUnitNET.Loader;
 using SmimeTools.Engine;
+using SmimeTools.Engine.Keys;
 using Xunit;
 using Xunit.Abstractions;
 
@@ -114,5 +116,29 @@ namespace SmimeTools.Tests.Architecture
             var gone = KnownBackEdges.Where(e => !Edges.Value.ContainsKey(e)).ToArray();
             Assert.True(gone.Length == 0, "No longer in the code, take off KnownBackEdges: " + string.Join(", ", gone));
         }
+
+        /// <summary>
+        /// The registry of certificate objects handed out to callers (issue 11) is used at the edge only: no engine type
+        /// names it, so every layer takes the key reference from the entry instead.
+        /// </summary>
+        [Fact]
+        public void NoEngineTypeUsesTheRegistryOfHandedOutCertificates()
+        {
+            var architecture = new ArchLoader().LoadAssemblies(typeof(SmimeException).Assembly).Build();
+            Assert.Equal(Array.Empty<string>(), UsersOf(architecture, typeof(KeyReferences).FullName!).Where(t => t != typeof(KeyReferences).FullName));
+        }
+
+        /// <summary>In the cmdlets only CertificateOutput, which hands certificates out and takes them back, uses it.</summary>
+        [SkippableFact]
+        public void OnlyCertificateOutputUsesTheRegistryInTheCmdlets()
+        {
+            var module = Environment.GetEnvironmentVariable("SMIMETOOLS_MODULE");
+            Skip.If(string.IsNullOrEmpty(module) || !File.Exists(Path.Combine(module, "SmimeTools.dll")), "SMIMETOOLS_MODULE names no built module (build.ps1 Test sets it).");
+            var architecture = new ArchLoader().LoadFilteredDirectory(module!, "SmimeTools.dll", SearchOption.TopDirectoryOnly).Build();
+            Assert.Equal(new[] { "SmimeTools.Commands.CertificateOutput" }, UsersOf(architecture, typeof(KeyReferences).FullName!));
+        }
+
+        private static string[] UsersOf(ArchUnitNET.Domain.Architecture architecture, string typeName) =>
+            architecture.Types.Where(t => t.Dependencies.Any(d => d.Target.FullName == typeName)).Select(t => t.FullName).Distinct().OrderBy(n => n, StringComparer.Ordinal).ToArray();
     }
 }

@@ -72,8 +72,8 @@ namespace SmimeTools.Tests.Certificates
             var user = _fixture.Pki.Users[name];
             var identity = CertificateFileReader.ReadFile(user.Pkcs12Path, Password).Single(e => e.Certificate.Thumbprint == user.Thumbprint);
             Assert.Equal(KeyLocation.File, identity.KeyLocation);
-            Assert.NotNull(PrivateKeyAttachment.Find(identity.Certificate));
-            Assert.True(PrivateKeyAttachment.IsPairOf(PrivateKeyAttachment.Find(identity.Certificate)!, user.PublicKey));
+            var read = Assert.IsType<FileKeyReference>(identity.Key);
+            Assert.True(KeyPairs.IsPairOf(read.Key, user.PublicKey));
         }
 
         [Fact]

@@ -16,10 +16,10 @@ namespace SmimeTools.Tests.Certificates
         public CertificateQueryTests(TestPkiFixture fixture) => _fixture = fixture;
 
         private CertificateEntry Entry(string name) =>
-            new(_fixture.Pki.Users[name].GetCertificate(), KeyLocation.None, name + ".crt");
+            new(_fixture.Pki.Users[name].GetCertificate(), null, name + ".crt");
 
         private CertificateEntry Identity(string name) =>
-            new(_fixture.Pki.Users[name].GetCertificateWithPrivateKey(), KeyLocation.File, name + ".p12");
+            TestEntries.Identity(_fixture.Pki.Users[name], name + ".p12");
 
         [Theory]
         [InlineData("rsa2048", "alice@example.com")]
@@ -121,7 +121,7 @@ namespace SmimeTools.Tests.Certificates
             var query = new CertificateQuery { RequirePrivateKey = true };
             Assert.False(query.Matches(Entry("rsa2048")));
             Assert.True(query.Matches(Identity("rsa2048")));
-            Assert.True(query.Matches(new CertificateEntry(_fixture.Pki.Users["p256"].GetCertificateWithPrivateKey(), KeyLocation.Store, "Cert:\\CurrentUser\\My")));
+            Assert.True(query.Matches(new CertificateEntry(new DotNetKeyReference(_fixture.Pki.Users["p256"].GetCertificateWithPrivateKey(), KeyLocation.Store), "Cert:\\CurrentUser\\My")));
             Assert.Equal("its private key is not at hand", Assert.Single(query.Mismatches(Entry("rsa2048"))));
         }
 

@@ -20,11 +20,10 @@ namespace SmimeTools.Tests.Certificates
         public CertificateSelectorTests(TestPkiFixture fixture) => _fixture = fixture;
 
         private CertificateEntry Public(string name, string source = "address book") =>
-            new(_fixture.Pki.Users[name].GetCertificate(), KeyLocation.None, source);
+            new(_fixture.Pki.Users[name].GetCertificate(), null, source);
 
         private CertificateEntry Identity(string name, string source = "my store") =>
-            new(_fixture.Pki.Users[name].SupportsDotNetPrivateKey ? _fixture.Pki.Users[name].GetCertificateWithPrivateKey() : _fixture.Pki.Users[name].GetCertificate(),
-                KeyLocation.File, source);
+            TestEntries.Identity(_fixture.Pki.Users[name], source);
 
         private static CertificateSource Source(string description, params CertificateEntry[] entries) =>
             new CertificateCollectionSource(entries, description);
@@ -183,7 +182,7 @@ namespace SmimeTools.Tests.Certificates
             Assert.Equal(ErrorIds.StoreUnavailable, only.ErrorId);
         }
 
-        private static CertificateEntry Entry(X509Certificate2 certificate) => new(certificate, KeyLocation.None, "store");
+        private static CertificateEntry Entry(X509Certificate2 certificate) => new(certificate, null, "store");
 
         private sealed class FailingSource : CertificateSource
         {

@@ -23,7 +23,8 @@ namespace SmimeTools.Tests.Certificates
             var bob = _fixture.Pki.Users["rsa3072"];
             using var keys = DecryptionKeys.FromIdentities(new[]
             {
-                alice.GetCertificateWithPrivateKey(), alice.GetCertificateWithPrivateKey(), bob.GetCertificate(), _fixture.Pki.Intermediate.GetCertificate(),
+                TestEntries.Identity(alice, "alice.p12"), TestEntries.Identity(alice, "alice.p12"), TestEntries.Public(bob, "bob.crt"),
+                new CertificateEntry(_fixture.Pki.Intermediate.GetCertificate(), null, "alice.p12"),
             });
             var key = Assert.Single(keys);
             Assert.Equal(alice.Thumbprint, key.Certificate.Thumbprint);
@@ -32,7 +33,7 @@ namespace SmimeTools.Tests.Certificates
         [Fact]
         public void NoIdentityWithAKeyIsNoPrivateKey()
         {
-            var error = Assert.Throws<SmimeException>(() => DecryptionKeys.FromIdentities(new[] { _fixture.Pki.Users["rsa3072"].GetCertificate() }));
+            var error = Assert.Throws<SmimeException>(() => DecryptionKeys.FromIdentities(new[] { TestEntries.Public(_fixture.Pki.Users["rsa3072"], "bob.crt") }));
             Assert.Equal(ErrorIds.NoPrivateKey, error.ErrorId);
             Assert.Equal(SmimeErrorKind.InvalidArgument, error.Kind);
         }
@@ -42,8 +43,8 @@ namespace SmimeTools.Tests.Certificates
         {
             var alice = _fixture.Pki.Users["rsa2048"];
             var source = new CountingCertificateSource(
-                new CertificateEntry(alice.GetCertificateWithPrivateKey(), KeyLocation.File, "my store"),
-                new CertificateEntry(_fixture.Pki.Users["rsa3072"].GetCertificate(), KeyLocation.None, "my store"));
+                TestEntries.Identity(alice, "my store"),
+                new CertificateEntry(_fixture.Pki.Users["rsa3072"].GetCertificate(), null, "my store"));
             var notes = new List<string>();
             var keys = DecryptionKeys.FromSources(new[] { source }, notes.Add);
             Assert.Equal(0, source.Reads);

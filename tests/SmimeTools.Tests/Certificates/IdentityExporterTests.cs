@@ -29,7 +29,7 @@ namespace SmimeTools.Tests.Certificates
         {
             var identity = Identity("rsa2048");
             var path = Path.Combine(_folder, "alice.p12");
-            var record = Exporter().Export(identity, path, Pkcs12WriterTests.Secure("secret"), "test");
+            var record = Exporter().Export(identity, path, Pkcs12WriterTests.Secure("secret"));
             Assert.Equal("Pkcs12", record.Format);
             Assert.True(record.HasPrivateKey);
             Assert.False(record.Replaced);
@@ -39,12 +39,12 @@ namespace SmimeTools.Tests.Certificates
             }
 
             var before = File.ReadAllBytes(path);
-            var error = Assert.Throws<SmimeException>(() => Exporter().Export(identity, path, Pkcs12WriterTests.Secure("other"), "test"));
+            var error = Assert.Throws<SmimeException>(() => Exporter().Export(identity, path, Pkcs12WriterTests.Secure("other")));
             Assert.Equal(ErrorIds.DestinationExists, error.ErrorId);
             Assert.Equal(before, File.ReadAllBytes(path));
             Assert.Single(Directory.GetFiles(_folder));
 
-            var replaced = Exporter(overwrite: true).Export(identity, path, Pkcs12WriterTests.Secure("other"), "test");
+            var replaced = Exporter(overwrite: true).Export(identity, path, Pkcs12WriterTests.Secure("other"));
             Assert.True(replaced.Replaced);
             Assert.Single(CertificateFileReader.ReadFile(path, Pkcs12WriterTests.Secure("other")));
         }
@@ -54,8 +54,8 @@ namespace SmimeTools.Tests.Certificates
         {
             var exporter = Exporter(overwrite: true);
             var path = Path.Combine(_folder, "same.p12");
-            exporter.Export(Identity("rsa2048"), path, Pkcs12WriterTests.Secure("secret"), "test");
-            var error = Assert.Throws<SmimeException>(() => exporter.Export(Identity("p256"), path, Pkcs12WriterTests.Secure("secret"), "test"));
+            exporter.Export(Identity("rsa2048"), path, Pkcs12WriterTests.Secure("secret"));
+            var error = Assert.Throws<SmimeException>(() => exporter.Export(Identity("p256"), path, Pkcs12WriterTests.Secure("secret")));
             Assert.Equal(ErrorIds.DestinationExists, error.ErrorId);
         }
 
@@ -66,7 +66,7 @@ namespace SmimeTools.Tests.Certificates
         {
             using var certificate = _fixture.Pki.Users["p256"].GetCertificate();
             var path = Path.Combine(_folder, "bob." + format);
-            var record = Exporter(publicOnly: true, pem: pem).Export(certificate, path, null, "test");
+            var record = Exporter(publicOnly: true, pem: pem).Export(new CertificateEntry(certificate, null, "test"), path, null);
             Assert.Equal(format, record.Format);
             Assert.False(record.HasPrivateKey);
             var back = Assert.Single(CertificateFileReader.ReadFile(path));
@@ -78,7 +78,7 @@ namespace SmimeTools.Tests.Certificates
         public void ACertificateWithoutKeyIsNoPrivateKeyAndWritesNothing()
         {
             using var certificate = _fixture.Pki.Users["rsa2048"].GetCertificate();
-            var error = Assert.Throws<SmimeException>(() => Exporter().Export(certificate, Path.Combine(_folder, "x.p12"), Pkcs12WriterTests.Secure("s"), "test"));
+            var error = Assert.Throws<SmimeException>(() => Exporter().Export(new CertificateEntry(certificate, null, "test"), Path.Combine(_folder, "x.p12"), Pkcs12WriterTests.Secure("s")));
             Assert.Equal(ErrorIds.NoPrivateKey, error.ErrorId);
             Assert.Empty(Directory.GetFiles(_folder));
         }
@@ -88,12 +88,12 @@ namespace SmimeTools.Tests.Certificates
         {
             var entries = CertificateFileReader.ReadFile(_fixture.Pki.Users["rsa2048"].Pkcs12Path, Pkcs12WriterTests.Secure(_fixture.Pki.Password));
             using var bob = _fixture.Pki.Users["rsa3072"].GetCertificate();
-            var all = entries.Select(e => e.Certificate).Concat(entries.Select(e => e.Certificate)).Append(bob).ToList();
+            var all = entries.Concat(entries).Append(new CertificateEntry(bob, null, "pipeline")).ToList();
 
-            var skipped = new System.Collections.Generic.List<X509Certificate2>();
+            var skipped = new System.Collections.Generic.List<CertificateEntry>();
             var selected = IdentityExporter.Select(all, publicOnly: false, skipped);
-            Assert.Equal(new[] { _fixture.Pki.Users["rsa2048"].Thumbprint, bob.Thumbprint }, selected.Select(c => c.Thumbprint));
-            Assert.Equal(_fixture.Pki.Intermediate.Thumbprint, Assert.Single(skipped).Thumbprint);
+            Assert.Equal(new[] { _fixture.Pki.Users["rsa2048"].Thumbprint, bob.Thumbprint }, selected.Select(e => e.Certificate.Thumbprint));
+            Assert.Equal(_fixture.Pki.Intermediate.Thumbprint, Assert.Single(skipped).Certificate.Thumbprint);
             Assert.Equal(3, IdentityExporter.Select(all, publicOnly: true).Count);
         }
 
@@ -141,8 +141,8 @@ namespace SmimeTools.Tests.Certificates
         private static IdentityExporter Exporter(bool overwrite = false, bool publicOnly = false, bool pem = false) =>
             new(new IdentityExportOptions { Overwrite = overwrite, PublicOnly = publicOnly, Pem = pem, Iterations = Pkcs12WriterTests.FastIterations });
 
-        private X509Certificate2 Identity(string name) =>
+        private CertificateEntry Identity(string name) =>
             CertificateFileReader.ReadFile(_fixture.Pki.Users[name].Pkcs12Path, Pkcs12WriterTests.Secure(_fixture.Pki.Password))
-                .Single(e => e.KeyLocation == KeyLocation.File).Certificate;
+                .Single(e => e.KeyLocation == KeyLocation.File);
     }
 }

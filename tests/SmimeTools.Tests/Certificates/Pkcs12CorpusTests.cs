@@ -86,7 +86,7 @@ namespace SmimeTools.Tests.Certificates
             var read = Pkcs12Reader.Read(bytes, path, password.ToCharArray());
             var key = Assert.Single(read.Keys);
             Assert.NotNull(key.Certificate);
-            Assert.True(PrivateKeyAttachment.IsPairOf(key.Key, key.Certificate!.GetPublicKey()));
+            Assert.True(KeyPairs.IsPairOf(key.Key, key.Certificate!.GetPublicKey()));
             Assert.Equal(key.Certificate.GetEncoded(), identity.Certificate.RawData);
             _output.WriteLine($"{file}: {read.Certificates.Count} certificate(s), MAC {read.MacAlgorithm ?? "none"}, key {key.Key.GetType().Name}, {(bytes[1] == 0x80 ? "BER" : "DER")}");
 

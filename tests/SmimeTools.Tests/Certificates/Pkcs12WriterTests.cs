@@ -50,7 +50,7 @@ namespace SmimeTools.Tests.Certificates
             var back = Assert.Single(entries);
             Assert.Equal(user.Thumbprint, back.Certificate.Thumbprint);
             Assert.Equal(KeyLocation.File, back.KeyLocation);
-            Assert.Equal(IdentityKeyExport.Pkcs8(identity), IdentityKeyExport.Pkcs8(back.Certificate));
+            Assert.Equal(IdentityKeyExport.Pkcs8(identity), IdentityKeyExport.Pkcs8(back));
         }
 
         [Theory]
@@ -102,7 +102,7 @@ namespace SmimeTools.Tests.Certificates
         public void TheChainFollowsTheIdentity()
         {
             var identity = Identity("rsa2048");
-            var chain = new IdentityExporter(new IdentityExportOptions()).ChainOf(identity);
+            var chain = new IdentityExporter(new IdentityExportOptions()).ChainOf(identity.Certificate);
             var intermediate = Assert.Single(chain);
             Assert.Equal(_fixture.Pki.Intermediate.Thumbprint, intermediate.Thumbprint);
 
@@ -142,7 +142,7 @@ namespace SmimeTools.Tests.Certificates
         public void ACertificateWithoutKeyIsNoPrivateKey()
         {
             using var certificate = _fixture.Pki.Users["rsa2048"].GetCertificate();
-            Assert.Equal(ErrorIds.NoPrivateKey, Assert.Throws<SmimeException>(() => Pkcs12Writer.Write(certificate, Secure("secret"))).ErrorId);
+            Assert.Equal(ErrorIds.NoPrivateKey, Assert.Throws<SmimeException>(() => Pkcs12Writer.Write(new CertificateEntry(certificate, null, "test"), Secure("secret"))).ErrorId);
         }
 
         [Fact]
@@ -166,9 +166,9 @@ namespace SmimeTools.Tests.Certificates
             }
         }
 
-        private X509Certificate2 Identity(string name) =>
+        private CertificateEntry Identity(string name) =>
             CertificateFileReader.ReadFile(_fixture.Pki.Users[name].Pkcs12Path, Secure(_fixture.Pki.Password))
-                .Single(e => e.KeyLocation == KeyLocation.File).Certificate;
+                .Single(e => e.KeyLocation == KeyLocation.File);
 
         /// <summary>The encryption scheme OIDs of the key bags, from openssl-free parsing of the structure.</summary>
         private static string DescribeBags(byte[] pfx)

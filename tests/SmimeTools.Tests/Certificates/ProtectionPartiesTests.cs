@@ -21,11 +21,12 @@ namespace SmimeTools.Tests.Certificates
 
         private string Thumbprint(string name) => _fixture.Pki.Users[name].Thumbprint;
 
-        private CertificateEntry Public(string name) => new(_fixture.Pki.Users[name].GetCertificate(), KeyLocation.None, "address book");
+        private CertificateEntry Public(string name) => new(_fixture.Pki.Users[name].GetCertificate(), null, "address book");
 
         private CertificateEntry Identity(string name) =>
-            new(_fixture.Pki.Users[name].SupportsDotNetPrivateKey ? _fixture.Pki.Users[name].GetCertificateWithPrivateKey() : _fixture.Pki.Users[name].GetCertificate(),
-                KeyLocation.File, "my store");
+            TestEntries.Identity(_fixture.Pki.Users[name], "my store");
+
+        private static CertificateEntry Chain(X509Certificate2 authority) => new(authority, null, "alice.p12");
 
         private static ProtectionParties Parties(List<string> notes, CertificateSource? intermediates = null, params CertificateEntry[] stores)
         {
@@ -41,21 +42,21 @@ namespace SmimeTools.Tests.Certificates
         public void TheSignerIsTheOneCertificateWithAKey()
         {
             var alice = _fixture.Pki.Users["rsa2048"];
-            var signer = ProtectionParties.PickSigner(new[] { Intermediate, alice.GetCertificateWithPrivateKey(), alice.GetCertificateWithPrivateKey() });
-            Assert.Equal(alice.Thumbprint, signer.Thumbprint);
+            var signer = ProtectionParties.PickSigner(new[] { Chain(Intermediate), Identity("rsa2048"), Identity("rsa2048") });
+            Assert.Equal(alice.Thumbprint, signer.Certificate.Thumbprint);
         }
 
         [Fact]
         public void NoKeyIsNoPrivateKeyAndTwoKeysAreAmbiguous()
         {
-            var none = Assert.Throws<SmimeException>(() => ProtectionParties.PickSigner(new[] { _fixture.Pki.Users["rsa3072"].GetCertificate(), Intermediate }));
+            var none = Assert.Throws<SmimeException>(() => ProtectionParties.PickSigner(new[] { Public("rsa3072"), Chain(Intermediate) }));
             Assert.Equal(ErrorIds.NoPrivateKey, none.ErrorId);
             Assert.Equal(Thumbprint("rsa3072"), Assert.IsType<X509Certificate2>(none.Target).Thumbprint);
-            Assert.Equal(ErrorIds.NoPrivateKey, Assert.Throws<SmimeException>(() => ProtectionParties.PickSigner(Array.Empty<X509Certificate2>())).ErrorId);
+            Assert.Equal(ErrorIds.NoPrivateKey, Assert.Throws<SmimeException>(() => ProtectionParties.PickSigner(Array.Empty<CertificateEntry>())).ErrorId);
 
             var two = Assert.Throws<SmimeException>(() => ProtectionParties.PickSigner(new[]
             {
-                _fixture.Pki.Users["rsa2048"].GetCertificateWithPrivateKey(), _fixture.Pki.Users["rsa3072"].GetCertificateWithPrivateKey(),
+                Identity("rsa2048"), Identity("rsa3072"),
             }));
             Assert.Equal(ErrorIds.AmbiguousCertificate, two.ErrorId);
             Assert.Equal(SmimeErrorKind.InvalidArgument, two.Kind);
@@ -84,7 +85,7 @@ namespace SmimeTools.Tests.Certificates
             Assert.Equal(0, asked);
 
             Assert.Equal(Thumbprint("rsa3072"), parties.RecipientFor("bob@example.com").Thumbprint);
-            Assert.Equal(Thumbprint("rsa2048"), parties.SignerFor("alice@example.com").Thumbprint);
+            Assert.Equal(Thumbprint("rsa2048"), parties.SignerFor("alice@example.com").Certificate.Thumbprint);
             Assert.Equal(1, asked);
         }
 
@@ -104,7 +105,7 @@ namespace SmimeTools.Tests.Certificates
         {
             var notes = new List<string>();
             using var parties = Parties(notes, null, Identity("ed25519"), Identity("x25519"));
-            var signer = parties.SignerFor("erin@example.com");
+            var signer = parties.SignerFor("erin@example.com").Certificate;
             Assert.Equal(Thumbprint("ed25519"), signer.Thumbprint);
             Assert.Contains(notes, n => n.StartsWith("Chose " + Thumbprint("ed25519"), StringComparison.Ordinal));
 
@@ -126,7 +127,7 @@ namespace SmimeTools.Tests.Certificates
         public void OnlyASignerFoundInAStoreTakesIntermediatesFromTheIntermediateStore()
         {
             var notes = new List<string>();
-            var intermediates = new CountingCertificateSource(new CertificateEntry(Intermediate, KeyLocation.None, "intermediates"));
+            var intermediates = new CountingCertificateSource(new CertificateEntry(Intermediate, null, "intermediates"));
             using var parties = Parties(notes, intermediates, Identity("rsa2048"));
 
             var direct = _fixture.Pki.Users["rsa3072"].GetCertificateWithPrivateKey();
@@ -135,7 +136,7 @@ namespace SmimeTools.Tests.Certificates
             Assert.Equal(new[] { direct.Thumbprint, Intermediate.Thumbprint },
                 parties.ChainOf(direct, new[] { direct }, new[] { Intermediate, _fixture.Pki.Root.GetCertificate() }).Select(c => c.Thumbprint));
 
-            var fromStore = parties.SignerFor("alice@example.com");
+            var fromStore = parties.SignerFor("alice@example.com").Certificate;
             Assert.Equal(new[] { fromStore.Thumbprint, Intermediate.Thumbprint }, parties.ChainOf(fromStore, new[] { fromStore }).Select(c => c.Thumbprint));
             Assert.Equal(1, intermediates.Reads);
         }
@@ -145,7 +146,7 @@ namespace SmimeTools.Tests.Certificates
         {
             var notes = new List<string>();
             using var parties = Parties(notes, new UnavailableSource(), Identity("rsa2048"));
-            var signer = parties.SignerFor("alice@example.com");
+            var signer = parties.SignerFor("alice@example.com").Certificate;
             Assert.Equal(new[] { signer.Thumbprint }, parties.ChainOf(signer, new[] { signer }).Select(c => c.Thumbprint));
             Assert.Contains(notes, n => n.StartsWith("The intermediate CAs of Cert:\\CurrentUser\\CA are not at hand", StringComparison.Ordinal));
         }

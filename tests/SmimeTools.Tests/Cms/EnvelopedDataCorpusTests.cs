@@ -185,7 +185,7 @@ namespace SmimeTools.Tests.Cms
                 return new KeyUsageBlindEcKey(entry.Certificate, pem);
             }
 
-            return SoftwareKey.Create(entry.Certificate);
+            return PrivateKeys.Open(entry.Key!);
         }
 
         private static string Pem(string label, byte[] der) =>

@@ -470,13 +470,13 @@ namespace SmimeTools.Tests.Cms
             var user = pki.Users[name];
             if (user.SupportsDotNetPrivateKey)
             {
-                return SoftwareKey.Create(user.GetCertificateWithPrivateKey());
+                return PrivateKeys.Open(new DotNetKeyReference(user.GetCertificateWithPrivateKey(), KeyLocation.File));
             }
 
             var password = new NetworkCredential(string.Empty, pki.Password).SecurePassword;
             var entry = CertificateFileReader.ReadFile(user.Pkcs12Path, password)
                 .Single(e => e.Certificate.Thumbprint == user.Thumbprint && e.KeyLocation != KeyLocation.None);
-            return SoftwareKey.Create(entry.Certificate);
+            return PrivateKeys.Open(entry.Key!);
         }
 
         public static byte[] Encrypt(byte[] plaintext, EncryptionOptions options)

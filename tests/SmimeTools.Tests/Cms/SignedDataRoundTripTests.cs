@@ -517,13 +517,13 @@ namespace SmimeTools.Tests.Cms
                     var user = pki.Users[name];
                     if (user.SupportsDotNetPrivateKey)
                     {
-                        key = SoftwareKey.Create(user.GetCertificateWithPrivateKey());
+                        key = PrivateKeys.Open(new DotNetKeyReference(user.GetCertificateWithPrivateKey(), KeyLocation.File));
                     }
                     else
                     {
                         var password = new NetworkCredential(string.Empty, pki.Password).SecurePassword;
                         var entry = CertificateFileReader.ReadFile(user.Pkcs12Path, password).Single(e => e.Certificate.Thumbprint == user.Thumbprint);
-                        key = SoftwareKey.Create(entry.Certificate);
+                        key = PrivateKeys.Open(entry.Key!);
                     }
 
                     Cache.Add((pki.Folder, name), key);

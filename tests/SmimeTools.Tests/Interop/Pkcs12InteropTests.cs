@@ -148,7 +148,7 @@ namespace SmimeTools.Tests.Interop
         private string Export(string name, Pkcs12Protection protection, bool includeChain = false)
         {
             var identity = CertificateFileReader.ReadFile(_fixture.Pki.Users[name].Pkcs12Path, Pkcs12WriterTests.Secure(_fixture.Pki.Password))
-                .Single(e => e.KeyLocation == KeyLocation.File).Certificate;
+                .Single(e => e.KeyLocation == KeyLocation.File);
             var exporter = new IdentityExporter(new IdentityExportOptions
             {
                 Protection = protection,
@@ -156,7 +156,7 @@ namespace SmimeTools.Tests.Interop
                 Iterations = Pkcs12WriterTests.FastIterations,
             });
             var path = Path.Combine(_folder, $"{name}-{protection}-{Guid.NewGuid():N}.p12");
-            var record = exporter.Export(identity, path, Pkcs12WriterTests.Secure(Password), "test");
+            var record = exporter.Export(identity, path, Pkcs12WriterTests.Secure(Password));
             Assert.Equal(path, record.Path);
             return path;
         }

@@ -19,10 +19,10 @@ namespace SmimeTools.Tests.Keys
         {
             var certificate = _fixture.Pki.Users["rsa2048"].GetCertificateWithPrivateKey();
             var opened = 0;
-            using var key = new DeferredSigningKey(certificate, c =>
+            using var key = new DeferredSigningKey(certificate, () =>
             {
                 opened++;
-                return SoftwareKey.Create(c);
+                return PrivateKeys.Open(new DotNetKeyReference(certificate, KeyLocation.File));
             });
 
             // Choosing the signer and planning the message (what -WhatIf does) reads only the certificate.

@@ -42,7 +42,7 @@ namespace SmimeTools.Tests.Ldap
         {
             SkipWithoutSlapd();
             var notes = new List<string>();
-            var store = new CertificateCollectionSource(new[] { new CertificateEntry(_fixture.Pki.Users["p256"].GetCertificate(), KeyLocation.None, "address book") }, "address book");
+            var store = new CertificateCollectionSource(new[] { new CertificateEntry(_fixture.Pki.Users["p256"].GetCertificate(), null, "address book") }, "address book");
             using var parties = new ProtectionParties(() => new[] { store })
             {
                 Directories = new[] { new DirectoryLocation(LdapUrl.Parse(_fixture.Server!.LdapUri)) },

@@ -69,7 +69,7 @@ namespace SmimeTools.Tests.Tokens
         public void TheProfileKeysSign(string name, SignatureAlgorithm algorithm)
         {
             var entry = Read().Single(e => string.Equals(e.Certificate.Thumbprint, _fixture.Pki.Users[name].Thumbprint, StringComparison.OrdinalIgnoreCase));
-            using var key = PrivateKeys.Open(entry.Certificate);
+            using var key = PrivateKeys.Open(entry.Key!);
             var data = RandomNumberGenerator.GetBytes(100);
             var signature = key.Sign(data, DigestAlgorithm.Sha256, algorithm);
             var valid = algorithm == SignatureAlgorithm.Ecdsa
@@ -84,13 +84,13 @@ namespace SmimeTools.Tests.Tokens
         {
             var rsaEntry = Read().Single(e => string.Equals(e.Certificate.Thumbprint, _fixture.Pki.Users["rsa2048"].Thumbprint, StringComparison.OrdinalIgnoreCase));
             var secret = RandomNumberGenerator.GetBytes(32);
-            using var key = PrivateKeys.Open(rsaEntry.Certificate);
+            using var key = PrivateKeys.Open(rsaEntry.Key!);
             Assert.Equal(secret, key.DecryptKey(rsaEntry.Certificate.GetRSAPublicKey()!.Encrypt(secret, RSAEncryptionPadding.Pkcs1), RSAEncryptionPadding.Pkcs1));
 
             var ecEntry = Read().Single(e => string.Equals(e.Certificate.Thumbprint, _fixture.Pki.Users["p256"].Thumbprint, StringComparison.OrdinalIgnoreCase));
             using var sender = ECDiffieHellman.Create(ECCurve.NamedCurves.nistP256);
             using var recipient = ecEntry.Certificate.GetECDiffieHellmanPublicKey()!;
-            using var ecKey = PrivateKeys.Open(ecEntry.Certificate);
+            using var ecKey = PrivateKeys.Open(ecEntry.Key!);
             Assert.Equal(sender.DeriveRawSecretAgreement(recipient.PublicKey), ecKey.Agree(sender.ExportSubjectPublicKeyInfo()));
         }
 

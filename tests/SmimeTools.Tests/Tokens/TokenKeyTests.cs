@@ -101,7 +101,30 @@ namespace SmimeTools.Tests.Tokens
             // Without the PIN the private keys are hidden; the public keys beside the certificates still say which are identities.
             var withoutPin = new Pkcs11CertificateSource(Hsm.LibraryPath, Label).Read().Where(e => e.KeyLocation == KeyLocation.Token).ToList();
             Assert.Equal(identities.Count, withoutPin.Count);
-            Assert.All(withoutPin, e => Assert.True(PrivateKeys.IsOnToken(e.Certificate)));
+            Assert.All(withoutPin, e => Assert.IsType<TokenKeyReference>(e.Key));
+        }
+
+        [SkippableFact]
+        public void ATokenIdentityCarriesWhereItsKeyIsAndOpensAgainWhenGivenBack()
+        {
+            var withPin = Identity("p256");
+            var reference = Assert.IsType<TokenKeyReference>(withPin.Key);
+            Assert.Same(withPin.Certificate, reference.Certificate);
+            Assert.Equal(Hsm.LibraryPath, reference.ModulePath);
+            Assert.Equal(Label, reference.TokenLabel);
+            Assert.Equal(Token(), reference.TokenSerial);
+            Assert.NotEmpty(reference.Id);
+            Assert.NotNull(reference.Pin);
+            Assert.Null(Assert.IsType<TokenKeyReference>(Identity("p256", withPin: false).Key).Pin);
+
+            // A certificate handed out to a caller and given back finds its token key again.
+            KeyReferences.Remember(reference);
+            var back = KeyReferences.OfCallerCertificate(withPin.Certificate, KeyLocation.File);
+            Assert.Same(reference, back);
+            using var key = PrivateKeys.Open(back!);
+            var data = new byte[] { 7, 8, 9 };
+            var signature = key.Sign(data, DigestAlgorithm.Sha256, SignatureAlgorithm.Ecdsa);
+            Assert.True(withPin.Certificate.GetECDsaPublicKey()!.VerifyData(data, signature, HashAlgorithmName.SHA256, DSASignatureFormat.Rfc3279DerSequence));
         }
 
         [SkippableFact]
@@ -109,7 +132,7 @@ namespace SmimeTools.Tests.Tokens
         {
             var identity = Identity("rsa2048");
             Assert.False(identity.Certificate.HasPrivateKey);
-            using var key = PrivateKeys.Open(identity.Certificate);
+            using var key = PrivateKeys.Open(identity.Key!);
             Assert.IsType<TokenKey>(key);
             Assert.Equal(KeyLocation.Token, key.Location);
             Assert.False(key.CanSignInParallel);
@@ -124,7 +147,7 @@ namespace SmimeTools.Tests.Tokens
         public void SignaturesMadeOnTheTokenVerifyWithTheCertificate(string name, SignatureAlgorithm algorithm, DigestAlgorithm digest)
         {
             var identity = Identity(name);
-            using var key = PrivateKeys.Open(identity.Certificate);
+            using var key = PrivateKeys.Open(identity.Key!);
             var data = RandomNumberGenerator.GetBytes(300);
             var signature = key.Sign(data, digest, algorithm);
             var hash = SoftwareKey.HashName(digest);
@@ -160,7 +183,7 @@ namespace SmimeTools.Tests.Tokens
             };
             var secret = RandomNumberGenerator.GetBytes(32);
             using var rsa = identity.Certificate.GetRSAPublicKey()!;
-            using var key = PrivateKeys.Open(identity.Certificate);
+            using var key = PrivateKeys.Open(identity.Key!);
             if (mode == "oaep-sha256")
             {
                 // SoftHSM2 does OAEP with SHA-1 only; a token that refuses says so clearly instead of failing vaguely.
@@ -186,7 +209,7 @@ namespace SmimeTools.Tests.Tokens
             using var sender = ECDiffieHellman.Create(ECCurve.NamedCurves.nistP256);
             using var recipient = identity.Certificate.GetECDiffieHellmanPublicKey() ?? throw new InvalidOperationException("no ECDH key");
             var expected = sender.DeriveRawSecretAgreement(recipient.PublicKey);
-            using var key = PrivateKeys.Open(identity.Certificate);
+            using var key = PrivateKeys.Open(identity.Key!);
             Assert.Equal(expected, key.Agree(sender.ExportSubjectPublicKeyInfo()));
         }
 
@@ -196,8 +219,8 @@ namespace SmimeTools.Tests.Tokens
             var rsa = Identity("rsa2048");
             var ec = Identity("p256");
             var library = TokenLibrary.Open(Hsm.LibraryPath);
-            using (var first = PrivateKeys.Open(rsa.Certificate))
-            using (var second = PrivateKeys.Open(ec.Certificate))
+            using (var first = PrivateKeys.Open(rsa.Key!))
+            using (var second = PrivateKeys.Open(ec.Key!))
             {
                 for (var i = 0; i < 20; i++)
                 {
@@ -216,11 +239,11 @@ namespace SmimeTools.Tests.Tokens
         {
             var identity = Identity("rsa2048", withPin: false);
             var asked = new List<string>();
-            using (var deferred = new DeferredSigningKey(identity.Certificate, c => PrivateKeys.Open(c, token =>
+            using (var deferred = new DeferredSigningKey(identity.Key!, token =>
             {
                 asked.Add(token.Label);
                 return Pin;
-            })))
+            }))
             {
                 Assert.Empty(asked);
                 deferred.Sign(new byte[] { 1 }, DigestAlgorithm.Sha256, SignatureAlgorithm.RsaPkcs1);
@@ -231,7 +254,7 @@ namespace SmimeTools.Tests.Tokens
             // Once the last key of the token is closed, the login is gone: a new key needs the PIN again.
             Assert.Equal(0, TokenLibrary.Open(Hsm.LibraryPath).OpenSessionCount);
 
-            var none = Assert.Throws<SmimeException>(() => PrivateKeys.Open(identity.Certificate, _ => null));
+            var none = Assert.Throws<SmimeException>(() => PrivateKeys.Open(identity.Key!, _ => null));
             Assert.Equal(ErrorIds.TokenPinRequired, none.ErrorId);
         }
 
@@ -280,7 +303,7 @@ namespace SmimeTools.Tests.Tokens
             foreach (var (name, algorithm) in new[] { ("rsa2048", SignatureAlgorithm.RsaPkcs1), ("rsa2048", SignatureAlgorithm.RsaPss), ("p256", SignatureAlgorithm.Ecdsa) })
             {
                 var identity = Identity(name);
-                using var key = PrivateKeys.Open(identity.Certificate);
+                using var key = PrivateKeys.Open(identity.Key!);
                 var content = RandomNumberGenerator.GetBytes(4000);
                 var folder = Directory.CreateDirectory(Path.Combine(_fixture.Folder, "token-openssl-" + Guid.NewGuid().ToString("N"))).FullName;
                 File.WriteAllBytes(Path.Combine(folder, "content.bin"), content);
@@ -311,7 +334,7 @@ namespace SmimeTools.Tests.Tokens
             var (code, _, stderr) = ExternalTool.Run("openssl", arguments);
             Assert.True(code == 0, $"openssl cms -encrypt failed ({code}): {stderr}");
 
-            using var key = PrivateKeys.Open(identity.Certificate);
+            using var key = PrivateKeys.Open(identity.Key!);
             var output = new MemoryStream();
             using (var input = File.OpenRead(Path.Combine(folder, "message.p7m")))
             {
@@ -362,8 +385,8 @@ namespace SmimeTools.Tests.Tokens
 
             var entry = new Pkcs11CertificateSource(Hsm.LibraryPath, Label, Pin).Read().Single(e => e.Certificate.Thumbprint == certificate.Thumbprint);
             Assert.Equal(KeyLocation.Token, entry.KeyLocation);
-            Assert.Equal(request.KeyId, Convert.ToHexString(TokenKeyReference.Find(entry.Certificate)!.Id));
-            using var key = PrivateKeys.Open(entry.Certificate);
+            Assert.Equal(request.KeyId, Convert.ToHexString(Assert.IsType<TokenKeyReference>(entry.Key).Id));
+            using var key = PrivateKeys.Open(entry.Key!);
             var data = new byte[] { 1, 2, 3 };
             var signature = key.Sign(data, DigestAlgorithm.Sha256, SignatureAlgorithm.Default);
             if (type == TokenKeyType.P256)
