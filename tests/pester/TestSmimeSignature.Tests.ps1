@@ -176,6 +176,28 @@ Describe 'Test-SmimeSignature' {
         }
     }
 
+    Context 'attached messages' {
+        BeforeAll {
+            $inner = [Text.Encoding]::ASCII.GetString((Protect-SmimeMessage -Path $message -SignWith $alice).Content)
+            $wrapper = Join-Path $TestDrive 'forwarded.eml'
+            [IO.File]::WriteAllText($wrapper, "From: mallory@example.com`r`nTo: bob@example.com`r`nSubject: Fwd`r`nMIME-Version: 1.0`r`n" +
+                "Content-Type: multipart/mixed; boundary=`"outer`"`r`n`r`n--outer`r`nContent-Type: text/plain`r`n`r`nSee the attached.`r`n" +
+                "--outer`r`nContent-Type: message/rfc822`r`n`r`n$inner`r`n--outer--`r`n")
+        }
+
+        It 'checks the signature of an attached message as that message''s own' {
+            $result = Test-SmimeSignature -Path $wrapper @trust -ErrorAction SilentlyContinue -ErrorVariable problems
+            $result.AttachedMessage | Should -Be '2'
+            $result.IsValid | Should -BeTrue
+            $result.SignerEmail | Should -Be 'alice@example.com'
+            $problems[0].FullyQualifiedErrorId | Should -Be 'NotSigned,SmimeTools.Commands.TestSmimeSignatureCommand'
+        }
+
+        It 'does not call an unsigned message signed because it carries a signed one (-Quiet)' {
+            Test-SmimeSignature -Path $wrapper @trust -Quiet | Should -BeFalse
+        }
+    }
+
     Context 'bad input' {
         BeforeAll {
             # A multipart/signed around any signature part, so the damage is in the CMS, not in the MIME.

@@ -41,6 +41,12 @@ namespace SmimeTools.Engine.Operations
         }
 
         /// <summary>
+        /// In tree mode, an attached message (message/rfc822): return a mark to go into it (its body is walked as part 1 of
+        /// the attachment), or null to keep it as one part.
+        /// </summary>
+        public virtual object? EnterAttachedMessage(MimeMessage message, LayerPosition at) => null;
+
+        /// <summary>
         /// Content that holds no further layer: the end of a message's chain, or each leaf part in tree mode.
         /// <paramref name="inOutput"/> says the content is already written in <see cref="InPlaceOutput"/>.
         /// </summary>

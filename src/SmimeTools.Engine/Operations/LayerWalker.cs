@@ -186,7 +186,13 @@ namespace SmimeTools.Engine.Operations
                 return;
             }
 
-            // message/rfc822 parts stay parts: the signatures inside an attached message are that message's.
+            if (Tree && content.ContentType.IsMimeType("message", "rfc822") && content.Parse(Cancellation) is MessagePart { Message.Body: { } body } attached
+                && visitor.EnterAttachedMessage(attached.Message, at) is { } attachedMark)
+            {
+                Visit(LayerContent.Of(body), at.Part(1, attachedMark), visitor);
+                return;
+            }
+
             visitor.Leaf(content, at, inOutput: false);
         }
 

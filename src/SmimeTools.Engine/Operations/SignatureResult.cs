@@ -33,6 +33,12 @@ namespace SmimeTools.Engine.Operations
         /// <summary>"multipart/signed" or "application/pkcs7-mime" (opaque), with "inside an encrypted layer" when it was.</summary>
         public string SignatureKind { get; init; } = string.Empty;
 
+        /// <summary>
+        /// For a signature of an attached (forwarded) message: the part the attachment is; null for the message's own
+        /// signatures. An attached message's signature says nothing about the message it is attached to.
+        /// </summary>
+        public string? AttachedMessage { get; init; }
+
         /// <summary>The first e-mail address of the signer's certificate; null without certificate or address.</summary>
         public string? SignerEmail { get; init; }
 

@@ -46,6 +46,9 @@ namespace SmimeTools.Engine.Operations
             /// <summary>The mark of an encrypted layer; signatures' marks are their indexes.</summary>
             private static readonly object Encrypted = new();
 
+            /// <summary>The mark of an attached message: its part and its own sender, whom its signatures are compared with.</summary>
+            private sealed record Attached(string Part, string[] Addresses);
+
             private readonly MessageInput _input;
             private readonly SignatureVerifyOptions _options;
             private readonly LayerWalker _walker;
@@ -67,17 +70,32 @@ namespace SmimeTools.Engine.Operations
             {
                 if (message != null)
                 {
-                    Addresses = message.From.Mailboxes.Concat(message.Sender != null ? new[] { message.Sender } : Array.Empty<MailboxAddress>())
-                        .Select(m => m.Address).Where(a => !string.IsNullOrEmpty(a)).Distinct(EmailAddressComparer.Instance).ToArray();
+                    Addresses = AddressesOf(message);
                 }
             }
+
+            /// <summary>
+            /// Attached messages are gone into, and their signatures reported as theirs (AttachedMessage, their own sender):
+            /// a signed message forwarded inside an unsigned one never makes the outer message look signed.
+            /// </summary>
+            public override object? EnterAttachedMessage(MimeMessage message, LayerPosition at) =>
+                new Attached(at.Path.Length == 0 ? "body" : at.Path, AddressesOf(message));
+
+            private static string[] AddressesOf(MimeMessage message) =>
+                message.From.Mailboxes.Concat(message.Sender != null ? new[] { message.Sender } : Array.Empty<MailboxAddress>())
+                    .Select(m => m.Address).Where(a => !string.IsNullOrEmpty(a)).Distinct(EmailAddressComparer.Instance).ToArray();
+
+            private static Attached? AttachedAt(LayerPosition at) => at.Marks.OfType<Attached>().LastOrDefault();
+
+            private static string Where(LayerPosition at) =>
+                (Inside(at) ? " inside an encrypted layer" : string.Empty) + (AttachedAt(at) is { } attached ? $" in the attached message {attached.Part}" : string.Empty);
 
             public override object? EnterSigned(Multipart signed, MimePart signaturePart, LayerPosition at)
             {
                 var content = SignedContent.Locate(signed, _walker.Offsets, _input.DisplayName);
                 var signature = DecodeSignature(signaturePart);
                 var result = DetachedSignature.Check(() => Rewound(signature), content, _walker.FromMbox, _options.Validation.ExtraCertificates, _ct, out _);
-                return Add(result, "multipart/signed" + (Inside(at) ? " inside an encrypted layer" : string.Empty),
+                return Add(result, "multipart/signed" + Where(at), at,
                     () => (content.ReadAll(ContentDamage.MaxContentLength), signature is MemoryStream memory ? memory.ToArray() : null));
             }
 
@@ -95,7 +113,7 @@ namespace SmimeTools.Engine.Operations
                     case CmsContentKind.SignedData:
                     {
                         var result = SignedDataReader.ReadEncapsulated(cms, destination, _options.Validation.ExtraCertificates, _ct);
-                        return LayerStep.Opened(Add(result, "application/pkcs7-mime (opaque)" + (Inside(at) ? " inside an encrypted layer" : string.Empty), null));
+                        return LayerStep.Opened(Add(result, "application/pkcs7-mime (opaque)" + Where(at), at, null));
                     }
 
                     case CmsContentKind.EnvelopedData:
@@ -149,12 +167,13 @@ namespace SmimeTools.Engine.Operations
                 $"{(path.Length == 0 ? "body" : path)} {type.MimeType}{(fileName != null ? " " + fileName : string.Empty)}";
 
             // detached: for a detached signature, reads its content and signature back (to guess at list damage).
-            private int Add(SignedDataResult data, string kind, Func<(byte[]? Content, byte[]? Signature)>? detached)
+            private int Add(SignedDataResult data, string kind, LayerPosition at, Func<(byte[]? Content, byte[]? Signature)>? detached)
             {
                 var results = new List<SignatureResult>();
+                var attached = AttachedAt(at);
                 foreach (var signer in data.Signers)
                 {
-                    results.Add(Judge(signer, data, kind, detached));
+                    results.Add(Judge(signer, data, kind, attached, detached));
                 }
 
                 if (data.Signers.Count == 0)
@@ -162,7 +181,7 @@ namespace SmimeTools.Engine.Operations
                     // A SignedData without signers signs nothing: report it rather than let it pass unnoticed.
                     results.Add(new SignatureResult
                     {
-                        Path = _input.Path, Name = Name, SignatureKind = kind, Signer = "(no signer)",
+                        Path = _input.Path, Name = Name, SignatureKind = kind, Signer = "(no signer)", AttachedMessage = attached?.Part,
                         Problems = new[] { new SignatureProblem(SignatureStatus.MalformedSignature, "The signature has no signer: it signs nothing.") },
                     });
                 }
@@ -173,8 +192,9 @@ namespace SmimeTools.Engine.Operations
 
             private string Name => _input.Path != null ? System.IO.Path.GetFileName(_input.Path) : _input.DisplayName;
 
-            private SignatureResult Judge(SignerResult signer, SignedDataResult data, string kind, Func<(byte[]? Content, byte[]? Signature)>? detached)
+            private SignatureResult Judge(SignerResult signer, SignedDataResult data, string kind, Attached? attached, Func<(byte[]? Content, byte[]? Signature)>? detached)
             {
+                var addresses = attached?.Addresses ?? Addresses;
                 var problems = new List<SignatureProblem>();
                 switch (signer.Status)
                 {
@@ -217,11 +237,11 @@ namespace SmimeTools.Engine.Operations
                     }
 
                     emails = CertificateFacts.GetEmails(signer.Certificate);
-                    if (Addresses.Length > 0 && !Addresses.Any(a => emails.Contains(a, EmailAddressComparer.Instance)))
+                    if (addresses.Length > 0 && !addresses.Any(a => emails.Contains(a, EmailAddressComparer.Instance)))
                     {
                         problems.Add(new SignatureProblem(SignatureStatus.EmailMismatch, emails.Length == 0
-                            ? $"The signer's certificate names no e-mail address, so it cannot vouch for the sender {string.Join(", ", Addresses)}."
-                            : $"The message is from {string.Join(", ", Addresses)}, but the signer's certificate is for {string.Join(", ", emails)}: someone else may have signed it."));
+                            ? $"The signer's certificate names no e-mail address, so it cannot vouch for the sender {string.Join(", ", addresses)}."
+                            : $"The message is from {string.Join(", ", addresses)}, but the signer's certificate is for {string.Join(", ", emails)}: someone else may have signed it."));
                     }
                 }
 
@@ -240,7 +260,8 @@ namespace SmimeTools.Engine.Operations
                     DigestAlgorithm = CmsOid.FriendlyName(signer.DigestAlgorithmOid),
                     SignatureAlgorithm = CmsOid.FriendlyName(signer.SignatureAlgorithmOid),
                     SmimeCapabilities = signer.Capabilities,
-                    MessageAddresses = Addresses,
+                    MessageAddresses = addresses,
+                    AttachedMessage = attached?.Part,
                     RevocationChecks = validation?.RevocationChecks ?? Array.Empty<RevocationCheck>(),
                     Countersignatures = signer.Countersignatures,
                     SignerInfo = signer,

@@ -142,24 +142,25 @@ namespace SmimeTools.Commands
                     }
 
                     answered = true;
+                    // An attached message's signatures are its own: they never make the message itself signed.
+                    var own = results.Where(r => r.AttachedMessage == null).ToList();
                     if (Quiet)
                     {
-                        WriteObject(results.Count > 0 && results.All(r => r.IsValid));
-                        return;
-                    }
-
-                    if (results.Count == 0)
-                    {
-                        WriteEngineError(new SmimeException(ErrorIds.NotSigned, SmimeErrorKind.InvalidData,
-                            $"The message {input.DisplayName} carries no signature" + (_keys == null ? " outside encrypted layers." : "."),
-                            _keys == null ? "If it is encrypted, give the recipient's identity to -Identity to check signatures inside." : "Nothing to verify: the sender did not sign it.",
-                            input.DisplayName), input.Path ?? (object?)InputObject?.Value);
+                        WriteObject(own.Count > 0 && own.All(r => r.IsValid));
                         return;
                     }
 
                     foreach (var result in results)
                     {
                         WriteObject(result);
+                    }
+
+                    if (own.Count == 0)
+                    {
+                        WriteEngineError(new SmimeException(ErrorIds.NotSigned, SmimeErrorKind.InvalidData,
+                            $"The message {input.DisplayName} carries no signature" + (_keys == null ? " outside encrypted layers." : "."),
+                            _keys == null ? "If it is encrypted, give the recipient's identity to -Identity to check signatures inside." : "Nothing to verify: the sender did not sign it.",
+                            input.DisplayName), input.Path ?? (object?)InputObject?.Value);
                     }
                 });
 

@@ -6,13 +6,67 @@ using SmimeTools.Engine;
 using SmimeTools.Engine.Cms;
 using SmimeTools.Engine.Messages;
 using SmimeTools.Engine.Operations;
+using SmimeTools.Tests.Cms;
+using SmimeTools.Tests.TestPki;
 using Xunit;
 
 namespace SmimeTools.Tests.Operations
 {
     /// <summary>The three use cases on one walker: the same input is read the same way by each.</summary>
+    [Collection(SharedPkiCollection.Name)]
     public sealed class LayerWalkerTests
     {
+        private readonly TestPkiFixture _fixture;
+
+        public LayerWalkerTests(TestPkiFixture fixture) => _fixture = fixture;
+
+        private string Signed(string from, string subject)
+        {
+            using var key = EnvelopedTestSupport.KeyOf(_fixture.Pki, "rsa2048");
+            var body = $"From: {from}\r\nTo: bob@example.com\r\nSubject: {subject}\r\nMIME-Version: 1.0\r\nContent-Type: text/plain\r\n\r\nSigned words.\r\n";
+            var result = MessageProtector.Protect(MessageInput.FromText(body), new ProtectOptions { SigningKey = key, SignatureCertificates = new[] { key.Certificate } },
+                MessageOutput.ToMemory());
+            return Encoding.ASCII.GetString(result.Content!);
+        }
+
+        private static string Forward(string headers, string attached) =>
+            headers + "MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"outer\"\r\n\r\n--outer\r\nContent-Type: text/plain\r\n\r\nSee the attached.\r\n" +
+            "--outer\r\nContent-Type: message/rfc822\r\n\r\n" + attached + "\r\n--outer--\r\n";
+
+        [Fact]
+        public void AnAttachedMessagesSignatureIsItsOwnAndCoversOnlyItsParts()
+        {
+            var message = Forward("From: mallory@example.com\r\nTo: bob@example.com\r\nSubject: Fwd\r\n", Signed("alice@example.com", "inner"));
+
+            var result = Assert.Single(SignatureVerifier.Verify(MessageInput.FromText(message), new SignatureVerifyOptions()));
+
+            Assert.Equal("2", result.AttachedMessage);
+            Assert.Contains("attached message 2", result.SignatureKind, StringComparison.Ordinal);
+            Assert.Equal(new[] { "alice@example.com" }, result.MessageAddresses);
+            Assert.DoesNotContain(result.Problems, p => p.Code == SignatureStatus.EmailMismatch);
+            Assert.DoesNotContain(result.CoveredParts, p => p.StartsWith("1 ", StringComparison.Ordinal));
+            Assert.Contains(result.UncoveredParts, p => p.StartsWith("1 ", StringComparison.Ordinal));
+            Assert.Contains(result.CoveredParts, p => p.StartsWith("2.1.1 ", StringComparison.Ordinal));
+        }
+
+        [Fact]
+        public void AnOuterSignatureCoversTheAttachedMessageAndBothAreReported()
+        {
+            var inner = Signed("alice@example.com", "inner");
+            var outer = Forward("From: alice@example.com\r\nTo: bob@example.com\r\nSubject: Fwd\r\n", inner);
+            using var key = EnvelopedTestSupport.KeyOf(_fixture.Pki, "rsa2048");
+            var signed = MessageProtector.Protect(MessageInput.FromText(outer), new ProtectOptions { SigningKey = key, SignatureCertificates = new[] { key.Certificate } },
+                MessageOutput.ToMemory());
+
+            var results = SignatureVerifier.Verify(MessageInput.FromBytes(signed.Content!), new SignatureVerifyOptions());
+
+            Assert.Equal(2, results.Count);
+            var own = Assert.Single(results, r => r.AttachedMessage == null);
+            var attached = Assert.Single(results, r => r.AttachedMessage != null);
+            Assert.Empty(own.UncoveredParts.Where(p => !p.EndsWith("(the signature)", StringComparison.Ordinal)));
+            Assert.Contains(own.CoveredParts, p => p.StartsWith("1.2.1.1 ", StringComparison.Ordinal));
+            Assert.Equal("1.2", attached.AttachedMessage);
+        }
         private const string Inner = "Content-Type: text/plain\r\n\r\nHello.\r\n";
 
         private static byte[] Nest(int layers)
