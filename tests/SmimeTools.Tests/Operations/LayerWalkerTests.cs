@@ -63,7 +63,7 @@ namespace SmimeTools.Tests.Operations
             Assert.Equal(2, results.Count);
             var own = Assert.Single(results, r => r.AttachedMessage == null);
             var attached = Assert.Single(results, r => r.AttachedMessage != null);
-            Assert.Empty(own.UncoveredParts.Where(p => !p.EndsWith("(the signature)", StringComparison.Ordinal)));
+            Assert.DoesNotContain(own.UncoveredParts, p => !p.EndsWith("(the signature)", StringComparison.Ordinal));
             Assert.Contains(own.CoveredParts, p => p.StartsWith("1.2.1.1 ", StringComparison.Ordinal));
             Assert.Equal("1.2", attached.AttachedMessage);
         }
