@@ -13,12 +13,14 @@ namespace SmimeTools.Engine.Keys
     public sealed class DeferredKeyDecryptor : IKeyDecryptor, IDisposable
     {
         private readonly Func<PrivateKey> _open;
+        private readonly object _gate = new();
         private PrivateKey? _key;
 
         /// <summary>The key <paramref name="reference"/> names, opened through <see cref="PrivateKeys.Open"/> on first use.</summary>
         public DeferredKeyDecryptor(KeyReference reference, Func<TokenInfo, SecureString?>? askPin = null)
             : this((reference ?? throw new ArgumentNullException(nameof(reference))).Certificate, () => PrivateKeys.Open(reference, askPin))
         {
+            IsOnToken = reference is TokenKeyReference;
         }
 
         /// <summary>The key of <paramref name="certificate"/> that <paramref name="open"/> opens on first use.</summary>
@@ -36,16 +38,20 @@ namespace SmimeTools.Engine.Keys
         /// <summary>True once the key has been opened.</summary>
         public bool IsOpen => _key != null;
 
-        public byte[] DecryptKey(ReadOnlySpan<byte> encryptedKey, RSAEncryptionPadding padding)
-        {
-            _key ??= _open();
-            return _key.DecryptKey(encryptedKey, padding);
-        }
+        /// <summary>True when the key is, or may be, on a token, whose session one thread uses at a time.</summary>
+        public bool IsOnToken { get; } = true;
 
-        public byte[] Agree(ReadOnlySpan<byte> originatorPublicKeyInfo)
+        public byte[] DecryptKey(ReadOnlySpan<byte> encryptedKey, RSAEncryptionPadding padding) => Key().DecryptKey(encryptedKey, padding);
+
+        public byte[] Agree(ReadOnlySpan<byte> originatorPublicKeyInfo) => Key().Agree(originatorPublicKeyInfo);
+
+        /// <summary>Opened once, even when several threads ask first.</summary>
+        private PrivateKey Key()
         {
-            _key ??= _open();
-            return _key.Agree(originatorPublicKeyInfo);
+            lock (_gate)
+            {
+                return _key ??= _open();
+            }
         }
 
         public void Dispose()

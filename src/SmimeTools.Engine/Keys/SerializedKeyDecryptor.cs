@@ -5,8 +5,8 @@ using System.Security.Cryptography.X509Certificates;
 namespace SmimeTools.Engine.Keys
 {
     /// <summary>
-    /// A key used by one thread at a time: a token's session, and a key opened on first use, are not safe to share
-    /// between the workers of a parallel job, so their operations take turns.
+    /// A key used by one thread at a time: a token's session is not safe to share between the workers of a parallel
+    /// job, so its operations take turns.
     /// </summary>
     internal sealed class SerializedKeyDecryptor : IKeyDecryptor
     {
@@ -19,8 +19,9 @@ namespace SmimeTools.Engine.Keys
 
         public KeyAlgorithmKind Algorithm => _key.Algorithm;
 
-        /// <summary>Keys that can be shared as they are (software keys) are returned unwrapped.</summary>
-        public static IKeyDecryptor For(IKeyDecryptor key) => key is SoftwareKey or SerializedKeyDecryptor ? key : new SerializedKeyDecryptor(key);
+        /// <summary>Keys that can be shared as they are (software keys, opened now or on first use) are returned unwrapped.</summary>
+        public static IKeyDecryptor For(IKeyDecryptor key) =>
+            key is SoftwareKey or SerializedKeyDecryptor or DeferredKeyDecryptor { IsOnToken: false } ? key : new SerializedKeyDecryptor(key);
 
         public byte[] DecryptKey(ReadOnlySpan<byte> encryptedKey, RSAEncryptionPadding padding)
         {

@@ -71,7 +71,7 @@ namespace SmimeTools.Engine.Messages
             _ => null,
         };
 
-        /// <summary>True when a parsed entity holds the content, and true of a MimePart with no content at all.</summary>
+        /// <summary>False only for a parsed part that has no content at all.</summary>
         public bool HasBody => _entity is not MimePart { Content: null };
 
         /// <summary>The body with its transfer encoding undone, streamed.</summary>

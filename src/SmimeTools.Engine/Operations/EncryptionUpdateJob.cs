@@ -31,7 +31,7 @@ namespace SmimeTools.Engine.Operations
         public EncryptionUpdateJob(EncryptionUpdateOptions options)
         {
             ArgumentNullException.ThrowIfNull(options);
-            // Token keys and keys opened on first use take turns between workers; software keys are shared as they are.
+            // Token keys take turns between workers; software keys are shared as they are.
             _options = options with
             {
                 OldKeys = options.OldKeys.Select(SerializedKeyDecryptor.For).ToArray(),
@@ -47,9 +47,15 @@ namespace SmimeTools.Engine.Operations
                 string.Join(',', options.Recipients.Select(c => c.Thumbprint).Order(StringComparer.Ordinal)),
                 string.Join(',', options.RemoveRecipients.Select(c => c.Thumbprint).Order(StringComparer.Ordinal)));
             _job = Convert.ToHexString(SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(what)))[..16];
+            // The new recipients pass the checks Protect makes; a job that only removes recipients has none to check.
+            if (options.Recipients.Count == 0)
+            {
+                return;
+            }
+
             ProtectionChecks.Check(new ProtectOptions
             {
-                Recipients = options.Recipients.Count > 0 ? options.Recipients : options.OldKeys.Select(k => k.Certificate).Take(1).ToArray(),
+                Recipients = options.Recipients,
                 ContentEncryption = options.Mode == Policy.EncryptionUpdateMode.Reencrypt ? options.ContentEncryption : Policy.AlgorithmPolicy.DefaultContentEncryption,
                 KeyEncryption = options.KeyEncryption,
                 AllowWeakAlgorithm = options.AllowWeakAlgorithm,
@@ -535,14 +541,8 @@ namespace SmimeTools.Engine.Operations
             return hash.GetHashAndReset();
         }
 
-        private static MessageUpdate At(MessageUpdate update, string mbox, int index, string? how) => With(update, how, mbox, index);
+        private static MessageUpdate At(MessageUpdate update, string mbox, int index, string? how) => update with { Path = mbox, Index = index, Checked = how };
 
-        private static MessageUpdate With(MessageUpdate update, string? how, string? path = null, int? index = null) => new()
-        {
-            Path = path ?? update.Path, Index = index ?? update.Index, Reason = update.Reason, State = update.State, OpenedBy = update.OpenedBy, KeyThumbprint = update.KeyThumbprint,
-            AlgorithmBefore = update.AlgorithmBefore, AlgorithmAfter = update.AlgorithmAfter, WasWeak = update.WasWeak,
-            RecipientsBefore = update.RecipientsBefore, RecipientsAfter = update.RecipientsAfter, Added = update.Added, Removed = update.Removed,
-            BytesBefore = update.BytesBefore, BytesAfter = update.BytesAfter, DigestAfter = update.DigestAfter, Checked = how,
-        };
+        private static MessageUpdate With(MessageUpdate update, string? how, string? path = null) => update with { Path = path ?? update.Path, Checked = how };
     }
 }

@@ -237,13 +237,9 @@ namespace SmimeTools.Engine.Operations
                 body?.Finish();
                 counting.Write(trailing);
                 counting.Flush();
-                return new MessageUpdate
+                return update with
                 {
-                    Path = update.Path, State = update.State, OpenedBy = update.OpenedBy, KeyThumbprint = update.KeyThumbprint,
-                    AlgorithmBefore = update.AlgorithmBefore, AlgorithmAfter = update.AlgorithmAfter, WasWeak = update.WasWeak,
-                    RecipientsBefore = update.RecipientsBefore, RecipientsAfter = update.RecipientsAfter, Added = update.Added, Removed = update.Removed,
-                    BytesBefore = update.BytesBefore, BytesAfter = counting.BytesWritten, DigestAfter = counting.GetHashAndReset(), ContentDigest = update.ContentDigest,
-                    ContentKeyCheckValue = update.ContentKeyCheckValue, OuterDigest = SHA256.HashData(outer), OuterLength = outer.Length,
+                    BytesAfter = counting.BytesWritten, DigestAfter = counting.GetHashAndReset(), OuterDigest = SHA256.HashData(outer), OuterLength = outer.Length,
                 };
             }
 

@@ -4,7 +4,7 @@ using System.Collections.Generic;
 namespace SmimeTools.Engine.Operations
 {
     /// <summary>One message of an encryption update: what was done, with which key, and for whom it is encrypted now.</summary>
-    public sealed class MessageUpdate
+    public sealed record MessageUpdate
     {
         /// <summary>The file, or the mbox file the message is in.</summary>
         public string? Path { get; init; }
@@ -14,11 +14,8 @@ namespace SmimeTools.Engine.Operations
 
         public MessageUpdateState State { get; init; }
 
-        /// <summary>Why it was skipped or failed; null when it was updated.</summary>
+        /// <summary>Why it was skipped; null when it was updated.</summary>
         public string? Reason { get; init; }
-
-        /// <summary>For a failure: the error ID.</summary>
-        public string? ErrorId { get; init; }
 
         /// <summary>The old key that opened it: subject and thumbprint.</summary>
         public string? OpenedBy { get; init; }

@@ -1,6 +1,6 @@
 namespace SmimeTools.Engine.Operations
 {
-    /// <summary>What an encryption update did to one message.</summary>
+    /// <summary>What an encryption update did to one message; a message it could not update is an error, not a state.</summary>
     public enum MessageUpdateState
     {
         /// <summary>Rewritten for the new recipients, checked and put in place.</summary>
@@ -8,8 +8,5 @@ namespace SmimeTools.Engine.Operations
 
         /// <summary>Left as it was: already encrypted to every target recipient, or done by an earlier run of the job.</summary>
         Skipped,
-
-        /// <summary>Left as it was because it could not be updated (not encrypted, no key opens it, the check failed).</summary>
-        Failed,
     }
 }
