@@ -304,17 +304,28 @@ namespace SmimeTools.Engine.Operations
             snapshot.Stream.Flush();
             var updated = 0;
             var count = 0;
-            using (var output = new FileStream(newContent, FileMode.Create, FileAccess.ReadWrite, FileShare.None))
+            using (var output = new FileStream(newContent, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None))
+            using (var hashed = new HashingStream(output, HashAlgorithmName.SHA256))
             {
+                // What an interrupted run of this job already wrote into the new content, when it read the same mbox.
+                var earlier = Resumable(journal.MboxProgress(key, before), output, hashed, cancellationToken);
+                var resumeFrom = earlier.Count == 0 ? 0 : earlier[^1].OldEnd;
                 using var reader = new FileStream(snapshot.Stream.Name, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
                 using var raw = new FileStream(snapshot.Stream.Name, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
-                long copied = 0;
+                long copied = resumeFrom;
+                var beforeHex = Convert.ToHexString(before);
                 foreach (var (_, index, offset, end) in LayerWalker.ReadMbox(reader, file.FullName, new EntityOffsets(), problem, cancellationToken))
                 {
                     count++;
-                    var start = LineEnd(raw, offset) ;
-                    CopyRange(raw, output, copied, start, cancellationToken);
-                    var update = UpdateMboxMessage(snapshot.Stream.Name, file.FullName, index, start, end, output, raw, problem, cancellationToken);
+                    var start = LineEnd(raw, offset);
+                    if (end <= resumeFrom)
+                    {
+                        updated += Replay(earlier.FirstOrDefault(e => e.Index == index), snapshot.Stream.Name, file.FullName, index, start, end, done, problem, cancellationToken);
+                        continue;
+                    }
+
+                    CopyRange(raw, hashed, copied, start, cancellationToken);
+                    var update = UpdateMboxMessage(snapshot.Stream.Name, file.FullName, index, start, end, hashed, raw, problem, cancellationToken);
                     if (update != null)
                     {
                         updated += update.State == MessageUpdateState.Updated ? 1 : 0;
@@ -322,9 +333,12 @@ namespace SmimeTools.Engine.Operations
                     }
 
                     copied = end;
+                    hashed.Flush();
+                    journal.RecordMboxEntry(new UpdateJournal.MboxEntry(key, beforeHex, index, end, output.Position, Convert.ToHexString(hashed.GetCurrentHash()), update?.State));
                 }
 
-                CopyRange(raw, output, copied, raw.Length, cancellationToken);
+                CopyRange(raw, hashed, copied, raw.Length, cancellationToken);
+                output.SetLength(output.Position);
                 output.Flush(flushToDisk: true);
                 output.Position = 0;
                 var messages = 0;
@@ -350,8 +364,76 @@ namespace SmimeTools.Engine.Operations
             Swap(mailbox, newContent, journal, key, before, Digest(newContent, cancellationToken), file);
         }
 
-        /// <summary>One message of an mbox snapshot: rewritten and checked into <paramref name="output"/>, or copied as it was.</summary>
-        private MessageUpdate? UpdateMboxMessage(string snapshot, string mbox, int index, long start, long end, Stream output, Stream raw,
+        /// <summary>
+        /// The entries of an interrupted run whose new content is still there as it was left (its digest says so), with
+        /// <paramref name="output"/> cut back to their end and <paramref name="hashed"/> holding their digest; otherwise none,
+        /// and the new content starts empty.
+        /// </summary>
+        private static IReadOnlyList<UpdateJournal.MboxEntry> Resumable(IReadOnlyList<UpdateJournal.MboxEntry> earlier, FileStream output, HashingStream hashed,
+            CancellationToken cancellationToken)
+        {
+            if (earlier.Count > 0 && output.Length >= earlier[^1].NewLength)
+            {
+                output.Position = 0;
+                var buffer = new byte[1 << 16];
+                var left = earlier[^1].NewLength;
+                while (left > 0)
+                {
+                    cancellationToken.ThrowIfCancellationRequested();
+                    var read = output.Read(buffer, 0, (int)Math.Min(buffer.Length, left));
+                    hashed.HashOnly(buffer.AsSpan(0, read));
+                    left -= read;
+                }
+
+                if (Convert.ToHexString(hashed.GetCurrentHash()) == earlier[^1].NewDigest)
+                {
+                    output.SetLength(earlier[^1].NewLength);
+                    output.Position = output.Length;
+                    return earlier;
+                }
+
+                hashed.GetHashAndReset();
+            }
+
+            output.SetLength(0);
+            output.Position = 0;
+            return Array.Empty<UpdateJournal.MboxEntry>();
+        }
+
+        /// <summary>
+        /// Reports a message an interrupted run already wrote into the new content: rewritten or skipped then, it is skipped
+        /// now; one that could not be updated is tried again (not written) so its problem is reported again. Gives 1 when
+        /// the message was rewritten, so the mbox is swapped.
+        /// </summary>
+        private int Replay(UpdateJournal.MboxEntry? entry, string snapshot, string mbox, int index, long start, long end, Action<MessageUpdate> done,
+            Action<SmimeException> problem, CancellationToken cancellationToken)
+        {
+            if (entry?.State is { } state)
+            {
+                var update = Counted(end - start, () => new MessageUpdate
+                {
+                    Path = mbox, Index = index, State = MessageUpdateState.Skipped, BytesBefore = end - start,
+                    Reason = state == MessageUpdateState.Updated ? "rewritten by an earlier run of this job, put in place now" : "skipped by an earlier run of this job",
+                });
+                done(update);
+                return state == MessageUpdateState.Updated ? 1 : 0;
+            }
+
+            // Copied as it was by the earlier run: what it is now is reported, but the copy stays (the new content is past it).
+            var again = UpdateMboxMessage(snapshot, mbox, index, start, end, null, null, problem, cancellationToken);
+            if (again != null)
+            {
+                done(again);
+            }
+
+            return 0;
+        }
+
+        /// <summary>
+        /// One message of an mbox snapshot: rewritten and checked into <paramref name="output"/>, or copied as it was; with no
+        /// output, only looked at.
+        /// </summary>
+        private MessageUpdate? UpdateMboxMessage(string snapshot, string mbox, int index, long start, long end, Stream? output, Stream? raw,
             Action<SmimeException> problem, CancellationToken cancellationToken)
         {
             MessageUpdate? update = null;
@@ -366,6 +448,13 @@ namespace SmimeTools.Engine.Operations
                         return At(result, mbox, index, null);
                     }
 
+                    if (output == null)
+                    {
+                        // Tried again after an interrupted run copied it as it was: the new content is past it now.
+                        return At(result with { State = MessageUpdateState.Skipped, Reason = "left as it was by an interrupted run of this job; run the job again to update it" },
+                            mbox, index, null);
+                    }
+
                     scratch.Stream.Flush();
                     var how = MessageEncryptionUpdater.Check(scratch.Rewind(), result, _options, cancellationToken);
                     scratch.Rewind().CopyTo(output, 1 << 16);
@@ -377,9 +466,9 @@ namespace SmimeTools.Engine.Operations
                 problem(e);
             }
 
-            if (update?.State != MessageUpdateState.Updated)
+            if (update?.State != MessageUpdateState.Updated && output != null)
             {
-                CopyRange(raw, output, start, end, cancellationToken);
+                CopyRange(raw!, output, start, end, cancellationToken);
             }
 
             return update;
