@@ -101,6 +101,25 @@ Describe 'Update-SmimeEncryption' {
         Get-ChildItem $folder -Force | Where-Object Name -like '.smimetools*' | Should -BeNullOrEmpty
     }
 
+    It 'says with -WhatIf what each message would get and which it would leave, from the envelopes alone' {
+        $folder = New-Archive 'whatif-plan' 1
+        Protect-SmimeMessage -Path $message -To (Crt rsa2048), (Crt p256) -Destination (Join-Path $folder 'done.eml') | Out-Null
+        Copy-Item $message (Join-Path $folder 'plain.eml')
+        $hashes = Get-ChildItem $folder | Get-FileHash
+        # What-if lines go to the host, so a child PowerShell's output is read.
+        $script = "Import-Module '$ModulePath'; Update-SmimeEncryption -Path '$folder' -To '$(Crt p256)' -Identity '$(Crt rsa2048)' -WhatIf"
+        $command = Get-PwshCommand
+        $lines = & $command[0] @($command | Select-Object -Skip 1) -NoProfile -NonInteractive -Command $script
+
+        $p256 = (Get-SmimeCertificate -Path (Crt p256)).Subject
+        $lines | Where-Object { $_ -like '*"Add recipients"*m1.eml*' } | Should -HaveCount 1
+        ($lines | Where-Object { $_ -like '*m1.eml*' }) | Should -BeLike "*(AES-256-CBC) now, to *$p256 (AES-256-CBC) after."
+        $lines | Where-Object { $_ -like '*Leaving*done.eml*already encrypted to every target recipient*' } | Should -HaveCount 1
+        $lines | Where-Object { $_ -like '*Leaving*plain.eml*(NotEncrypted)*' } | Should -HaveCount 1
+        (Get-ChildItem $folder | Get-FileHash).Hash | Should -Be $hashes.Hash
+        Get-ChildItem $folder -Force | Where-Object Name -like '.smimetools*' | Should -BeNullOrEmpty
+    }
+
     It 'refuses -RemoveRecipient without -Mode Reencrypt before anything is written' {
         $folder = New-Archive 'refused' 1
         { Update-SmimeEncryption -Path $folder -To (Crt p256) -Identity $old -RemoveRecipient $old -ErrorAction Stop } |

@@ -175,6 +175,45 @@ namespace SmimeTools.Engine.Operations
             }
         }
 
+        /// <summary>
+        /// What <see cref="Update"/> would do to what <paramref name="item"/> holds, for -WhatIf: each message's plan goes to
+        /// <paramref name="planned"/>, each it would leave as it is to <paramref name="problem"/>. Opens no key, takes no lock,
+        /// writes nothing (not even a journal).
+        /// </summary>
+        public void Plan(ArchiveItem item, Action<MessageUpdate> planned, Action<SmimeException> problem, CancellationToken cancellationToken = default)
+        {
+            ArgumentNullException.ThrowIfNull(item);
+            ArgumentNullException.ThrowIfNull(planned);
+            ArgumentNullException.ThrowIfNull(problem);
+            try
+            {
+                if (item.Kind != ArchiveItemKind.Mbox)
+                {
+                    planned(MessageEncryptionUpdater.Plan(MessageInput.FromFile(item.Path), _options, cancellationToken));
+                    return;
+                }
+
+                using var reader = new FileStream(item.Path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+                using var raw = new FileStream(item.Path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+                foreach (var (_, index, offset, end) in LayerWalker.ReadMbox(reader, item.Path, new EntityOffsets(), problem, cancellationToken))
+                {
+                    var start = LineEnd(raw, offset);
+                    try
+                    {
+                        planned(At(MessageEncryptionUpdater.Plan(MessageInput.FromFileRange(item.Path, start, end - start), _options, cancellationToken), item.Path, index, null));
+                    }
+                    catch (SmimeException e)
+                    {
+                        problem(e);
+                    }
+                }
+            }
+            catch (SmimeException e)
+            {
+                problem(e);
+            }
+        }
+
         /// <summary>Updates one message file (.eml, .p7m) in place.</summary>
         /// <exception cref="SmimeException">Why the message was left as it is; it is counted as failed.</exception>
         public MessageUpdate UpdateFile(string path, CancellationToken cancellationToken = default)
