@@ -23,6 +23,11 @@ namespace SmimeTools.Engine.Operations
         private readonly Dictionary<string, UpdateJournal> _journals = new(StringComparer.Ordinal);
         private readonly Stopwatch _clock = Stopwatch.StartNew();
         private readonly string _job;
+        private readonly DateTime _started = DateTime.UtcNow;
+        private readonly HashSet<string> _swept = new(StringComparer.Ordinal);
+
+        // The name FileReplacement gives a temporary file: "." + the message's name + "." + 12 hex digits + ".tmp".
+        private static readonly System.Text.RegularExpressions.Regex LeftoverName = new(@"^\.(.+)\.[0-9a-f]{12}\.tmp$");
 
         // Workers of a parallel job share the summary and the journals.
         private readonly object _gate = new();
@@ -222,6 +227,7 @@ namespace SmimeTools.Engine.Operations
             return Counted(file.Length, () =>
             {
                 var journal = JournalFor(file.DirectoryName!);
+                RemoveLeftovers(file.DirectoryName!, file.DirectoryName!);
                 if (journal.IsDone(Keyed(file.Name), file))
                 {
                     return new MessageUpdate
@@ -231,7 +237,6 @@ namespace SmimeTools.Engine.Operations
                 }
 
                 var before = Digest(file.FullName, cancellationToken);
-                RemoveLeftovers(file.DirectoryName!, file.Name);
                 using var replacement = FileReplacement.Begin(file.FullName);
                 var update = MessageEncryptionUpdater.Update(MessageInput.FromFile(file.FullName), _options, replacement.Stream, cancellationToken);
                 if (update.State != MessageUpdateState.Updated)
@@ -283,7 +288,7 @@ namespace SmimeTools.Engine.Operations
                 var before = Digest(file.FullName, cancellationToken);
                 var tmp = Path.Combine(maildir, "tmp");
                 Directory.CreateDirectory(tmp);
-                RemoveLeftovers(tmp, file.Name);
+                RemoveLeftovers(tmp, Path.Combine(maildir, "cur"), Path.Combine(maildir, "new"));
                 using var replacement = FileReplacement.Begin(file.FullName, tmp);
                 var update = MessageEncryptionUpdater.Update(MessageInput.FromFile(file.FullName), _options, replacement.Stream, cancellationToken);
                 if (update.State != MessageUpdateState.Updated)
@@ -337,7 +342,8 @@ namespace SmimeTools.Engine.Operations
                 return;
             }
 
-            using var snapshot = TemporaryFile.Create(folder, shared: true);
+            // Named after the mbox and made while it is locked, so a snapshot a killed run left is simply replaced.
+            using var snapshot = TemporaryFile.CreateAt(Path.Combine(folder, "." + file.Name + ".smimetools-snapshot"), shared: true);
             mailbox.Stream.Position = 0;
             var before = CopyHashing(mailbox.Stream, snapshot.Stream, cancellationToken);
             snapshot.Stream.Flush();
@@ -568,12 +574,34 @@ namespace SmimeTools.Engine.Operations
             return hashing.GetHashAndReset();
         }
 
-        /// <summary>Temporary files of ours that a killed run left beside a message (hidden, named after it, ending .tmp).</summary>
-        private static void RemoveLeftovers(string folder, string name)
+        /// <summary>
+        /// Removes the temporary files of ours that a killed run left in <paramref name="temporaryFolder"/>: hidden, named after
+        /// a message still in one of <paramref name="messageFolders"/> (whose original is intact), ending .tmp, and older than
+        /// this job. Once per folder and job, so a folder of many messages is listed once, not once a message.
+        /// </summary>
+        private void RemoveLeftovers(string temporaryFolder, params string[] messageFolders)
         {
-            foreach (var leftover in Directory.EnumerateFiles(folder, "." + name + ".*.tmp"))
+            lock (_gate)
             {
-                File.Delete(leftover);
+                if (!_swept.Add(temporaryFolder))
+                {
+                    return;
+                }
+            }
+
+            if (!Directory.Exists(temporaryFolder))
+            {
+                return;
+            }
+
+            foreach (var leftover in Directory.EnumerateFiles(temporaryFolder, ".*.tmp"))
+            {
+                var match = LeftoverName.Match(Path.GetFileName(leftover));
+                if (match.Success && messageFolders.Any(f => File.Exists(Path.Combine(f, match.Groups[1].Value)))
+                    && File.GetLastWriteTimeUtc(leftover) < _started)
+                {
+                    File.Delete(leftover);
+                }
             }
         }
 

@@ -237,6 +237,38 @@ namespace SmimeTools.Tests.Operations
         }
 
         [Fact]
+        public void TemporaryFilesAKilledRunLeftAreRemovedAndOthersKept()
+        {
+            using var oldKey = Key("rsa2048");
+            using var newKey = Key("p256");
+            var folder = Directory.CreateDirectory(Path.Combine(_folder, "leftovers")).FullName;
+            File.WriteAllText(Path.Combine(folder, "a.eml"), EncryptedText("rsa2048", "a"));
+            var ours = Path.Combine(folder, ".a.eml.0123456789ab.tmp");
+            var notOurs = Path.Combine(folder, ".notes.0123456789ab.tmp");
+            var snapshot = Path.Combine(folder, ".box.mbox.smimetools-snapshot");
+            foreach (var leftover in new[] { ours, notOurs, snapshot })
+            {
+                File.WriteAllText(leftover, "left by a killed run");
+                File.SetLastWriteTimeUtc(leftover, DateTime.UtcNow.AddMinutes(-5));
+            }
+
+            File.WriteAllText(Path.Combine(folder, "box.mbox"), "From alice@example.com Fri Dec  4 10:00:00 2026\n" + EncryptedText("rsa2048", "boxed") + "\n");
+            using (var job = Job(oldKey, newKey.Certificate))
+            {
+                foreach (var item in EncryptionUpdateJob.Find(folder, recurse: false))
+                {
+                    job.Update(item, _ => { }, e => throw e);
+                }
+
+                Assert.Equal(2, job.Summary.Updated);
+            }
+
+            Assert.False(File.Exists(ours));
+            Assert.False(File.Exists(snapshot));
+            Assert.True(File.Exists(notOurs), "a hidden file named after no message is not ours to remove");
+        }
+
+        [Fact]
         public void ALockedMboxIsRefusedAndLeftAlone()
         {
             using var oldKey = Key("rsa2048");
