@@ -87,6 +87,8 @@ Describe 'Update-SmimeEncryption' {
         $summary.Updated | Should -Be 1
         $summary.Failed | Should -Be 2
         ($problems | ForEach-Object { ($_.FullyQualifiedErrorId -split ',')[0] } | Sort-Object) | Should -Be @('NoDecryptionKey', 'NotEncrypted')
+        # Each error names its message file, not the folder it was found in.
+        ($problems.TargetObject | Sort-Object) | Should -Be @((Join-Path $folder 'foreign.eml'), (Join-Path $folder 'plain.eml'))
         (Get-FileHash (Join-Path $folder 'plain.eml')).Hash | Should -Be $plain.Hash
         (Get-FileHash (Join-Path $folder 'foreign.eml')).Hash | Should -Be $foreign.Hash
     }

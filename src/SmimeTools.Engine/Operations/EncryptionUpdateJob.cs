@@ -205,7 +205,7 @@ namespace SmimeTools.Engine.Operations
                     var start = LineEnd(raw, offset);
                     try
                     {
-                        planned(At(MessageEncryptionUpdater.Plan(MessageInput.FromFileRange(item.Path, start, end - start), _options, cancellationToken), item.Path, index, null));
+                        planned(At(MessageEncryptionUpdater.Plan(MessageInput.FromFileRange(item.Path, start, end - start, $"{item.Path} (message {index})"), _options, cancellationToken), item.Path, index, null));
                     }
                     catch (SmimeException e)
                     {
@@ -487,7 +487,7 @@ namespace SmimeTools.Engine.Operations
                 update = Counted(end - start, () =>
                 {
                     using var scratch = TemporaryFile.Create(Path.GetDirectoryName(snapshot)!);
-                    var result = MessageEncryptionUpdater.Update(MessageInput.FromFileRange(snapshot, start, end - start), _options, scratch.Stream, cancellationToken);
+                    var result = MessageEncryptionUpdater.Update(MessageInput.FromFileRange(snapshot, start, end - start, $"{mbox} (message {index})"), _options, scratch.Stream, cancellationToken);
                     if (result.State != MessageUpdateState.Updated)
                     {
                         return At(result, mbox, index, null);

@@ -71,7 +71,6 @@ namespace SmimeTools.Commands
         public int ThrottleLimit { get; set; } = 1;
 
         private readonly List<ArchiveItem> _items = new();
-        private readonly Dictionary<ArchiveItem, object> _targets = new();
 
         protected override void ProcessRecord()
         {
@@ -83,7 +82,6 @@ namespace SmimeTools.Commands
                     foreach (var item in EncryptionUpdateJob.Find(path, Recurse))
                     {
                         _items.Add(item);
-                        _targets[item] = path;
                     }
                 }
                 catch (SmimeException e)
@@ -148,7 +146,8 @@ namespace SmimeTools.Commands
                     progress.Show(item, job.Summary);
                     foreach (var problem in problems)
                     {
-                        WriteEngineError(problem, _targets[item]);
+                        // The message file (or mbox file) itself, not the folder it was found in: one among thousands.
+                        WriteEngineError(problem, item.Path);
                     }
 
                     if (PassThru)

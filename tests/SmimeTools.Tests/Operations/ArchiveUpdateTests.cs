@@ -117,6 +117,7 @@ namespace SmimeTools.Tests.Operations
 
             Assert.Equal(new[] { 1, 3 }, updates.Select(u => u.Index!.Value).ToArray());
             Assert.Equal(ErrorIds.NotEncrypted, Assert.Single(problems).ErrorId);
+            Assert.Contains(mbox + " (message 2)", problems[0].Message, StringComparison.Ordinal);
             var after = File.ReadAllText(mbox);
             Assert.Contains("\nFrom alice@example.com Fri Dec  4 10:01:00 2026\n" + Plain + "\n", after, StringComparison.Ordinal);
             Assert.False(File.Exists(mbox + ".lock"));
