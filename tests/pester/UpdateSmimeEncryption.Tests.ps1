@@ -198,3 +198,27 @@ Update-SmimeEncryption -Path '$folder' -To '$(Crt p256)' -Identity `$old | Out-N
         @(Get-Content $journal | Where-Object { $_ -like "done`t*" } | ForEach-Object { ($_ -split "`t")[1] } | Group-Object | Where-Object Count -gt 1) | Should -BeNullOrEmpty
     }
 }
+
+Describe 'Update-SmimeEncryption with the old key on a token' {
+    BeforeAll {
+        . (Join-Path $PSScriptRoot 'TokenSupport.ps1')
+        $token = New-SoftHsmTestToken -Label 'update-token' -Pki $pki -Identities @('rsa2048')
+    }
+    AfterAll {
+        if ($token.Folder) { Remove-Item $token.Folder -Recurse -Force -ErrorAction Ignore }
+        Remove-Module SmimeTools -ErrorAction Ignore
+    }
+
+    It 'moves an archive with -ThrottleLimit 2 and the old key on the token, and every message opens with the new key' {
+        if ($token.Missing) { Set-ItResult -Skipped -Because $token.Missing; return }
+        $folder = New-Archive 'token' 12
+        $onToken = Get-SmimeCertificate -Pkcs11Module $token.Library -Token $token.Label -Pin $token.Pin | Where-Object { $_.Thumbprint -eq $old.Thumbprint -and $_.KeyLocation -eq 'Token' }
+        $onToken | Should -HaveCount 1
+
+        $summary = Update-SmimeEncryption -Path $folder -To (Crt p256) -Identity $onToken -ThrottleLimit 2
+
+        $summary.Updated | Should -Be 12
+        $summary.Failed | Should -Be 0
+        Get-ChildItem $folder -Filter *.eml | ForEach-Object { Opened $_.FullName $new | Should -Be (Opened $_.FullName $old) }
+    }
+}
