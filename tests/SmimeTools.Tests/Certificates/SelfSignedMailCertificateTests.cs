@@ -4,6 +4,7 @@ using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using SmimeTools.Engine;
 using SmimeTools.Engine.Certificates;
+using SmimeTools.Engine.Keys;
 using SmimeTools.Engine.Policy;
 using Xunit;
 
@@ -24,6 +25,15 @@ namespace SmimeTools.Tests.Certificates
             Assert.Null(CertificateUsageRules.Explain(alice, CertificateUsage.Signing));
             Assert.Null(CertificateUsageRules.Explain(alice, CertificateUsage.Encryption));
             Assert.Equal(new[] { alice.Thumbprint }, ProtectionParties.RecipientsAmong(new[] { alice }).Select(c => c.Thumbprint));
+        }
+
+        [Fact]
+        public void ItIsFoundByItsAddressInAStoreToSignAndToEncryptTo()
+        {
+            var alice = SelfSigned("CN=Alice", ca: true, email: "alice@example.com");
+            var store = new[] { new CertificateCollectionSource(new[] { new CertificateEntry(alice, new DotNetKeyReference(alice, KeyLocation.Store), "my store") }, "my store") };
+            Assert.Equal(alice.Thumbprint, new SenderCertificateSelector(store).Select("Alice@Example.com").Chosen.Certificate.Thumbprint);
+            Assert.Equal(alice.Thumbprint, new RecipientResolver(store).Resolve("alice@example.com").Chosen.Certificate.Thumbprint);
         }
 
         [Fact]
