@@ -138,8 +138,10 @@ Describe 'Get-SmimeCertificate' {
             $dora.KeyLocation | Should -Be 'File'
             $dora.HasUsableKey | Should -BeFalse
             $dora.HasPrivateKey | Should -BeFalse
-            { Protect-SmimeMessage -Path $pki.sampleMessagePath -SignWith $dora -ErrorAction Stop } |
-                Should -Throw -ErrorId 'UnsupportedAlgorithm,SmimeTools.Commands.ProtectSmimeMessageCommand'
+            $problem = $null
+            try { Protect-SmimeMessage -Path $pki.sampleMessagePath -SignWith $dora -ErrorAction Stop } catch { $problem = $_ }
+            $problem.FullyQualifiedErrorId | Should -Be 'UnsupportedAlgorithm,SmimeTools.Commands.ProtectSmimeMessageCommand'
+            $problem.Exception.Message | Should -BeLike '*DSA key*'
         }
 
         It 'comes first in the table view' {
