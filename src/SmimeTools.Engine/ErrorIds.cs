@@ -63,5 +63,7 @@ namespace SmimeTools.Engine
         public const string InvalidMaildirName = "InvalidMaildirName";
         public const string MailboxLocked = "MailboxLocked";
         public const string MailboxLockFailed = "MailboxLockFailed";
+
+        public const string UnauthenticatedContent = "UnauthenticatedContent";
     }
 }

@@ -34,6 +34,13 @@ namespace SmimeTools.Commands
         [Parameter]
         public SwitchParameter RemoveSignature { get; set; }
 
+        /// <summary>
+        /// Refuse (UnauthenticatedContent, nothing written) a message whose content nothing authenticates: CBC encryption
+        /// without a signature that verifies over the content. AES-GCM and signed content pass.
+        /// </summary>
+        [Parameter]
+        public SwitchParameter RequireAuthenticated { get; set; }
+
         private DecryptionKeys? _keys;
         private bool _keysOpened;
         private RecipientAddressBook? _addresses;
@@ -59,6 +66,7 @@ namespace SmimeTools.Commands
                 {
                     Keys = _keys ?? (IReadOnlyList<IKeyDecryptor>)Array.Empty<IKeyDecryptor>(),
                     RemoveSignature = RemoveSignature,
+                    RequireAuthenticated = RequireAuthenticated,
                     ResolveRecipient = ResolveRecipient,
                 };
                 Run(input, () => WriteObject(MessageUnprotector.Unprotect(input, options, output, StopToken)));
