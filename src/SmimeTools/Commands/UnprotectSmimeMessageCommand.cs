@@ -93,10 +93,10 @@ namespace SmimeTools.Commands
             try
             {
                 // Without -Identity the stores are named now (a bad path stops the cmdlet) but read only when a layer needs a key.
-                _keys = Identity == null
+                _keys = CloseOnStop(Identity == null
                     ? DecryptionKeys.FromSources(CertStoreLocations.Sources(CertStoreLocation), WriteVerbose)
                     : DecryptionKeys.FromIdentities(CertificateArguments.Entries(Identity, "Identity", GetUnresolvedProviderPathFromPSPath, StoreIdentitiesFor),
-                        TokenPinPrompt.For(this));
+                        TokenPinPrompt.For(this)));
             }
             catch (SmimeException e)
             {
