@@ -106,9 +106,12 @@ namespace SmimeTools.Engine.Cms
         /// a few chunks of plaintext between them. <see cref="ErrorIds.NoDecryptionKey"/> is reported before anything is
         /// written; after any other error (<see cref="ErrorIds.DecryptionFailed"/> when the old content fails its padding or
         /// tag, found only at its end) the output is left unfinished and must be discarded. Neither stream is closed.
+        /// <paramref name="plausibleStart"/>, when given, sees the first plaintext written: false is DecryptionFailed, as a
+        /// wrong key that passes the CBC padding by chance (1 in 256) gives garbage that must not replace the original.
         /// </summary>
         public static ReencryptionResult Reencrypt(
-            Stream input, Stream output, IReadOnlyList<IKeyDecryptor> oldKeys, EncryptionOptions options, CancellationToken cancellationToken = default)
+            Stream input, Stream output, IReadOnlyList<IKeyDecryptor> oldKeys, EncryptionOptions options, CancellationToken cancellationToken = default,
+            Func<byte[], bool>? plausibleStart = null)
         {
             CheckArguments(input, output, oldKeys, options);
 
@@ -133,7 +136,7 @@ namespace SmimeTools.Engine.Cms
 
             pipe.BeforeFirstWrite = StartEncryption;
             DecryptionResult original;
-            using var plaintext = new HashingStream(pipe.Writer, HashAlgorithmName.SHA256);
+            using var plaintext = new HashingStream(plausibleStart == null ? pipe.Writer : new StartCheckingStream(pipe.Writer, plausibleStart), HashAlgorithmName.SHA256);
             try
             {
                 original = reader.Decrypt(oldKeys, plaintext, cancellationToken);

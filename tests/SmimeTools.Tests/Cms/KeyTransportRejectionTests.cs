@@ -115,6 +115,40 @@ namespace SmimeTools.Tests.Cms
             Assert.Same(key, result.Key);
         }
 
+        [Fact]
+        public void ReencryptionRefusesGarbageThatPassedThePaddingByChance()
+        {
+            // One wrong key in 256 passes the CBC padding; re-encrypting its garbage would replace the message with it.
+            using var key = EnvelopedTestSupport.KeyOf(_fixture.Pki, "rsa2048");
+            using var added = EnvelopedTestSupport.KeyOf(_fixture.Pki, "rsa3072");
+            var plaintext = "Content-Type: text/plain\r\n\r\nhello\r\n"u8.ToArray();
+            var message = EnvelopedTestSupport.Encrypt(plaintext, new EncryptionOptions { Recipients = new[] { key.Certificate }, KeyEncryption = KeyEncryptionAlgorithm.RsaPkcs1 });
+            byte[]? lucky = null;
+            for (int i = 0; i < 5000 && lucky == null; i++)
+            {
+                var forged = Forge(message, key, Forgery.WrongKey);
+                try
+                {
+                    EnvelopedTestSupport.Decrypt(forged, key);
+                    lucky = forged;
+                }
+                catch (SmimeException e) when (e.ErrorId == ErrorIds.DecryptionFailed)
+                {
+                    // The usual case: the padding did not pass.
+                }
+            }
+
+            Assert.NotNull(lucky);
+            var options = new EncryptionOptions { Recipients = new[] { added.Certificate } };
+            var error = Assert.ThrowsAny<SmimeException>(() => EnvelopedDataRewriter.Reencrypt(
+                new MemoryStream(lucky), new MemoryStream(), new IKeyDecryptor[] { key }, options, default, start => SmimeTools.Engine.Messages.HeaderBlock.MayStart(start)));
+            Assert.Equal(ErrorIds.DecryptionFailed, error.ErrorId);
+
+            var output = new MemoryStream();
+            EnvelopedDataRewriter.Reencrypt(new MemoryStream(message), output, new IKeyDecryptor[] { key }, options, default, start => SmimeTools.Engine.Messages.HeaderBlock.MayStart(start));
+            Assert.Equal(plaintext, EnvelopedTestSupport.Decrypt(output.ToArray(), added).Plaintext);
+        }
+
         internal static byte[] Message(IKeyDecryptor key, ContentEncryptionAlgorithm algorithm, int length) =>
             EnvelopedTestSupport.Encrypt(RandomNumberGenerator.GetBytes(length), new EncryptionOptions
             {
