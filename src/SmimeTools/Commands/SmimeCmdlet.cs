@@ -2,11 +2,12 @@ using System;
 using System.Collections.Generic;
 using System.Management.Automation;
 using System.Threading;
+using System.Threading.Tasks;
 using SmimeTools.Engine;
 
 namespace SmimeTools.Commands
 {
-    /// <summary>What every SmimeTools cmdlet shares: engine errors as records, cancellation.</summary>
+    /// <summary>What every SmimeTools cmdlet shares: engine errors as records, cancellation, and closing keys and sessions on a stop.</summary>
     public abstract class SmimeCmdlet : PSCmdlet, IDisposable
     {
         private readonly CancellationTokenSource _stopping = new();
@@ -32,7 +33,8 @@ namespace SmimeTools.Commands
             }
 
             // A stop skips EndProcessing, where keys and token sessions are usually closed: close them now, not at Remove-Module.
-            CloseHeld();
+            // Not on this thread: a key being opened (a PIN prompt) holds its lock, and Ctrl+C must never wait for it. Dispose closes them too.
+            _ = Task.Run(CloseHeld);
         }
 
         /// <summary>
