@@ -65,5 +65,6 @@ namespace SmimeTools.Engine
         public const string MailboxLockFailed = "MailboxLockFailed";
 
         public const string InvalidPolicyOid = "InvalidPolicyOid";
+        public const string UnauthenticatedContent = "UnauthenticatedContent";
     }
 }

@@ -37,6 +37,12 @@ BeforeAll {
         if (-not $engine) { return $false }
         $engine.GetType('SmimeTools.Engine.Tokens.TokenLibrary').GetProperty('AnyLoaded').GetValue($null)
     }
+    function Get-OpenTokenSessions {
+        # The engine's own count of the sessions this process has open on tokens.
+        $engine = [AppDomain]::CurrentDomain.GetAssemblies() | Where-Object { $_.GetName().Name -eq 'SmimeTools.Engine' } | Select-Object -First 1
+        if (-not $engine) { return 0 }
+        $engine.GetType('SmimeTools.Engine.Tokens.TokenLibrary').GetProperty('OpenSessions').GetValue($null)
+    }
     if ($library) {
         # Not in TestDrive: Pester removes what a Context created there when it ends, token objects included.
         $softHsmFolder = Join-Path ([IO.Path]::GetTempPath()) ('smimetools-pester-softhsm-' + [guid]::NewGuid().ToString('n').Substring(0, 8))
@@ -217,6 +223,42 @@ Describe 'PKCS#11 tokens (SoftHSM2)' -Skip:$noSoftHsm {
         It 'refuses a certificate whose key is not on the token' {
             { Import-SmimeCertificate -Path $users.rsa3072.certificatePath -Pkcs11Module $library -Token $label -Pin $pin -ErrorAction Stop } |
                 Should -Throw -ErrorId 'TokenKeyNotFound,SmimeTools.Commands.ImportSmimeCertificateCommand'
+        }
+    }
+
+    Context 'a stopped pipeline' {
+        It 'closes the token session when the pipeline is stopped (Ctrl+C skips EndProcessing), and the token works after it' {
+            $folder = New-Item -ItemType Directory (Join-Path $TestDrive 'stopped')
+            $recipient = Get-SmimeCertificate -Path (Join-Path $pki.Folder 'rsa2048.crt')
+            1..3 | ForEach-Object { Protect-SmimeMessage -Path $message -To $recipient -NoSelfCopy -Destination (Join-Path $folder "m$_.eml") | Out-Null }
+            Get-OpenTokenSessions | Should -Be 0
+
+            # Another runspace of this process (the same engine), stopped as Ctrl+C stops a pipeline: PowerShell.Stop().
+            $ps = [powershell]::Create()
+            try {
+                $null = $ps.AddScript({
+                        param($ModulePath, $Library, $Label, $Pin, $Folder)
+                        Import-Module $ModulePath
+                        $identity = Get-SmimeCertificate -Pkcs11Module $Library -Token $Label -Pin $Pin -Email alice@example.com -HasPrivateKey
+                        Get-ChildItem $Folder -Filter *.eml | Unprotect-SmimeMessage -Identity $identity | ForEach-Object { Start-Sleep -Seconds 120 }
+                    }).AddParameters(@{ ModulePath = $ModulePath; Library = $library; Label = $label; Pin = $pin; Folder = $folder.FullName })
+                $running = $ps.BeginInvoke()
+                $deadline = [DateTime]::UtcNow.AddSeconds(60)
+                while ((Get-OpenTokenSessions) -eq 0 -and -not $running.IsCompleted -and [DateTime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 50 }
+                Get-OpenTokenSessions | Should -Be 1 -Because 'the first message was decrypted on the token and the pipeline waits downstream'
+                $ps.Stop()
+                $ps.InvocationStateInfo.State | Should -Be 'Stopped'
+                Get-OpenTokenSessions | Should -Be 0 -Because 'StopProcessing closes the keys EndProcessing would have closed'
+            }
+            finally {
+                $ps.Dispose()
+            }
+
+            # A login-required operation still works, and leaves no session open either.
+            $alice = Get-SmimeCertificate -Pkcs11Module $library -Token $label -Pin $pin -Email alice@example.com -HasPrivateKey
+            $opened = Get-ChildItem $folder -Filter *.eml | Unprotect-SmimeMessage -Identity $alice
+            $opened | Should -HaveCount 3
+            Get-OpenTokenSessions | Should -Be 0
         }
     }
 

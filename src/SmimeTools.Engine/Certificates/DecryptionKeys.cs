@@ -17,6 +17,7 @@ namespace SmimeTools.Engine.Certificates
     public sealed class DecryptionKeys : IReadOnlyList<IKeyDecryptor>, IDisposable
     {
         private readonly Func<List<IKeyDecryptor>> _open;
+        private readonly object _gate = new();
         private List<IKeyDecryptor>? _keys;
         private bool _closed;
 
@@ -73,19 +74,36 @@ namespace SmimeTools.Engine.Certificates
 
         public IKeyDecryptor this[int index] => Keys[index];
 
-        private List<IKeyDecryptor> Keys => _closed ? throw new ObjectDisposedException(nameof(DecryptionKeys)) : _keys ??= _open();
+        private List<IKeyDecryptor> Keys
+        {
+            get
+            {
+                // Dispose may come from another thread (a stopped pipeline): no keys are read once it has.
+                lock (_gate)
+                {
+                    return _closed ? throw new ObjectDisposedException(nameof(DecryptionKeys)) : _keys ??= _open();
+                }
+            }
+        }
 
         public IEnumerator<IKeyDecryptor> GetEnumerator() => Keys.GetEnumerator();
 
         IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
 
+        /// <summary>Closes every key opened; may be called again, and from another thread than the one using the keys.</summary>
         public void Dispose()
         {
-            _closed = true;
-            if (_keys != null)
+            List<IKeyDecryptor>? keys;
+            lock (_gate)
             {
-                Close(_keys);
+                _closed = true;
+                keys = _keys;
                 _keys = null;
+            }
+
+            if (keys != null)
+            {
+                Close(keys);
             }
         }
 

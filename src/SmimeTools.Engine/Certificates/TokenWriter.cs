@@ -30,7 +30,9 @@ namespace SmimeTools.Engine.Certificates
         private readonly string? _tokenSelector;
         private readonly SecureString? _pin;
         private readonly Func<TokenInfo, SecureString?>? _askPin;
+        private readonly object _gate = new();
         private TokenSession? _session;
+        private bool _disposed;
 
         public TokenWriter(string modulePath, string? token, SecureString? pin, Func<TokenInfo, SecureString?>? askPin = null)
         {
@@ -71,7 +73,18 @@ namespace SmimeTools.Engine.Certificates
                 throw;
             }
 
-            _session = session;
+            lock (_gate)
+            {
+                if (!_disposed)
+                {
+                    _session = session;
+                    return;
+                }
+            }
+
+            // Disposed meanwhile (a stopped pipeline closes it from another thread): the session must not outlive it.
+            session.Dispose();
+            throw new ObjectDisposedException(nameof(TokenWriter));
         }
 
         /// <summary>Writes an identity read from a file: private key, public key, certificate, and the CA certificates that came with it.</summary>
@@ -288,10 +301,18 @@ namespace SmimeTools.Engine.Certificates
             return Record(certificate, source, replaced: false, id);
         }
 
+        /// <summary>Closes the session; may be called again, and from another thread than the one writing.</summary>
         public void Dispose()
         {
-            _session?.Dispose();
-            _session = null;
+            TokenSession? session;
+            lock (_gate)
+            {
+                _disposed = true;
+                session = _session;
+                _session = null;
+            }
+
+            session?.Dispose();
         }
 
         /// <summary>CKA_ID as the SHA-1 of the public key bits (how RFC 5280 §4.2.1.2 method 1 derives a key identifier).</summary>

@@ -178,15 +178,17 @@ namespace SmimeTools.Engine.Cms
         }
 
         /// <summary>A random content-encryption key of the right length (3DES and DES keys with odd parity).</summary>
-        public byte[] GenerateKey()
+        public byte[] GenerateKey() => KeyFrom(RandomNumberGenerator.GetBytes(KeyLength));
+
+        /// <summary><paramref name="material"/> (<see cref="KeyLength"/> bytes) made a key of this algorithm: DES keys get their parity bits.</summary>
+        public byte[] KeyFrom(byte[] material)
         {
-            var key = RandomNumberGenerator.GetBytes(KeyLength);
             if (Algorithm is ContentEncryptionAlgorithm.TripleDesCbc or ContentEncryptionAlgorithm.DesCbc)
             {
-                DesParameters.SetOddParity(key);
+                DesParameters.SetOddParity(material);
             }
 
-            return key;
+            return material;
         }
 
         /// <summary>True when a recovered key has a length this algorithm can use.</summary>

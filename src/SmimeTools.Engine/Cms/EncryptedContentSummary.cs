@@ -10,6 +10,7 @@ namespace SmimeTools.Engine.Cms
 
         private readonly byte[] _tail = new byte[TailLength];
         private int _tailCount;
+        private byte[]? _plaintext;
 
         public byte[] Digest { get; set; } = Array.Empty<byte>();
 
@@ -17,6 +18,26 @@ namespace SmimeTools.Engine.Cms
 
         /// <summary>The last (up to) <see cref="TailLength"/> bytes of the content.</summary>
         public ReadOnlySpan<byte> Tail => _tail.AsSpan(0, _tailCount);
+
+        /// <summary>A decryptor that sees every octet (its plaintext discarded), or null.</summary>
+        public ContentCipher? Decryptor { get; init; }
+
+        /// <summary>Feeds <see cref="Decryptor"/>, when there is one, with <paramref name="count"/> bytes of <paramref name="buffer"/>.</summary>
+        public void Decrypt(byte[] buffer, int count)
+        {
+            if (Decryptor == null)
+            {
+                return;
+            }
+
+            if (_plaintext == null || _plaintext.Length < count + ContentCipher.MaxExpansion)
+            {
+                _plaintext = new byte[buffer.Length + ContentCipher.MaxExpansion];
+            }
+
+            int written = Decryptor.Update(buffer, 0, count, _plaintext);
+            Array.Clear(_plaintext, 0, written);
+        }
 
         public void Add(ReadOnlySpan<byte> octets)
         {

@@ -119,7 +119,8 @@ namespace SmimeTools.Engine.Cms
             // Nothing of the content has been read yet: after NoDecryptionKey the caller may try again with other keys.
             (RecipientEntry entry, IKeyDecryptor key) = RecipientEntry.FindFor(_structure.Entries, keys);
             _decrypted = true;
-            byte[] contentKey = entry.RecoverContentKey(key, algorithm, out bool keyRecoveryFailed);
+            // A key transport that failed gives a stand-in key, and fails below where a wrong key fails (RFC 3218 §2.3.2).
+            byte[] contentKey = entry.RecoverContentKey(key, algorithm);
             try
             {
                 using var cipher = CreateDecryptor(algorithm, contentKey);
@@ -131,12 +132,7 @@ namespace SmimeTools.Engine.Cms
                 var unauthenticated = Attributes(_structure.UnauthenticatedAttributes);
                 if (IsAuthenticated)
                 {
-                    cipher.SetExpectedTag(_reader.Decode(() => Asn1OctetString.GetInstance(Asn1Object.FromByteArray(_structure.Mac!)).GetOctets(), "the authentication tag (mac)"));
-                    if (_structure.AuthenticatedAttributes != null)
-                    {
-                        // RFC 5083 §2.1: the associated data is the DER of authAttrs with its SET OF tag.
-                        cipher.AddAssociatedData(ImplicitSet(_structure.AuthenticatedAttributes).GetEncoded(Asn1Encodable.Der));
-                    }
+                    _structure.Authenticate(cipher);
                 }
 
                 var last = new byte[ContentCipher.MaxExpansion];
@@ -145,14 +141,9 @@ namespace SmimeTools.Engine.Cms
                 {
                     lastCount = cipher.Finish(last);
                 }
-                catch (CryptographicException e)
+                catch (CryptographicException)
                 {
-                    // After a failed key transport the error is the same whatever failed (RFC 3218 §2.3.2).
-                    throw keyRecoveryFailed ? EnvelopedErrors.DecryptionFailed() : EnvelopedErrors.DecryptionFailed(null, e);
-                }
-
-                if (keyRecoveryFailed)
-                {
+                    // No inner exception: the error must be the same whether the key transport or the content failed.
                     throw EnvelopedErrors.DecryptionFailed();
                 }
 

@@ -47,15 +47,10 @@ namespace SmimeTools.Engine.Cms
             var structure = EnvelopedDataStructure.ReadHead(new Asn1StreamingReader(input, "The encrypted message"), requireContent: true);
             ContentCipherAlgorithm algorithm = structure.ParseAlgorithm();
             (RecipientEntry entry, IKeyDecryptor key) = RecipientEntry.FindFor(structure.Entries, oldKeys);
-            byte[] contentKey = entry.RecoverContentKey(key, algorithm, out bool failed);
+            // A failed key transport gives a stand-in key and fails below, at the content check, as a wrong key does (RFC 3218 §2.3.2).
+            byte[] contentKey = entry.RecoverContentKey(key, algorithm);
             try
             {
-                if (failed)
-                {
-                    // No content is decrypted here, so there is nothing to hide a failed key transport behind (RFC 3218 §2.3.2 is the reader's concern).
-                    throw EnvelopedErrors.DecryptionFailed("the old key did not recover the content-encryption key");
-                }
-
                 var added = new List<X509Certificate2>();
                 var alreadyPresent = new List<X509Certificate2>();
                 var addedIdentities = new List<RecipientIdentity>();
@@ -82,11 +77,13 @@ namespace SmimeTools.Engine.Cms
                     : Math.Max(structure.Version, EnvelopedDataVersion.Of(structure.OriginatorInfo, structure.RecipientInfos.Concat(newInfos), false));
                 var elements = structure.RecipientInfoElements.Concat(newInfos.Select(i => i.GetEncoded(Asn1Encodable.Der))).ToArray();
                 structure.WriteHead(output, version, elements);
-                EncryptedContentSummary content = structure.PassContent(output, cancellationToken);
-                bool confirmed = !algorithm.IsAuthenticated;
-                if (confirmed && !DecryptsLastBlock(algorithm, contentKey, content))
+                // CBC: the last block's padding. AEAD: the tag, which needs the whole content, so it is decrypted as it passes.
+                using ContentCipher? tagCheck = algorithm.IsAuthenticated ? CreateDecryptor(algorithm, contentKey) : null;
+                EncryptedContentSummary content = structure.PassContent(output, cancellationToken, tagCheck);
+                bool fits = tagCheck == null ? DecryptsLastBlock(algorithm, contentKey, content) : TagMatches(structure, tagCheck);
+                if (!fits)
                 {
-                    throw EnvelopedErrors.DecryptionFailed("the recovered content-encryption key does not decrypt the content");
+                    throw EnvelopedErrors.DecryptionFailed();
                 }
 
                 structure.PassTail(output);
@@ -94,7 +91,7 @@ namespace SmimeTools.Engine.Cms
                 var after = before.Concat(RecipientEntry.ReadAll(newInfos).Select(e => e.Description)).ToArray();
                 return new RecipientAdditionResult(
                     structure.IsAuthenticated, algorithm.Algorithm, algorithm.Oid, algorithm.Name, entry.Description, key, before, after,
-                    added, alreadyPresent, structure.Version, version, content.Length, content.Digest, KeyCheckValue(contentKey), confirmed);
+                    added, alreadyPresent, structure.Version, version, content.Length, content.Digest, KeyCheckValue(contentKey), true);
             }
             finally
             {
@@ -109,9 +106,12 @@ namespace SmimeTools.Engine.Cms
         /// a few chunks of plaintext between them. <see cref="ErrorIds.NoDecryptionKey"/> is reported before anything is
         /// written; after any other error (<see cref="ErrorIds.DecryptionFailed"/> when the old content fails its padding or
         /// tag, found only at its end) the output is left unfinished and must be discarded. Neither stream is closed.
+        /// <paramref name="plausibleStart"/>, when given, sees the first plaintext written: false is DecryptionFailed, as a
+        /// wrong key that passes the CBC padding by chance (1 in 256) gives garbage that must not replace the original.
         /// </summary>
         public static ReencryptionResult Reencrypt(
-            Stream input, Stream output, IReadOnlyList<IKeyDecryptor> oldKeys, EncryptionOptions options, CancellationToken cancellationToken = default)
+            Stream input, Stream output, IReadOnlyList<IKeyDecryptor> oldKeys, EncryptionOptions options, CancellationToken cancellationToken = default,
+            Func<byte[], bool>? plausibleStart = null)
         {
             CheckArguments(input, output, oldKeys, options);
 
@@ -136,7 +136,7 @@ namespace SmimeTools.Engine.Cms
 
             pipe.BeforeFirstWrite = StartEncryption;
             DecryptionResult original;
-            using var plaintext = new HashingStream(pipe.Writer, HashAlgorithmName.SHA256);
+            using var plaintext = new HashingStream(plausibleStart == null ? pipe.Writer : new StartCheckingStream(pipe.Writer, plausibleStart), HashAlgorithmName.SHA256);
             try
             {
                 original = reader.Decrypt(oldKeys, plaintext, cancellationToken);
@@ -199,10 +199,9 @@ namespace SmimeTools.Engine.Cms
                 {
                     checkedRecipients.Add(entry.Description);
                     byte[] contentKey;
-                    bool failed;
                     try
                     {
-                        contentKey = entry.RecoverContentKey(key, algorithm, out failed);
+                        contentKey = entry.RecoverContentKey(key, algorithm);
                     }
                     catch (SmimeException e) when (e.ErrorId == ErrorIds.DecryptionFailed)
                     {
@@ -210,7 +209,7 @@ namespace SmimeTools.Engine.Cms
                         continue;
                     }
 
-                    if (failed || !CryptographicOperations.FixedTimeEquals(KeyCheckValue(contentKey), expectedContentKeyCheckValue))
+                    if (!CryptographicOperations.FixedTimeEquals(KeyCheckValue(contentKey), expectedContentKeyCheckValue))
                     {
                         keysMatch = false;
                         Array.Clear(contentKey);
@@ -265,6 +264,42 @@ namespace SmimeTools.Engine.Cms
             if (options.Recipients == null || options.Recipients.Count == 0)
             {
                 throw EnvelopedErrors.NoRecipients();
+            }
+        }
+
+        private static ContentCipher CreateDecryptor(ContentCipherAlgorithm algorithm, byte[] contentKey)
+        {
+            try
+            {
+                return algorithm.CreateDecryptor(contentKey);
+            }
+            catch (Exception e) when (e is ArgumentException or CryptographicException or InvalidOperationException)
+            {
+                throw EnvelopedErrors.DecryptionFailed($"the recovered key does not fit {algorithm.Name}", e);
+            }
+        }
+
+        /// <summary>
+        /// AEAD content: the tag the message carries matches what <paramref name="decryptor"/>, fed the whole content, computes.
+        /// The tail is read here (<see cref="EnvelopedDataStructure.PassTail"/> reads it again from what it kept).
+        /// </summary>
+        private static bool TagMatches(EnvelopedDataStructure structure, ContentCipher decryptor)
+        {
+            structure.ReadTail();
+            structure.Authenticate(decryptor);
+            var last = new byte[ContentCipher.MaxExpansion];
+            try
+            {
+                decryptor.Finish(last);
+                return true;
+            }
+            catch (CryptographicException)
+            {
+                return false;
+            }
+            finally
+            {
+                Array.Clear(last);
             }
         }
 

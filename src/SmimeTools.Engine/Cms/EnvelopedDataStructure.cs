@@ -24,6 +24,7 @@ namespace SmimeTools.Engine.Cms
         private readonly Asn1StreamingHeader? _content;
         private readonly byte[] _contentType;
         private readonly byte[] _algorithm;
+        private bool _tailRead;
 
         private EnvelopedDataStructure(
             Asn1StreamingReader reader, bool isAuthenticated, int version, byte[]? originatorInfo, IReadOnlyList<byte[]> recipientInfoElements,
@@ -195,11 +196,12 @@ namespace SmimeTools.Engine.Cms
         /// <summary>
         /// Copies the encrypted content to <paramref name="output"/> with its segments as they are (constructed parts written
         /// indefinite-length, so a shorter header never breaks an outer length), and returns its SHA-256, length and last bytes.
+        /// A <paramref name="decryptor"/>, when given, is fed the content as it passes (its plaintext dropped), to check the key against the tag afterwards.
         /// </summary>
-        public EncryptedContentSummary PassContent(Stream output, CancellationToken cancellationToken)
+        public EncryptedContentSummary PassContent(Stream output, CancellationToken cancellationToken, ContentCipher? decryptor = null)
         {
             using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-            var summary = new EncryptedContentSummary();
+            var summary = new EncryptedContentSummary { Decryptor = decryptor };
             RequireContent();
             PassOctets(_content!.Value, output, hash, summary, new byte[BufferSize], cancellationToken);
             Asn1StreamingWriter.WriteEndOfContents(output);
@@ -228,11 +230,32 @@ namespace SmimeTools.Engine.Cms
         }
 
         /// <summary>
+        /// AuthEnvelopedData, after <see cref="ReadTail"/>: gives <paramref name="decryptor"/> the tag (mac) to check and the
+        /// associated data, which RFC 5083 §2.1 makes the DER of authAttrs with its SET OF tag.
+        /// </summary>
+        public void Authenticate(ContentCipher decryptor)
+        {
+            decryptor.SetExpectedTag(_reader.Decode(() => Asn1OctetString.GetInstance(Asn1Object.FromByteArray(Mac!)).GetOctets(), "the authentication tag (mac)"));
+            if (AuthenticatedAttributes != null)
+            {
+                decryptor.AddAssociatedData(_reader.Decode(
+                    () => Asn1Set.GetInstance(Asn1TaggedObject.GetInstance(Asn1Object.FromByteArray(AuthenticatedAttributes)), false).GetEncoded(Asn1Encodable.Der),
+                    "the attributes after the encrypted content"));
+            }
+        }
+
+        /// <summary>
         /// Reads unprotectedAttrs, or authAttrs, mac and unauthAttrs, into the properties that name them, and checks that the
-        /// structure closes (end-of-contents markers and lengths) up to the end of the ContentInfo. Call once the content is read.
+        /// structure closes (end-of-contents markers and lengths) up to the end of the ContentInfo. Call once the content is read; again, it does nothing.
         /// </summary>
         public void ReadTail()
         {
+            if (_tailRead)
+            {
+                return;
+            }
+
+            _tailRead = true;
             _reader.Leave();
             int lastStage = 0;
             while (_reader.HasMore())
@@ -296,6 +319,7 @@ namespace SmimeTools.Engine.Cms
                     output.Write(buffer, 0, n);
                     hash.AppendData(buffer, 0, n);
                     summary.Add(buffer.AsSpan(0, n));
+                    summary.Decrypt(buffer, n);
                     remaining -= n;
                 }
 

@@ -96,8 +96,9 @@ namespace SmimeTools.Engine.Cms
         public byte[] ContentKeyCheckValue { get; }
 
         /// <summary>
-        /// True when the recovered key was also tried on the content: the padding of the last CBC block decrypted correctly.
-        /// False for AES-GCM and ChaCha20-Poly1305, whose tag cannot be checked without decrypting everything.
+        /// True when the recovered key was also tried on the content: the padding of the last CBC block decrypted correctly,
+        /// or the AES-GCM / ChaCha20-Poly1305 tag matched the content (decrypted, and dropped, as it was copied).
+        /// A key that fails either check is <see cref="ErrorIds.DecryptionFailed"/>, so a result always says true.
         /// </summary>
         public bool ContentKeyConfirmed { get; }
 

@@ -16,6 +16,9 @@ namespace SmimeTools.Engine.Cms
     /// </summary>
     internal sealed class RecipientEntry
     {
+        private static readonly byte[] StandInSecret = RandomNumberGenerator.GetBytes(32);
+        private static readonly byte[] StandInLabel = "SmimeTools key transport stand-in"u8.ToArray();
+
         private readonly IssuerAndSerialNumber? _issuerAndSerial;
         private readonly Asn1OctetString? _subjectKeyIdentifier;
 
@@ -72,13 +75,14 @@ namespace SmimeTools.Engine.Cms
         }
 
         /// <summary>
-        /// The content-encryption key. When RSA key transport fails, a random key stands in and <paramref name="failed"/> is set:
-        /// a decryptor reports it only after the content, as DecryptionFailed (the RFC 3218 §2.3.2 defence against Bleichenbacher's
-        /// attack, so that neither the error nor its timing tells a bad key transport from bad content).
+        /// The content-encryption key. When RSA key transport fails (padding, or a key of the wrong length) a stand-in key of
+        /// the length <paramref name="algorithm"/> needs is returned instead, and nothing tells the two apart: decryption goes
+        /// on and fails where a wrong key fails, at the CBC padding or the GCM tag, with the same error in the same time (the
+        /// RFC 3218 §2.3.2 defence against Bleichenbacher's attack; OpenSSL's implicit rejection). The stand-in depends only on
+        /// the encrypted key and the recipient's certificate, so asking twice gives the same answer, as a wrong key would.
         /// </summary>
-        public byte[] RecoverContentKey(IKeyDecryptor key, ContentCipherAlgorithm algorithm, out bool failed)
+        public byte[] RecoverContentKey(IKeyDecryptor key, ContentCipherAlgorithm algorithm)
         {
-            failed = false;
             if (KeyTransport != null)
             {
                 byte[]? recovered = null;
@@ -88,7 +92,7 @@ namespace SmimeTools.Engine.Cms
                 }
                 catch (CryptographicException)
                 {
-                    // Reported by the caller; see above.
+                    // Hidden on purpose; see above.
                 }
 
                 if (recovered != null && algorithm.AcceptsKeyLength(recovered.Length))
@@ -101,8 +105,7 @@ namespace SmimeTools.Engine.Cms
                     Array.Clear(recovered);
                 }
 
-                failed = true;
-                return algorithm.GenerateKey();
+                return StandInKey(KeyTransport.EncryptedKey.GetOctets(), key.Certificate, algorithm);
             }
 
             byte[] agreed;
@@ -122,6 +125,16 @@ namespace SmimeTools.Engine.Cms
             }
 
             return agreed;
+        }
+
+        /// <summary>
+        /// The key a failed key transport stands in with: HKDF-SHA256 under a secret of this process over the encrypted key and
+        /// the certificate, so it is the same for the same message and key and unknowable outside the process.
+        /// </summary>
+        private static byte[] StandInKey(byte[] encryptedKey, X509Certificate2 certificate, ContentCipherAlgorithm algorithm)
+        {
+            byte[] info = [.. StandInLabel, .. certificate.RawData, .. encryptedKey];
+            return algorithm.KeyFrom(HKDF.DeriveKey(HashAlgorithmName.SHA256, StandInSecret, algorithm.KeyLength, null, info));
         }
 
         /// <summary>Reads every RecipientInfo; structural damage is <see cref="ErrorIds.MalformedMessage"/>.</summary>

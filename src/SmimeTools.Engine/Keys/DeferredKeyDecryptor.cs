@@ -15,6 +15,7 @@ namespace SmimeTools.Engine.Keys
         private readonly Func<PrivateKey> _open;
         private readonly object _gate = new();
         private PrivateKey? _key;
+        private bool _disposed;
 
         /// <summary>The key <paramref name="reference"/> names, opened through <see cref="PrivateKeys.Open"/> on first use.</summary>
         public DeferredKeyDecryptor(KeyReference reference, Func<TokenInfo, SecureString?>? askPin = null)
@@ -71,14 +72,23 @@ namespace SmimeTools.Engine.Keys
         {
             lock (_gate)
             {
+                ObjectDisposedException.ThrowIf(_disposed, this);
                 return _key ??= _open();
             }
         }
 
+        /// <summary>Closes the key; it is not opened again. May come from another thread (a stopped pipeline) than the one using it.</summary>
         public void Dispose()
         {
-            _key?.Dispose();
-            _key = null;
+            PrivateKey? key;
+            lock (_gate)
+            {
+                _disposed = true;
+                key = _key;
+                _key = null;
+            }
+
+            key?.Dispose();
         }
     }
 }

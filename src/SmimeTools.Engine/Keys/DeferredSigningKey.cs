@@ -13,7 +13,9 @@ namespace SmimeTools.Engine.Keys
     public sealed class DeferredSigningKey : ISigningKey, IDisposable
     {
         private readonly Func<PrivateKey> _open;
+        private readonly object _gate = new();
         private PrivateKey? _key;
+        private bool _disposed;
 
         /// <summary>The key <paramref name="reference"/> names, opened through <see cref="PrivateKeys.Open"/> on first use.</summary>
         public DeferredSigningKey(KeyReference reference, Func<TokenInfo, SecureString?>? askPin = null)
@@ -40,14 +42,28 @@ namespace SmimeTools.Engine.Keys
 
         public byte[] Sign(ReadOnlySpan<byte> data, DigestAlgorithm digest, SignatureAlgorithm algorithm)
         {
-            _key ??= _open();
-            return _key.Sign(data, digest, algorithm);
+            PrivateKey key;
+            lock (_gate)
+            {
+                ObjectDisposedException.ThrowIf(_disposed, this);
+                key = _key ??= _open();
+            }
+
+            return key.Sign(data, digest, algorithm);
         }
 
+        /// <summary>Closes the key; it is not opened again. May come from another thread (a stopped pipeline) than the one signing.</summary>
         public void Dispose()
         {
-            _key?.Dispose();
-            _key = null;
+            PrivateKey? key;
+            lock (_gate)
+            {
+                _disposed = true;
+                key = _key;
+                _key = null;
+            }
+
+            key?.Dispose();
         }
     }
 }

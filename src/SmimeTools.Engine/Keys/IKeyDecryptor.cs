@@ -14,7 +14,12 @@ namespace SmimeTools.Engine.Keys
 
         KeyAlgorithmKind Algorithm { get; }
 
-        /// <summary>RSA key transport: decrypts the encrypted content-encryption key.</summary>
+        /// <summary>
+        /// RSA key transport: decrypts the encrypted content-encryption key. An encrypted key that does not decrypt (bad
+        /// padding, wrong length, whatever the token calls it) must be a <see cref="CryptographicException"/> and nothing
+        /// else, so the CMS layer can hide it (RFC 3218 §2.3.2); <see cref="SmimeException"/> is for a key that cannot be
+        /// used at all (token gone, login refused), whatever the message.
+        /// </summary>
         byte[] DecryptKey(ReadOnlySpan<byte> encryptedKey, RSAEncryptionPadding padding);
 
         /// <summary>

@@ -160,7 +160,7 @@ namespace SmimeTools.Engine.Keys
             var input = encryptedKey.ToArray();
             if (padding.Mode == RSAEncryptionPaddingMode.Pkcs1)
             {
-                return Run("decrypt the message key", s => s.Decrypt(Mechanism(CKM.CKM_RSA_PKCS), _handle, input));
+                return Run("decrypt the message key", s => Rejecting(() => s.Decrypt(Mechanism(CKM.CKM_RSA_PKCS), _handle, input)));
             }
 
             var digest = padding.OaepHashAlgorithm.Name switch
@@ -175,7 +175,7 @@ namespace SmimeTools.Engine.Keys
                 (ulong)HashMechanism(digest), (ulong)Mgf(digest), (ulong)CKZ.CKZ_DATA_SPECIFIED, null);
             try
             {
-                return Run("decrypt the message key with RSA-OAEP", s => s.Decrypt(_session.Factories.MechanismFactory.Create(CKM.CKM_RSA_PKCS_OAEP, oaep), _handle, input));
+                return Run("decrypt the message key with RSA-OAEP", s => Rejecting(() => s.Decrypt(_session.Factories.MechanismFactory.Create(CKM.CKM_RSA_PKCS_OAEP, oaep), _handle, input)));
             }
             catch (SmimeException e) when (e.InnerException is Pkcs11Exception { RV: CKR.CKR_ARGUMENTS_BAD })
             {
@@ -185,6 +185,31 @@ namespace SmimeTools.Engine.Keys
                     "Ask the sender to encrypt with RSA PKCS#1 v1.5 or OAEP with SHA-1 to this token, or use a token that supports OAEP with SHA-2.", Certificate, e);
             }
         }
+
+        /// <summary>
+        /// A key transport the token refuses for what the encrypted key holds (padding, length, or a token that says only
+        /// CKR_FUNCTION_FAILED) is a <see cref="CryptographicException"/>, as .NET reports it for software keys, so the CMS layer
+        /// hides it behind a stand-in key (RFC 3218 §2.3.2); a token that is gone, locked or not logged in is reported as such.
+        /// </summary>
+        private byte[] Rejecting(Func<byte[]> decrypt)
+        {
+            try
+            {
+                return decrypt();
+            }
+            catch (Pkcs11Exception e) when (!IsTokenState(e.RV))
+            {
+                throw new CryptographicException($"The {_session.Token} did not decrypt the encrypted key ({e.RV}).", e);
+            }
+        }
+
+        /// <summary>Return values that depend on the token, session or key and not on the ciphertext; every other one may be a padding verdict.</summary>
+        private static bool IsTokenState(CKR rv) => rv is CKR.CKR_PIN_INCORRECT or CKR.CKR_PIN_INVALID or CKR.CKR_PIN_LEN_RANGE or CKR.CKR_PIN_EXPIRED
+            or CKR.CKR_PIN_LOCKED or CKR.CKR_TOKEN_NOT_PRESENT or CKR.CKR_TOKEN_NOT_RECOGNIZED or CKR.CKR_DEVICE_REMOVED or CKR.CKR_SLOT_ID_INVALID
+            or CKR.CKR_MECHANISM_INVALID or CKR.CKR_MECHANISM_PARAM_INVALID or CKR.CKR_KEY_TYPE_INCONSISTENT or CKR.CKR_KEY_FUNCTION_NOT_PERMITTED
+            or CKR.CKR_KEY_HANDLE_INVALID or CKR.CKR_KEY_SIZE_RANGE or CKR.CKR_USER_NOT_LOGGED_IN or CKR.CKR_SESSION_HANDLE_INVALID
+            or CKR.CKR_SESSION_CLOSED or CKR.CKR_CRYPTOKI_NOT_INITIALIZED or CKR.CKR_OPERATION_ACTIVE or CKR.CKR_ARGUMENTS_BAD
+            or CKR.CKR_HOST_MEMORY or CKR.CKR_FUNCTION_NOT_SUPPORTED;
 
         public override byte[] Agree(ReadOnlySpan<byte> originatorPublicKeyInfo)
         {

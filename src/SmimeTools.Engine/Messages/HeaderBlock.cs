@@ -36,6 +36,29 @@ namespace SmimeTools.Engine.Messages
 
         public string? FileName { get; }
 
+        /// <summary>
+        /// True unless <paramref name="start"/> cannot begin a MIME entity with headers: a header name (printable ASCII
+        /// without ':') and then ':'. Too few bytes to tell count as plausible.
+        /// </summary>
+        public static bool MayStart(ReadOnlySpan<byte> start)
+        {
+            for (int i = 0; i < start.Length; i++)
+            {
+                byte b = start[i];
+                if (b == (byte)':')
+                {
+                    return i > 0;
+                }
+
+                if (b is < 0x21 or > 0x7E)
+                {
+                    return false;
+                }
+            }
+
+            return true;
+        }
+
         /// <summary>Reads the header block at the start of <paramref name="stream"/>; null when the content does not start with one.</summary>
         public static HeaderBlock? Read(Stream stream)
         {

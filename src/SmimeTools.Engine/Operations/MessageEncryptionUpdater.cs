@@ -253,7 +253,7 @@ namespace SmimeTools.Engine.Operations
                     var everyone = Keep(recipients, removed).Concat(_options.Recipients).ToArray();
                     var result = EnvelopedDataRewriter.Reencrypt(cms, target, _options.OldKeys,
                         new EncryptionOptions { Recipients = everyone, ContentEncryption = _options.ContentEncryption, KeyEncryption = _options.KeyEncryption },
-                        _cancel);
+                        _cancel, start => HeaderBlock.MayStart(start));
                     update = Updated(before, result.Original.Key, ContentCipherAlgorithm.ForEncryption(result.ContentAlgorithm).Name,
                         everyone.Select(c => c.Subject).ToArray(), missing, removed, result.PlaintextDigest, null);
                 }

@@ -47,6 +47,17 @@ namespace SmimeTools.Engine.Operations
 
         public bool IsSigned => Layers.Any(l => l.IsSigned);
 
+        /// <summary>
+        /// What vouches for the content, as far as can be seen without a key: a signature that verifies (over the content or
+        /// over an encrypted layer), authenticated encryption, <see cref="ContentIntegrity.Unknown"/> for CBC encryption (only a
+        /// signature inside could vouch; Unprotect-SmimeMessage tells), or nothing.
+        /// </summary>
+        public ContentIntegrity Integrity =>
+            Layers.Any(l => l.IsSigned && l.Signers.Any(s => s.SignatureValid)) ? ContentIntegrity.Signed
+            : Layers.Any(l => l.Kind == LayerKind.AuthEnveloped) ? ContentIntegrity.AuthenticatedEncryption
+            : Layers.Any(l => l.Kind == LayerKind.Enveloped) ? ContentIntegrity.Unknown
+            : ContentIntegrity.None;
+
         /// <summary>True when any layer uses an algorithm considered weak.</summary>
         public bool IsWeak => Layers.Any(l => l.IsWeak);
 

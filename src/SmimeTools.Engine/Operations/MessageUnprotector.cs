@@ -25,7 +25,7 @@ namespace SmimeTools.Engine.Operations
             ArgumentNullException.ThrowIfNull(output);
 
             using var walker = new LayerWalker(input.DisplayName, output.TemporaryFolder, cancellationToken) { MaximumDepth = options.MaximumDepth };
-            using var visitor = new Unwrapping(input, options, output, cancellationToken);
+            using var visitor = new Unwrapping(input, options, output, walker.Offsets, cancellationToken);
             walker.Walk(input, visitor);
             return visitor.Result!;
         }
@@ -43,12 +43,16 @@ namespace SmimeTools.Engine.Operations
             private long _bodyStart;
             private LayerContent? _final;
             private bool _finalInTarget;
+            private readonly EntityOffsets _offsets;
+            private bool _authenticatedEncryption;
+            private bool _signatureVerifies;
 
-            public Unwrapping(MessageInput input, UnprotectOptions options, MessageOutput output, CancellationToken cancel)
+            public Unwrapping(MessageInput input, UnprotectOptions options, MessageOutput output, EntityOffsets offsets, CancellationToken cancel)
             {
                 _input = input;
                 _options = options;
                 _output = output;
+                _offsets = offsets;
                 _cancel = cancel;
             }
 
@@ -80,8 +84,9 @@ namespace SmimeTools.Engine.Operations
 
             public override object? EnterSigned(Multipart signed, MimePart signature, LayerPosition at)
             {
+                var signers = CheckDetached(signed, signature, _offsets);
                 _layers.Add(new RemovedLayer(LayerKind.DetachedSigned, signed.ContentType.Parameters["micalg"], false, null,
-                    Array.Empty<string>(), Array.Empty<string>(), "The signature was removed without being checked."));
+                    Array.Empty<string>(), signers, "The signature was removed; it was checked mathematically only (trust in the signers was not checked)."));
                 return null;
             }
 
@@ -89,6 +94,12 @@ namespace SmimeTools.Engine.Operations
             {
                 _final = content;
                 _finalInTarget = inOutput;
+                if (content.IsMultipartSigned)
+                {
+                    // The signature stays on the content; whether it verifies says whether the content is authenticated.
+                    CheckKeptSignature(content, inOutput);
+                }
+
                 if (content.IsBare && _layers.Count > 0)
                 {
                     _layers[^1] = _layers[^1].WithNote("The protected content was not a MIME entity; it is kept as it is, as a " + content.ContentType.MimeType + " part.");
@@ -108,6 +119,18 @@ namespace SmimeTools.Engine.Operations
                         _input.DisplayName);
                 }
 
+                var integrity = _signatureVerifies ? ContentIntegrity.Signed
+                    : _authenticatedEncryption ? ContentIntegrity.AuthenticatedEncryption
+                    : ContentIntegrity.None;
+                if (integrity == ContentIntegrity.None && _options.RequireAuthenticated)
+                {
+                    throw new SmimeException(ErrorIds.UnauthenticatedContent, SmimeErrorKind.SecurityError,
+                        $"The message {_input.DisplayName} was not opened: nothing authenticates its content ({string.Join(" > ", _layers)}, with no signature "
+                        + "inside that verifies), so it may have been changed on the way (EFAIL) without any error; nothing was written.",
+                        "Ask the sender to sign inside the encryption or to encrypt with AES-GCM (AuthEnvelopedData); to open it anyway, leave out -RequireAuthenticated.",
+                        _input.DisplayName);
+                }
+
                 var target = _target!.Stream;
                 if (!_finalInTarget)
                 {
@@ -118,10 +141,52 @@ namespace SmimeTools.Engine.Operations
 
                 var bytes = _target.Commit();
                 Result = new UnprotectResult(_input.Path, _output.Path, bytes, _layers,
-                    _message?.From.ToString(), _message?.To.ToString(), _message?.Subject, _final!.ContentType.MimeType);
+                    _message?.From.ToString(), _message?.To.ToString(), _message?.Subject, _final!.ContentType.MimeType, integrity);
             }
 
             public void Dispose() => _target?.Dispose();
+
+            /// <summary>A multipart/signed left on the content: parsed where it is (the output, or a scratch file) and its signature checked.</summary>
+            private void CheckKeptSignature(LayerContent content, bool inOutput)
+            {
+                try
+                {
+                    var offsets = inOutput ? new EntityOffsets() : _offsets;
+                    var entity = inOutput
+                        ? MessageParsing.ParseEntity(new MimeKit.IO.BoundStream(_target!.Stream, _bodyStart, -1, leaveOpen: true), _cancel, out _, offsets)
+                        : content.Parse(_cancel);
+                    if (SmimeContentTypes.TryGetSigned(entity, out var signed, out var signature))
+                    {
+                        CheckDetached(signed, signature, offsets);
+                    }
+                }
+                finally
+                {
+                    _target!.Stream.Position = _target.Stream.Length;
+                }
+            }
+
+            /// <summary>Checks a multipart/signed signature over its content as it lies in the message; the signers, as RemovedLayer lists them.</summary>
+            private string[] CheckDetached(Multipart signed, MimePart signaturePart, EntityOffsets offsets)
+            {
+                if (signaturePart is not { Content: { } signature })
+                {
+                    return Array.Empty<string>();
+                }
+
+                try
+                {
+                    var located = SignedContent.Locate(signed, offsets, _input.DisplayName);
+                    var result = DetachedSignature.Check(signature.Open, located, false, null, _cancel, out _);
+                    _signatureVerifies |= result.Signers.Any(s => s.Status == SignerStatus.Valid);
+                    return result.Signers.Select(s => s.ToString()).ToArray();
+                }
+                catch (SmimeException)
+                {
+                    // A signature that cannot be read authenticates nothing; the content is still opened.
+                    return Array.Empty<string>();
+                }
+            }
 
             private RemovedLayer Open(CmsContentKind kind, Stream content, Stream destination)
             {
@@ -139,11 +204,13 @@ namespace SmimeTools.Engine.Operations
                             throw e.WithAddresses(_options.ResolveRecipient);
                         }
 
+                        _authenticatedEncryption |= decrypted.IsAuthenticated;
                         return new RemovedLayer(kind == CmsContentKind.AuthEnvelopedData ? LayerKind.AuthEnveloped : LayerKind.Enveloped,
                             decrypted.ContentAlgorithmName, decrypted.IsWeak, decrypted.OpenedByDescription,
                             decrypted.Recipients.Select(r => r.ToString()).ToArray(), Array.Empty<string>(), null);
                     case CmsContentKind.SignedData:
                         var signed = SignedDataReader.ReadEncapsulated(content, destination, cancellationToken: _cancel);
+                        _signatureVerifies |= signed.Signers.Any(s => s.Status == SignerStatus.Valid);
                         return new RemovedLayer(LayerKind.OpaqueSigned, signed.DigestAlgorithmNames, signed.IsWeak, null,
                             Array.Empty<string>(), signed.Signers.Select(s => s.ToString()).ToArray(),
                             "Signatures were checked mathematically only: trust in the signers and revocation were not checked.");

@@ -17,6 +17,12 @@ namespace SmimeTools.Engine.Operations
         /// <summary>Puts addresses to the recipients named when no key opens a message (NoDecryptionKey); may be null.</summary>
         public Func<EnvelopedRecipient, string?>? ResolveRecipient { get; set; }
 
+        /// <summary>
+        /// Refuse content nothing authenticates (<see cref="ContentIntegrity.None"/>) with <see cref="ErrorIds.UnauthenticatedContent"/>,
+        /// writing nothing: CBC encryption without a signature that verifies over the content.
+        /// </summary>
+        public bool RequireAuthenticated { get; set; }
+
         /// <summary>Nested layers deeper than this are refused as malformed (a message is not a zip bomb).</summary>
         public int MaximumDepth { get; set; } = 16;
     }

@@ -6,8 +6,9 @@ namespace SmimeTools.Engine.Operations
     public sealed class UnprotectResult
     {
         public UnprotectResult(string? source, string? destination, byte[]? content, IReadOnlyList<RemovedLayer> layers,
-            string? from, string? to, string? subject, string? contentType)
+            string? from, string? to, string? subject, string? contentType, ContentIntegrity integrity)
         {
+            Integrity = integrity;
             Source = source;
             Destination = destination;
             Content = content;
@@ -33,6 +34,12 @@ namespace SmimeTools.Engine.Operations
         public string? To { get; }
 
         public string? Subject { get; }
+
+        /// <summary>
+        /// What vouches that the content is the one its sender made: authenticated encryption, a signature that verifies over
+        /// it, or nothing (CBC encryption alone: changed ciphertext would have decrypted to changed content without an error).
+        /// </summary>
+        public ContentIntegrity Integrity { get; }
 
         /// <summary>The media type of what is left (text/plain, multipart/mixed, multipart/signed...).</summary>
         public string? ContentType { get; }

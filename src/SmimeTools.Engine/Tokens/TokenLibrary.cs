@@ -54,6 +54,18 @@ namespace SmimeTools.Engine.Tokens
             }
         }
 
+        /// <summary>How many sessions this process has open on the tokens of every loaded library (for tests: a stopped pipeline leaves none).</summary>
+        public static int OpenSessions
+        {
+            get
+            {
+                lock (Gate)
+                {
+                    return Loaded.Values.Sum(l => l.OpenSessionCount);
+                }
+            }
+        }
+
         /// <summary>
         /// The library at <paramref name="path"/>, loaded and initialised on first use. A missing file, a file that is no
         /// PKCS#11 library and a library that refuses to start are distinct errors.

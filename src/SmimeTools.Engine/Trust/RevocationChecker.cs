@@ -80,7 +80,8 @@ namespace SmimeTools.Engine.Trust
                 string why = result.Notes.Count > 0 ? " " + string.Join(" ", result.Notes) : string.Empty;
                 outcome.Problems.Add(new TrustProblem(TrustProblemCode.RevocationUnknown,
                     options.AllowUnknownRevocation ? TrustProblemSeverity.Warning : TrustProblemSeverity.Error,
-                    $"Whether the {role} {certificate.DisplayName} is revoked could not be established.{why}", certificate.Certificate, chainIndex));
+                    $"Whether the {role} {certificate.DisplayName} is revoked could not be established.{why} {TrustText.RevocationAdvice(options.RevocationMode)}",
+                    certificate.Certificate, chainIndex));
             }
         }
 

@@ -51,13 +51,13 @@ namespace SmimeTools.Commands
             if (Pkcs11Module != null)
             {
                 // The session opens (and the PIN is asked for) only when the first certificate is confirmed.
-                _tokenWriter = new TokenWriter(TokenArguments.ModulePath(this, Pkcs11Module), Token, Pin, TokenPinPrompt.For(this));
+                _tokenWriter = CloseOnStop(new TokenWriter(TokenArguments.ModulePath(this, Pkcs11Module), Token, Pin, TokenPinPrompt.For(this)));
                 return;
             }
 
             try
             {
-                _importer = new CertificateImporter(CertificateStorePath.Parse(CertStoreLocation));
+                _importer = CloseOnStop(new CertificateImporter(CertificateStorePath.Parse(CertStoreLocation)));
             }
             catch (SmimeException e)
             {

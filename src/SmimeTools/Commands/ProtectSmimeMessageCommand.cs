@@ -84,6 +84,10 @@ namespace SmimeTools.Commands
             try
             {
                 _options = ProtectionRequest.Build(this);
+                if (_options.SigningKey is IDisposable signingKey)
+                {
+                    CloseOnStop(signingKey);
+                }
             }
             catch (SmimeException e)
             {

@@ -1,16 +1,20 @@
 using System;
+using System.Collections.Generic;
 using System.Management.Automation;
 using System.Threading;
+using System.Threading.Tasks;
 using SmimeTools.Engine;
 
 namespace SmimeTools.Commands
 {
-    /// <summary>What every SmimeTools cmdlet shares: engine errors as records, cancellation.</summary>
+    /// <summary>What every SmimeTools cmdlet shares: engine errors as records, cancellation, and closing keys and sessions on a stop.</summary>
     public abstract class SmimeCmdlet : PSCmdlet, IDisposable
     {
         private readonly CancellationTokenSource _stopping = new();
         private readonly object _stoppingGate = new();
+        private readonly List<IDisposable> _held = new();
         private bool _disposed;
+        private bool _stopped;
 
         /// <summary>Cancelled when the user presses Ctrl+C; passed to long engine work.</summary>
         protected internal CancellationToken StopToken => _stopping.Token;
@@ -23,6 +27,60 @@ namespace SmimeTools.Commands
                 if (!_disposed)
                 {
                     _stopping.Cancel();
+                }
+
+                _stopped = true;
+            }
+
+            // A stop skips EndProcessing, where keys and token sessions are usually closed: close them now, not at Remove-Module.
+            // Not on this thread: a key being opened (a PIN prompt) holds its lock, and Ctrl+C must never wait for it. Dispose closes them too.
+            _ = Task.Run(CloseHeld);
+        }
+
+        /// <summary>
+        /// Keeps <paramref name="resource"/> (keys, a token session) to be disposed when the pipeline is stopped (Ctrl+C skips
+        /// EndProcessing) or the cmdlet is disposed, whichever comes first; disposing it earlier in EndProcessing is still
+        /// right, so it must bear being disposed twice. Held after a stop, it is disposed at once.
+        /// </summary>
+        protected internal T CloseOnStop<T>(T resource)
+            where T : IDisposable
+        {
+            bool stopped;
+            lock (_stoppingGate)
+            {
+                stopped = _stopped || _disposed;
+                if (!stopped)
+                {
+                    _held.Add(resource);
+                }
+            }
+
+            if (stopped)
+            {
+                resource.Dispose();
+            }
+
+            return resource;
+        }
+
+        private void CloseHeld()
+        {
+            IDisposable[] held;
+            lock (_stoppingGate)
+            {
+                held = _held.ToArray();
+                _held.Clear();
+            }
+
+            foreach (var resource in held)
+            {
+                try
+                {
+                    resource.Dispose();
+                }
+                catch (Exception e) when (e is SmimeException or ObjectDisposedException or InvalidOperationException)
+                {
+                    // The pipeline is going away; a token that is already gone has nothing left to close.
                 }
             }
         }
@@ -41,6 +99,7 @@ namespace SmimeTools.Commands
                 return;
             }
 
+            CloseHeld();
             lock (_stoppingGate)
             {
                 if (_disposed)

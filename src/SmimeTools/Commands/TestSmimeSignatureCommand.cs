@@ -114,7 +114,7 @@ namespace SmimeTools.Commands
 
                 if (Identity != null)
                 {
-                    _keys = DecryptionKeys.FromIdentities(CertificateArguments.Entries(Identity, "Identity", GetUnresolvedProviderPathFromPSPath), TokenPinPrompt.For(this));
+                    _keys = CloseOnStop(DecryptionKeys.FromIdentities(CertificateArguments.Entries(Identity, "Identity", GetUnresolvedProviderPathFromPSPath), TokenPinPrompt.For(this)));
                 }
 
                 _options = new SignatureVerifyOptions { Validation = validation, Keys = _keys ?? (IReadOnlyList<IKeyDecryptor>)Array.Empty<IKeyDecryptor>() };

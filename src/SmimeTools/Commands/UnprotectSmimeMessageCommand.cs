@@ -34,6 +34,13 @@ namespace SmimeTools.Commands
         [Parameter]
         public SwitchParameter RemoveSignature { get; set; }
 
+        /// <summary>
+        /// Refuse (UnauthenticatedContent, nothing written) a message whose content nothing authenticates: CBC encryption
+        /// without a signature that verifies over the content. AES-GCM and signed content pass.
+        /// </summary>
+        [Parameter]
+        public SwitchParameter RequireAuthenticated { get; set; }
+
         private DecryptionKeys? _keys;
         private bool _keysOpened;
         private RecipientAddressBook? _addresses;
@@ -59,6 +66,7 @@ namespace SmimeTools.Commands
                 {
                     Keys = _keys ?? (IReadOnlyList<IKeyDecryptor>)Array.Empty<IKeyDecryptor>(),
                     RemoveSignature = RemoveSignature,
+                    RequireAuthenticated = RequireAuthenticated,
                     ResolveRecipient = ResolveRecipient,
                 };
                 Run(input, () => WriteObject(MessageUnprotector.Unprotect(input, options, output, StopToken)));
@@ -85,10 +93,10 @@ namespace SmimeTools.Commands
             try
             {
                 // Without -Identity the stores are named now (a bad path stops the cmdlet) but read only when a layer needs a key.
-                _keys = Identity == null
+                _keys = CloseOnStop(Identity == null
                     ? DecryptionKeys.FromSources(CertStoreLocations.Sources(CertStoreLocation), WriteVerbose)
                     : DecryptionKeys.FromIdentities(CertificateArguments.Entries(Identity, "Identity", GetUnresolvedProviderPathFromPSPath, StoreIdentitiesFor),
-                        TokenPinPrompt.For(this));
+                        TokenPinPrompt.For(this)));
             }
             catch (SmimeException e)
             {

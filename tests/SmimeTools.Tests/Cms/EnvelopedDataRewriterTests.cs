@@ -52,7 +52,7 @@ namespace SmimeTools.Tests.Cms
             Assert.Equal(AlgorithmPolicy.IsAuthenticated(algorithm), result.IsAuthenticated);
             Assert.Equal(algorithm, result.ContentAlgorithm);
             Assert.Equal(AlgorithmPolicy.IsWeak(algorithm), result.IsWeak);
-            Assert.Equal(!result.IsAuthenticated, result.ContentKeyConfirmed);
+            Assert.True(result.ContentKeyConfirmed);
             Assert.Same(newKey.Certificate, Assert.Single(result.Added));
             Assert.Empty(result.AlreadyPresent);
             Assert.Single(result.RecipientsBefore);

@@ -14,6 +14,7 @@ using SmimeTools.Engine.Cms;
 using SmimeTools.Engine.Keys;
 using SmimeTools.Engine.Policy;
 using SmimeTools.Engine.Tokens;
+using SmimeTools.Tests.Cms;
 using SmimeTools.Tests.Interop;
 using SmimeTools.Tests.TestPki;
 using Xunit;
@@ -200,6 +201,29 @@ namespace SmimeTools.Tests.Tokens
             }
 
             Assert.Equal(secret, key.DecryptKey(rsa.Encrypt(secret, padding), padding));
+        }
+
+        [SkippableFact]
+        public void ATokenThatRefusesThePaddingFailsAsAWrongContentKeyDoes()
+        {
+            // SoftHSM2 answers bad PKCS#1 padding with an error of its own; it must not reach the caller as a different error.
+            var identity = Identity("rsa2048");
+            using var key = PrivateKeys.Open(identity.Key!);
+            var message = KeyTransportRejectionTests.Message(key, ContentEncryptionAlgorithm.Aes256Cbc, 3000);
+            var badPadding = KeyTransportRejectionTests.Forge(message, key, KeyTransportRejectionTests.Forgery.BadPadding);
+            var encryptedKey = ((Org.BouncyCastle.Asn1.Cms.KeyTransRecipientInfo)Org.BouncyCastle.Asn1.Cms.RecipientInfo.GetInstance(
+                Org.BouncyCastle.Asn1.Cms.EnvelopedData.GetInstance(Org.BouncyCastle.Asn1.Cms.ContentInfo.GetInstance(
+                    Org.BouncyCastle.Asn1.Asn1Object.FromByteArray(badPadding)).Content).RecipientInfos[0]).Info).EncryptedKey.GetOctets();
+            Assert.ThrowsAny<CryptographicException>(() => key.DecryptKey(encryptedKey, RSAEncryptionPadding.Pkcs1));
+
+            var errors = new[] { badPadding, KeyTransportRejectionTests.Forge(message, key, KeyTransportRejectionTests.Forgery.WrongKey) }
+                .Select(m => Assert.ThrowsAny<SmimeException>(() => EnvelopedTestSupport.Decrypt(m, key)))
+                .ToArray();
+            Assert.All(errors, e => Assert.Equal(ErrorIds.DecryptionFailed, e.ErrorId));
+            Assert.Equal(errors[0].Message, errors[1].Message);
+
+            // The session is still good: the genuine message opens with the same key.
+            Assert.Equal(3000, EnvelopedTestSupport.Decrypt(message, key).Plaintext.Length);
         }
 
         [SkippableFact]

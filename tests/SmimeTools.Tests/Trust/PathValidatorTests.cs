@@ -194,6 +194,22 @@ namespace SmimeTools.Tests.Trust
             Assert.Contains(result.Problems, p => p.Code == TrustProblemCode.RevocationUnknown && !p.IsError);
         }
 
+        [Theory]
+        [InlineData(RevocationMode.Offline)]
+        [InlineData(RevocationMode.Online)]
+        public void RevocationUnknownSaysWhatToDo(RevocationMode mode)
+        {
+            // Online without a reachable responder: the test PKI's distribution points point nowhere on this machine.
+            var options = Options(mode);
+            options.Crls.Clear();
+            options.MaxOnlineRequests = 0;
+            var result = Validate("rsa2048", options);
+            var unknown = Assert.Single(result.Problems, p => p.Code == TrustProblemCode.RevocationUnknown && p.ChainIndex == 0);
+            Assert.True(unknown.IsError);
+            Assert.EndsWith(TrustText.RevocationAdvice(mode), unknown.Message, StringComparison.Ordinal);
+            Assert.NotEqual(TrustText.RevocationAdvice(RevocationMode.Offline), TrustText.RevocationAdvice(RevocationMode.Online));
+        }
+
         [Fact]
         public void RevocationNoneChecksNothing()
         {
