@@ -63,5 +63,12 @@ namespace SmimeTools.Engine
         public const string InvalidMaildirName = "InvalidMaildirName";
         public const string MailboxLocked = "MailboxLocked";
         public const string MailboxLockFailed = "MailboxLockFailed";
+
+        // Enrolment: bulk requests and their completion.
+        public const string InvalidRequest = "InvalidRequest";
+        public const string KeyGenerationFailed = "KeyGenerationFailed";
+        public const string NoPendingRequest = "NoPendingRequest";
+        public const string InvalidStateFile = "InvalidStateFile";
+        public const string InstallFailed = "InstallFailed";
     }
 }

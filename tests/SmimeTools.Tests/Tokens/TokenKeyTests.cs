@@ -11,6 +11,7 @@ using Org.BouncyCastle.X509;
 using SmimeTools.Engine;
 using SmimeTools.Engine.Certificates;
 using SmimeTools.Engine.Cms;
+using SmimeTools.Engine.Enrolment;
 using SmimeTools.Engine.Keys;
 using SmimeTools.Engine.Policy;
 using SmimeTools.Engine.Tokens;
@@ -355,7 +356,13 @@ namespace SmimeTools.Tests.Tokens
             CertificateRequestRecord request;
             using (var writer = new TokenWriter(Hsm.LibraryPath, Label, Pin))
             {
-                request = writer.GenerateRequest(type, $"CN=Enrolled {type}, O=SmimeTools Test", new[] { email }, path: requestPath);
+                var specification = new RequestSpecification
+                {
+                    Subject = $"CN=Enrolled {type}, O=SmimeTools Test", Emails = new[] { email }, KeyType = type, Location = PendingKeyLocation.Token, RequestFile = requestPath,
+                };
+                var failures = new List<SmimeException>();
+                request = Assert.Single(new CertificateRequester(EnrolmentState.InMemory(), _ => writer).Request(specification, failures));
+                Assert.Empty(failures);
             }
 
             Assert.Equal(request.Pem, File.ReadAllText(requestPath));
