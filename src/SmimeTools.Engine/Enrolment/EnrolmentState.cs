@@ -19,6 +19,9 @@ namespace SmimeTools.Engine.Enrolment
         private static readonly JsonSerializerOptions Json = new()
         {
             WriteIndented = true,
+
+            // A file for people and scripts, never for a web page: PEM's '+' stays '+'.
+            Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
             PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
             DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
             Converters = { new JsonStringEnumConverter() },

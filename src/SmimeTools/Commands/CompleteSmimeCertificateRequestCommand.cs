@@ -164,10 +164,26 @@ namespace SmimeTools.Commands
 
                 CompleteOne(certificate, "pipeline", item);
             }
+        }
 
+        protected override void EndProcessing()
+        {
+            // Files once, after the pipeline: ProcessRecord runs once per piped certificate.
             foreach (var path in Path)
             {
-                foreach (var resolved in GetResolvedProviderPathFromPSPath(path, out _))
+                IEnumerable<string> files;
+                try
+                {
+                    files = GetResolvedProviderPathFromPSPath(path, out _);
+                }
+                catch (ItemNotFoundException e)
+                {
+                    WriteEngineError(new SmimeException(ErrorIds.PathNotFound, SmimeErrorKind.ObjectNotFound, $"The certificate file '{path}' does not exist.",
+                        "Check the path of the file the CA issued.", path, e), path);
+                    continue;
+                }
+
+                foreach (var resolved in files)
                 {
                     IReadOnlyList<CertificateEntry> entries;
                     try
@@ -186,10 +202,7 @@ namespace SmimeTools.Commands
                     }
                 }
             }
-        }
 
-        protected override void EndProcessing()
-        {
             WriteProgress(new ProgressRecord(1, ProgressActivity, $"{_done} certificate(s) done") { RecordType = ProgressRecordType.Completed });
             if (_state != null)
             {
