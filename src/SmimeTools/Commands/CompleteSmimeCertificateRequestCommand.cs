@@ -196,6 +196,11 @@ namespace SmimeTools.Commands
                         continue;
                     }
 
+                    foreach (var authority in entries.Where(e => ChainCollector.IsCertificateAuthority(e.Certificate)))
+                    {
+                        _options!.Chain.Add(authority.Certificate);
+                    }
+
                     foreach (var entry in entries.Where(e => !ChainCollector.IsCertificateAuthority(e.Certificate)))
                     {
                         CompleteOne(entry.Certificate, resolved, resolved);
