@@ -260,6 +260,7 @@ Describe 'Token keys (SoftHSM2)' -Skip:$noOpenSsl {
 
 Describe 'Publishing on completion (slapd)' -Skip:($noDirectory -or $noOpenSsl) {
     BeforeAll {
+        Import-Module $ModulePath -Force
         $dir = Start-TestDirectory -PkiFolder $pki.Folder -WorkFolder (Join-Path $TestDrive 'slapd')
         $tls = New-SmimeDirectory $dir.ldapsUri -TrustedRoot (Join-Path $pki.Folder 'root.crt')
     }
