@@ -233,9 +233,12 @@ Describe 'Token keys (SoftHSM2)' -Skip:$noOpenSsl {
 
     It 'with -WhatIf asks for no PIN and makes no key' {
         if ($token.Missing) { Set-ItResult -Skipped -Because $token.Missing; return }
+        # A wrong PIN: any login would fail with TokenLoginFailed, and -ErrorAction Stop would end the test.
+        $whatIfState = Join-Path $TestDrive 'token-whatif.json'
         [pscustomobject]@{ Email = 'frank@example.test'; Token = 'enrol-token' } |
-            New-SmimeCertificateRequest -Pkcs11Module $token.Library -Pin (Secure '999999') -WhatIf
-        @(Get-SmimeCertificate -Pkcs11Module $token.Library -Token 'enrol-token' -Pin $token.Pin -ErrorAction SilentlyContinue).Count | Should -Be 0
+            New-SmimeCertificateRequest -Pkcs11Module $token.Library -Pin (Secure '999999') -StateFile $whatIfState -OutFolder $TestDrive -WhatIf -ErrorAction Stop
+        $whatIfState | Should -Not -Exist
+        Join-Path $TestDrive 'frank@example.test.csr' | Should -Not -Exist
     }
 
     It 'makes the keys on the token from the CSV rows, and completes each certificate beside its key' {
