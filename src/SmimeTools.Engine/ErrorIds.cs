@@ -64,6 +64,8 @@ namespace SmimeTools.Engine
         public const string MailboxLocked = "MailboxLocked";
         public const string MailboxLockFailed = "MailboxLockFailed";
 
+        public const string InvalidPolicyOid = "InvalidPolicyOid";
+
         // Enrolment: bulk requests and their completion.
         public const string InvalidRequest = "InvalidRequest";
         public const string KeyGenerationFailed = "KeyGenerationFailed";

@@ -43,8 +43,9 @@ namespace SmimeTools.Commands
         [ValidateNotNullOrEmpty]
         public object[]? Identity { get; set; }
 
-        /// <summary>The acceptable certificate policies (OIDs), the RFC 5280 user-initial-policy-set.</summary>
+        /// <summary>The acceptable certificate policies (dotted OIDs, or anyPolicy), the RFC 5280 user-initial-policy-set.</summary>
         [Parameter]
+        [ArgumentCompleter(typeof(CertificatePolicyCompleter))]
         [ValidateNotNullOrEmpty]
         public string[]? Policy { get; set; }
 
@@ -77,6 +78,8 @@ namespace SmimeTools.Commands
         {
             try
             {
+                // A policy that is no OID is refused before any file is read or key opened.
+                var policies = (Policy ?? Array.Empty<string>()).Select(p => CertificatePolicyOid.Parse(p, nameof(Policy))).ToList();
                 var validation = new ValidationOptions
                 {
                     UseSystemTrustStore = !NoSystemTrust,
@@ -104,7 +107,7 @@ namespace SmimeTools.Commands
                     validation.AddCrlPath(GetUnresolvedProviderPathFromPSPath(crl));
                 }
 
-                foreach (var policy in Policy ?? Array.Empty<string>())
+                foreach (var policy in policies)
                 {
                     validation.InitialPolicies.Add(policy);
                 }
