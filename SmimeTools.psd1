@@ -23,6 +23,7 @@
         'Unprotect-SmimeMessage'
         'Update-SmimeEncryption'
         'New-SmimeCertificateRequest'
+        'Complete-SmimeCertificateRequest'
         'New-SmimeDirectory'
         'Publish-SmimeCertificate'
     )

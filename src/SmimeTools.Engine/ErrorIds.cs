@@ -66,5 +66,12 @@ namespace SmimeTools.Engine
 
         public const string InvalidPolicyOid = "InvalidPolicyOid";
         public const string UnauthenticatedContent = "UnauthenticatedContent";
+
+        // Enrolment: bulk requests and their completion.
+        public const string InvalidRequest = "InvalidRequest";
+        public const string KeyGenerationFailed = "KeyGenerationFailed";
+        public const string NoPendingRequest = "NoPendingRequest";
+        public const string InvalidStateFile = "InvalidStateFile";
+        public const string InstallFailed = "InstallFailed";
     }
 }

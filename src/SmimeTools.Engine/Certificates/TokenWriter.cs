@@ -177,33 +177,19 @@ namespace SmimeTools.Engine.Certificates
         }
 
         /// <summary>
-        /// Generates a key pair on the token (the private key sensitive and never extractable) and returns a PKCS#10
-        /// request for it, signed on the token; written to <paramref name="path"/> too when one is given.
+        /// Generates a key pair on the token, the private key sensitive and never extractable, under the CKA_ID of its
+        /// public key; the request for it is built by the caller and signed through <see cref="SigningKey"/>.
         /// </summary>
-        public CertificateRequestRecord GenerateRequest(TokenKeyType type, string subject, IReadOnlyList<string> emails, string? label = null,
-            string? path = null, bool overwrite = false)
+        public TokenKeyPair GenerateKeyPair(TokenKeyType type, X500DistinguishedName subject, string label)
         {
             ArgumentNullException.ThrowIfNull(subject);
-            X500DistinguishedName name;
-            try
-            {
-                name = new X500DistinguishedName(subject);
-            }
-            catch (CryptographicException e)
-            {
-                throw new SmimeException(ErrorIds.InvalidDistinguishedName, SmimeErrorKind.InvalidArgument,
-                    $"'{subject}' is not a distinguished name: {e.Message}", "Write it like 'CN=Alice Example, O=Example'.", subject, e);
-            }
-
-            using var writer = path == null ? null : AtomicFileWriter.Create(path, overwrite);
+            ArgumentNullException.ThrowIfNull(label);
             Open();
             var session = _session!;
-            label ??= name.EnumerateRelativeDistinguishedNames().FirstOrDefault(r => r.GetSingleElementType().Value == "2.5.4.3")?.GetSingleElementValue()
-                ?? emails.FirstOrDefault() ?? "SmimeTools key";
             var temporaryId = RandomNumberGenerator.GetBytes(20);
             var isRsa = type is TokenKeyType.Rsa2048 or TokenKeyType.Rsa3072 or TokenKeyType.Rsa4096;
             var publicTemplate = new List<(CKA, object)> { (CKA.CKA_TOKEN, true), (CKA.CKA_PRIVATE, false), (CKA.CKA_ID, temporaryId), (CKA.CKA_LABEL, label), (CKA.CKA_VERIFY, true) };
-            var privateTemplate = new List<(CKA, object)> { (CKA.CKA_TOKEN, true), (CKA.CKA_ID, temporaryId), (CKA.CKA_LABEL, label), (CKA.CKA_SUBJECT, name.RawData) };
+            var privateTemplate = new List<(CKA, object)> { (CKA.CKA_TOKEN, true), (CKA.CKA_ID, temporaryId), (CKA.CKA_LABEL, label), (CKA.CKA_SUBJECT, subject.RawData) };
             privateTemplate.AddRange(PrivateFlags(isRsa));
             CKM mechanism;
             if (isRsa)
@@ -246,37 +232,31 @@ namespace SmimeTools.Engine.Certificates
                     session.Session.SetAttributeValue(privateKey, newId);
                 }
 
-                var info = new CertificationRequestInfo(X509Name.GetInstance(Asn1Object.FromByteArray(name.RawData)), spki, RequestAttributes(emails, isRsa));
-                var algorithm = isRsa ? SignatureAlgorithm.RsaPkcs1 : SignatureAlgorithm.Ecdsa;
-                var toBeSigned = info.GetDerEncoded();
-                var signature = TokenKey.SignWith(session, privateKey, toBeSigned, DigestAlgorithm.Sha256, algorithm, "the new key", subject);
-                var signatureAlgorithm = isRsa
-                    ? new AlgorithmIdentifier(PkcsObjectIdentifiers.Sha256WithRsaEncryption, DerNull.Instance)
-                    : new AlgorithmIdentifier(Org.BouncyCastle.Asn1.X9.X9ObjectIdentifiers.ECDsaWithSha256);
-                var request = new CertificationRequest(info, signatureAlgorithm, new DerBitString(signature));
-                var pem = PemEncoding.WriteString("CERTIFICATE REQUEST", request.GetDerEncoded()) + "\n";
-                if (writer != null)
-                {
-                    var bytes = Encoding.ASCII.GetBytes(pem);
-                    writer.Stream.Write(bytes, 0, bytes.Length);
-                    writer.Commit();
-                }
-
-                var keyAlgorithm = isRsa ? $"RSA {type.ToString().Substring(3)}" : $"EC {(type == TokenKeyType.P256 ? "P-256" : "P-384")}";
-                return new CertificateRequestRecord(name.Name, emails.ToArray(), keyAlgorithm, Convert.ToHexString(id),
-                    Pkcs11Uri.ForObject(session.Token, id, label, "private"), session.Token.Uri, pem, writer?.Destination);
+                return new TokenKeyPair(id, spki.GetDerEncoded(), Pkcs11Uri.ForObject(session.Token, id, label, "private"), session.Token, publicKey, privateKey);
             }
-            catch (Exception e) when (e is Pkcs11Exception or SmimeException or CryptographicException)
+            catch (Pkcs11Exception e)
             {
-                // A key pair without its request is of no use to anyone: take it off the token again.
                 Destroy(new List<IObjectHandle> { privateKey, publicKey });
-                if (e is Pkcs11Exception p11)
-                {
-                    throw TokenErrors.From(p11, "finish the key pair and its request", session.Token.Label);
-                }
-
-                throw;
+                throw TokenErrors.From(e, "finish the key pair", session.Token.Label);
             }
+        }
+
+        /// <summary>The new key pair's private key to sign with; <paramref name="standIn"/> carries its public key until a certificate is issued.</summary>
+        public PrivateKey SigningKey(TokenKeyPair pair, X509Certificate2 standIn)
+        {
+            ArgumentNullException.ThrowIfNull(pair);
+            ArgumentNullException.ThrowIfNull(standIn);
+            Open();
+            var token = _session!.Token;
+            return PrivateKeys.Open(new TokenKeyReference(standIn, _modulePath, null, token.SerialNumber, token.Label, pair.Id, _pin), _askPin);
+        }
+
+        /// <summary>Takes a key pair off the token again (a key pair without its request is of no use to anyone).</summary>
+        public void DestroyKeyPair(TokenKeyPair pair)
+        {
+            ArgumentNullException.ThrowIfNull(pair);
+            Open();
+            Destroy(new List<IObjectHandle> { pair.PrivateHandle, pair.PublicHandle });
         }
 
         /// <summary>
@@ -446,24 +426,6 @@ namespace SmimeTools.Engine.Certificates
             var raw = wrapped ? Asn1OctetString.GetInstance(point).GetOctets() : point;
             var curve = new DerObjectIdentifier(type == TokenKeyType.P256 ? "1.2.840.10045.3.1.7" : "1.3.132.0.34");
             return new SubjectPublicKeyInfo(new AlgorithmIdentifier(Org.BouncyCastle.Asn1.X9.X9ObjectIdentifiers.IdECPublicKey, curve), raw);
-        }
-
-        /// <summary>An extensionRequest with the addresses (SAN rfc822Name), S/MIME key usages and emailProtection.</summary>
-        private static Asn1Set RequestAttributes(IReadOnlyList<string> emails, bool isRsa)
-        {
-            var generator = new X509ExtensionsGenerator();
-            if (emails.Count > 0)
-            {
-                generator.AddExtension(X509Extensions.SubjectAlternativeName, false,
-                    new GeneralNames(emails.Select(e => new GeneralName(GeneralName.Rfc822Name, e)).ToArray()));
-            }
-
-            generator.AddExtension(X509Extensions.KeyUsage, true, new KeyUsage(isRsa
-                ? KeyUsage.DigitalSignature | KeyUsage.NonRepudiation | KeyUsage.KeyEncipherment
-                : KeyUsage.DigitalSignature | KeyUsage.NonRepudiation | KeyUsage.KeyAgreement));
-            generator.AddExtension(X509Extensions.ExtendedKeyUsage, false, new ExtendedKeyUsage(KeyPurposeID.id_kp_emailProtection));
-            var request = new AttributePkcs(PkcsObjectIdentifiers.Pkcs9AtExtensionRequest, new DerSet(generator.Generate()));
-            return new DerSet(request);
         }
 
         private IdentityRecord Record(X509Certificate2 certificate, string source, bool replaced, byte[] id) =>

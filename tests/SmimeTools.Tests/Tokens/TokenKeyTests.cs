@@ -11,6 +11,7 @@ using Org.BouncyCastle.X509;
 using SmimeTools.Engine;
 using SmimeTools.Engine.Certificates;
 using SmimeTools.Engine.Cms;
+using SmimeTools.Engine.Enrolment;
 using SmimeTools.Engine.Keys;
 using SmimeTools.Engine.Policy;
 using SmimeTools.Engine.Tokens;
@@ -413,7 +414,13 @@ namespace SmimeTools.Tests.Tokens
             CertificateRequestRecord request;
             using (var writer = new TokenWriter(Hsm.LibraryPath, Label, Pin))
             {
-                request = writer.GenerateRequest(type, $"CN=Enrolled {type}, O=SmimeTools Test", new[] { email }, path: requestPath);
+                var specification = new RequestSpecification
+                {
+                    Subject = $"CN=Enrolled {type}, O=SmimeTools Test", Emails = new[] { email }, KeyType = type, Location = PendingKeyLocation.Token, RequestFile = requestPath,
+                };
+                var failures = new List<SmimeException>();
+                request = Assert.Single(new CertificateRequester(EnrolmentState.InMemory(), _ => writer).Request(specification, failures));
+                Assert.Empty(failures);
             }
 
             Assert.Equal(request.Pem, File.ReadAllText(requestPath));
@@ -460,6 +467,62 @@ namespace SmimeTools.Tests.Tokens
             using var other = new TokenWriter(Hsm.LibraryPath, Label, Pin);
             var notHere = Assert.Throws<SmimeException>(() => other.StoreCertificate(_fixture.Pki.Users["rsa3072"].GetCertificate(), "test"));
             Assert.Equal(ErrorIds.TokenKeyNotFound, notHere.ErrorId);
+        }
+
+        [SkippableFact]
+        public void SeparateTokenKeysAreCompletedBesideTheirKeysFromTheStateFile()
+        {
+            Token();
+            var email = $"separate-{Guid.NewGuid():N}@example.test"[..30];
+            var statePath = Path.Combine(_fixture.Folder, $"enrol-{Guid.NewGuid():N}.json");
+            IReadOnlyList<CertificateRequestRecord> requests;
+            using (var writer = new TokenWriter(Hsm.LibraryPath, Label, Pin))
+            {
+                var specification = new RequestSpecification
+                {
+                    Emails = new[] { email }, CommonName = "Separate Keys", KeyType = TokenKeyType.P256, Usage = RequestUsage.Separate, Location = PendingKeyLocation.Token,
+                };
+                var failures = new List<SmimeException>();
+                requests = new CertificateRequester(EnrolmentState.Open(statePath), _ => writer).Request(specification, failures);
+                Assert.Empty(failures);
+            }
+
+            Assert.Equal(new[] { RequestPurpose.Signing, RequestPurpose.Encryption }, requests.Select(r => r.Purpose));
+            Assert.NotEqual(requests[0].KeyId, requests[1].KeyId);
+            var ca = _fixture.Pki.Intermediate;
+            var issued = requests.Select(r =>
+            {
+                var csr = new Pkcs10CertificationRequest(Convert.FromBase64String(string.Concat(r.Pem.Split('\n').Where(l => !l.StartsWith("-----", StringComparison.Ordinal)))));
+                Assert.True(csr.Verify(), "the request's signature (made on the token) does not verify");
+                var generator = new X509V3CertificateGenerator();
+                generator.SetSerialNumber(new Org.BouncyCastle.Math.BigInteger(1, RandomNumberGenerator.GetBytes(12)));
+                generator.SetIssuerDN(ca.Certificate.SubjectDN);
+                generator.SetSubjectDN(csr.GetCertificationRequestInfo().Subject);
+                generator.SetNotBefore(DateTime.UtcNow.AddMinutes(-5));
+                generator.SetNotAfter(DateTime.UtcNow.AddDays(30));
+                generator.SetPublicKey(csr.GetPublicKey());
+                generator.AddExtension(X509Extensions.SubjectAlternativeName, false, new GeneralNames(new GeneralName(GeneralName.Rfc822Name, email)));
+                return X509CertificateLoader.LoadCertificate(generator.Generate(new Asn1SignatureFactory("SHA256WITHRSA", ca.PrivateKey)).GetEncoded());
+            }).ToList();
+
+            using (var writer = new TokenWriter(Hsm.LibraryPath, Label, Pin))
+            {
+                var options = new CompletionOptions { Tokens = _ => writer };
+                var completer = new RequestCompleter(EnrolmentState.Open(statePath), options);
+                foreach (var certificate in issued)
+                {
+                    Assert.Equal(EnrolmentStatus.Installed, completer.Complete(certificate, "test", new List<SmimeException>()).Status);
+                }
+            }
+
+            var entries = new Pkcs11CertificateSource(Hsm.LibraryPath, Label, Pin).Read();
+            for (var i = 0; i < issued.Count; i++)
+            {
+                var entry = entries.Single(e => e.Certificate.Thumbprint == issued[i].Thumbprint);
+                Assert.Equal(requests[i].KeyId, Convert.ToHexString(Assert.IsType<TokenKeyReference>(entry.Key).Id));
+            }
+
+            Assert.All(EnrolmentState.Open(statePath).Entries, e => Assert.Equal(EnrolmentStatus.Installed, e.Status));
         }
     }
 }
