@@ -25,6 +25,8 @@
         'New-SmimeCertificateRequest'
         'New-SmimeDirectory'
         'Publish-SmimeCertificate'
+        'New-SmimeCertificate'
+        'New-SmimeCrl'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()

@@ -63,5 +63,13 @@ namespace SmimeTools.Engine
         public const string InvalidMaildirName = "InvalidMaildirName";
         public const string MailboxLocked = "MailboxLocked";
         public const string MailboxLockFailed = "MailboxLockFailed";
+
+        // The local CA and its CRLs (New-SmimeCertificate, New-SmimeCrl).
+        public const string InvalidCertificateRequest = "InvalidCertificateRequest";
+        public const string IssuerNotCertificateAuthority = "IssuerNotCertificateAuthority";
+        public const string InvalidValidityPeriod = "InvalidValidityPeriod";
+        public const string NoEmailAddress = "NoEmailAddress";
+        public const string NotIssuedByIssuer = "NotIssuedByIssuer";
+        public const string InvalidSerialNumber = "InvalidSerialNumber";
     }
 }
