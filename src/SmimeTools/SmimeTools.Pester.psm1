@@ -150,7 +150,6 @@ function Test-SmimeShouldEncryptedTo {
         }
 
         foreach ($wanted in @($Recipient)) {
-            if ($wanted -is [System.Management.Automation.PSObject]) { $wanted = $wanted.BaseObject }
             $found = if ($wanted -is [System.Security.Cryptography.X509Certificates.X509Certificate2]) {
                 $serial = $wanted.SerialNumber.TrimStart('0')
                 $ski = ($wanted.Extensions | Where-Object { $_ -is [System.Security.Cryptography.X509Certificates.X509SubjectKeyIdentifierExtension] }).SubjectKeyIdentifier
