@@ -135,11 +135,12 @@ function Test-SmimeShouldEncryptedTo {
 
     $missing = [System.Collections.Generic.List[string]]::new()
     $present = [System.Collections.Generic.List[string]]::new()
+    $unreadable = [System.Collections.Generic.List[string]]::new()
     foreach ($path in $paths) {
         $errors = $null
         $summary = SmimeTools\Get-SmimeMessage -LiteralPath $path -ErrorAction SilentlyContinue -ErrorVariable errors
         if ($errors) {
-            $missing.Add("$path`: $($errors[0].FullyQualifiedErrorId.Split(',')[0]): $($errors[0].Exception.Message)")
+            $unreadable.Add("$path`: $($errors[0].FullyQualifiedErrorId.Split(',')[0]): $($errors[0].Exception.Message)")
             continue
         }
 
@@ -165,11 +166,12 @@ function Test-SmimeShouldEncryptedTo {
         }
     }
 
+    # A message that cannot be read says nothing either way; one that is not encrypted is encrypted to nobody.
     if ($Negate) {
-        return [pscustomobject] @{ Succeeded = $present.Count -eq 0 -and -not ($missing | Where-Object { $_ -notlike '*not encrypted to*' }); FailureMessage = "Expected no encryption to these recipients$because, but $($present -join ', ')." }
+        return [pscustomobject] @{ Succeeded = $present.Count -eq 0 -and $unreadable.Count -eq 0; FailureMessage = "Expected no encryption to these recipients$because, but $(@($present) + @($unreadable) -join ' | ')." }
     }
 
-    [pscustomobject] @{ Succeeded = $missing.Count -eq 0; FailureMessage = "Expected encryption to every recipient$because, but $($missing -join ' | ')." }
+    [pscustomobject] @{ Succeeded = $missing.Count -eq 0 -and $unreadable.Count -eq 0; FailureMessage = "Expected encryption to every recipient$because, but $(@($missing) + @($unreadable) -join ' | ')." }
 }
 
 function Register-SmimeShouldOperator {
