@@ -70,7 +70,7 @@ namespace SmimeTools.Commands
 
         /// <summary>The end of validity; by default a year from now (ten years for a CA), never beyond the issuer's own end.</summary>
         [Parameter]
-        public DateTime? NotAfter { get; set; }
+        public DateTime NotAfter { get; set; }
 
         /// <summary>URIs where the issuer's CRL is published (CRL distribution point), such as http://ca.example/ca.crl.</summary>
         [Parameter]
@@ -166,6 +166,8 @@ namespace SmimeTools.Commands
             base.Dispose(disposing);
         }
 
+        private bool Given(string parameter) => MyInvocation.BoundParameters.ContainsKey(parameter);
+
         private LocalCertificateAuthority Authority() => new(_issuer!.Key);
 
         private IssuanceOptions Options()
@@ -174,7 +176,7 @@ namespace SmimeTools.Commands
             {
                 Usage = Usage,
                 CertificateAuthority = CertificateAuthority.IsPresent,
-                NotAfter = NotAfter.HasValue ? new DateTimeOffset(NotAfter.Value.ToUniversalTime(), TimeSpan.Zero) : null,
+                NotAfter = Given(nameof(NotAfter)) ? new DateTimeOffset(NotAfter.ToUniversalTime(), TimeSpan.Zero) : null,
                 AllowWeakAlgorithm = AllowWeakAlgorithm.IsPresent,
             };
             foreach (var email in Email)

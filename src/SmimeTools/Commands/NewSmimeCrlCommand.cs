@@ -40,15 +40,15 @@ namespace SmimeTools.Commands
 
         /// <summary>The reason code of the new entries (RFC 5280 §5.3.1), for example KeyCompromise; none by default.</summary>
         [Parameter]
-        public X509RevocationReason? Reason { get; set; }
+        public X509RevocationReason Reason { get; set; }
 
         /// <summary>When the new entries were revoked; now by default.</summary>
         [Parameter]
-        public DateTime? RevocationDate { get; set; }
+        public DateTime RevocationDate { get; set; }
 
         /// <summary>When the next CRL will be issued; the CRL is out of date after it. Seven days from now by default.</summary>
         [Parameter]
-        public DateTime? NextUpdate { get; set; }
+        public DateTime NextUpdate { get; set; }
 
         /// <summary>An earlier CRL of this CA: its entries are kept and the new CRL number is one more than its.</summary>
         [Parameter]
@@ -57,7 +57,7 @@ namespace SmimeTools.Commands
 
         /// <summary>The CRL number; by default one more than -BaseCrl's, else the current Unix time in seconds (always increasing).</summary>
         [Parameter]
-        public BigInteger? CrlNumber { get; set; }
+        public BigInteger CrlNumber { get; set; }
 
         /// <summary>The file to write the CRL to (DER unless -Pem).</summary>
         [Parameter(Mandatory = true)]
@@ -80,7 +80,7 @@ namespace SmimeTools.Commands
                 RevocationListIssuer.CheckIssuer(_issuer.Entry.Certificate);
                 foreach (var serial in SerialNumber)
                 {
-                    _entries.Add(new RevocationEntry(ParseSerial(serial), When, Reason));
+                    _entries.Add(new RevocationEntry(ParseSerial(serial), When, ReasonCode));
                 }
             }
             catch (SmimeException e)
@@ -105,7 +105,7 @@ namespace SmimeTools.Commands
                                 "List only certificates -Issuer issued; the others were left off this CRL.", certificate);
                         }
 
-                        _entries.Add(RevocationEntry.Of(certificate, When, Reason));
+                        _entries.Add(RevocationEntry.Of(certificate, When, ReasonCode));
                     }
                 }
                 catch (SmimeException e)
@@ -137,8 +137,8 @@ namespace SmimeTools.Commands
 
                 using var writer = AtomicFileWriter.Create(path, Force.IsPresent);
                 var now = DateTimeOffset.UtcNow;
-                var next = NextUpdate.HasValue ? new DateTimeOffset(NextUpdate.Value.ToUniversalTime(), TimeSpan.Zero) : now + RevocationListIssuer.DefaultLifetime;
-                var crl = new RevocationListIssuer(_issuer.Key).Issue(_entries, next, CrlNumber, previous, previousNumber, now);
+                var next = Given(nameof(NextUpdate)) ? new DateTimeOffset(NextUpdate.ToUniversalTime(), TimeSpan.Zero) : now + RevocationListIssuer.DefaultLifetime;
+                var crl = new RevocationListIssuer(_issuer.Key).Issue(_entries, next, Given(nameof(CrlNumber)) ? CrlNumber : null, previous, previousNumber, now);
                 writer.Stream.Write(Pem ? Encoding.ASCII.GetBytes(PemEncoding.WriteString("X509 CRL", crl) + "\n") : crl);
                 writer.Commit();
                 WriteObject(RevocationListIssuer.Describe(crl, path));
@@ -164,7 +164,11 @@ namespace SmimeTools.Commands
             base.Dispose(disposing);
         }
 
-        private DateTimeOffset? When => RevocationDate.HasValue ? new DateTimeOffset(RevocationDate.Value.ToUniversalTime(), TimeSpan.Zero) : null;
+        private DateTimeOffset? When => Given(nameof(RevocationDate)) ? new DateTimeOffset(RevocationDate.ToUniversalTime(), TimeSpan.Zero) : null;
+
+        private X509RevocationReason? ReasonCode => Given(nameof(Reason)) ? Reason : null;
+
+        private bool Given(string parameter) => MyInvocation.BoundParameters.ContainsKey(parameter);
 
         private static byte[] ParseSerial(string serial)
         {
