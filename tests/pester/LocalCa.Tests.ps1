@@ -2,6 +2,8 @@
 # by parsing what they issue and by openssl (verify -CAfile, verify -crl_check, cms -verify, pkcs12 -info).
 BeforeDiscovery {
     $script:noOpenSsl = -not (Get-Command openssl -ErrorAction Ignore)
+    . (Join-Path $PSScriptRoot 'TokenSupport.ps1')
+    $script:noSoftHsm = -not (Find-SoftHsmLibrary) -or -not (Get-Command softhsm2-util -ErrorAction Ignore)
 }
 
 BeforeAll {
@@ -256,5 +258,34 @@ Describe 'New-SmimeCrl' {
         Get-Content -Raw (Join-Path $TestDrive 'serial.crl') | Should -Match '-----BEGIN X509 CRL-----'
         { New-SmimeCrl -Issuer $ca -SerialNumber 'xyz' -OutFile (Join-Path $TestDrive 'bad.crl') } |
             Should -Throw -ErrorId 'InvalidSerialNumber,SmimeTools.Commands.NewSmimeCrlCommand'
+    }
+}
+
+Describe 'Enrolment of a token key through the local CA' -Skip:$noSoftHsm {
+    BeforeAll {
+        . (Join-Path $PSScriptRoot 'TokenSupport.ps1')
+        $token = New-SoftHsmTestToken -Label 'CA enrolment' -Pki (Get-TestPki) -Identities @()
+        # New-SoftHsmTestToken re-imports the module; the CA made before is still a usable identity object.
+    }
+
+    AfterAll {
+        Remove-Module SmimeTools -ErrorAction Ignore
+        Remove-Item $token.Folder -Recurse -Force -ErrorAction Ignore
+    }
+
+    It 'requests on the token, issues through the pipeline, stores the certificate by the key, and the token signs' {
+        $issued = New-SmimeCertificateRequest -Subject 'CN=Token User' -Email token.user@example.test -KeyType P256 -Pkcs11Module $token.Library -Token $token.Label -Pin $token.Pin |
+            New-SmimeCertificate -Issuer $ca
+        $issued.Issuer | Should -Be $ca.Subject
+        $issued.HasPrivateKey | Should -BeFalse
+        Import-SmimeCertificate -Certificate $issued -Pkcs11Module $token.Library -Token $token.Label -Pin $token.Pin | Out-Null
+        $identity = Get-SmimeCertificate -Pkcs11Module $token.Library -Token $token.Label -Pin $token.Pin | Where-Object Thumbprint -EQ $issued.Thumbprint
+        $identity.KeyLocation | Should -Be 'Token'
+        $message = Join-Path $TestDrive 'token.eml'
+        Set-Content $message "From: token.user@example.test`r`nTo: bob@example.test`r`nSubject: token`r`n`r`nsigned on the token`r`n" -NoNewline
+        Protect-SmimeMessage -Path $message -SignWith $identity -Destination (Join-Path $TestDrive 'token-signed.eml') | Out-Null
+        $result = Test-SmimeSignature -Path (Join-Path $TestDrive 'token-signed.eml') -TrustedRoot $ca -Revocation None
+        $result.Status | Should -Be 'Valid'
+        $result.SignerEmail | Should -Be 'token.user@example.test'
     }
 }
