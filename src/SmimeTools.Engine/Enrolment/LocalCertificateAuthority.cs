@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Linq;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
@@ -125,7 +126,7 @@ namespace SmimeTools.Engine.Enrolment
             return serial;
         }
 
-        private IssuedCertificate Issue(X500DistinguishedName subject, PublicKey publicKey, System.Collections.Generic.List<string> emails, IssuanceOptions options, DateTimeOffset? now)
+        private IssuedCertificate Issue(X500DistinguishedName subject, PublicKey publicKey, List<string> emails, IssuanceOptions options, DateTimeOffset? now)
         {
             ArgumentNullException.ThrowIfNull(subject);
             ArgumentNullException.ThrowIfNull(publicKey);
@@ -155,7 +156,7 @@ namespace SmimeTools.Engine.Enrolment
             return new IssuedCertificate(certificate, requested, clipped);
         }
 
-        private static void AddProfile(CertificateRequest request, PublicKey publicKey, KeyAlgorithmKind algorithm, System.Collections.Generic.List<string> emails,
+        private static void AddProfile(CertificateRequest request, PublicKey publicKey, KeyAlgorithmKind algorithm, List<string> emails,
             IssuanceOptions options, X509SubjectKeyIdentifierExtension ski, X509AuthorityKeyIdentifierExtension aki)
         {
             var extensions = request.CertificateExtensions;
