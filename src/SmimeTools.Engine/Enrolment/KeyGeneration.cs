@@ -26,5 +26,41 @@ namespace SmimeTools.Engine.Enrolment
             ECDsa ecdsa => new PublicKey(ecdsa),
             _ => throw new ArgumentException($"{key.GetType().Name} is not a key the CA generates.", nameof(key)),
         };
+
+        /// <summary>
+        /// The certificate joined to its generated key, as an identity. .NET joins an ECDSA key only to a certificate that
+        /// may sign, so one for encryption alone takes it as ECDH.
+        /// </summary>
+        public static X509Certificate2 Attach(X509Certificate2 certificate, AsymmetricAlgorithm key)
+        {
+            ArgumentNullException.ThrowIfNull(certificate);
+            switch (key)
+            {
+                case RSA rsa:
+                    return certificate.CopyWithPrivateKey(rsa);
+                case ECDsa ecdsa:
+                    using (var signing = certificate.GetECDsaPublicKey())
+                    {
+                        if (signing != null)
+                        {
+                            return certificate.CopyWithPrivateKey(ecdsa);
+                        }
+                    }
+
+                    var parameters = ecdsa.ExportParameters(includePrivateParameters: true);
+                    try
+                    {
+                        using var agreement = ECDiffieHellman.Create(parameters);
+                        return certificate.CopyWithPrivateKey(agreement);
+                    }
+                    finally
+                    {
+                        Array.Clear(parameters.D!);
+                    }
+
+                default:
+                    throw new ArgumentException($"{key?.GetType().Name} is not a key the CA generates.", nameof(key));
+            }
+        }
     }
 }

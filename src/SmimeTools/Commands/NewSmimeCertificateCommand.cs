@@ -209,27 +209,6 @@ namespace SmimeTools.Commands
             return SigningRequest.Read(File.ReadAllBytes(path), $"'{path}'");
         }
 
-        /// <summary>.NET joins an ECDSA key only to a certificate that may sign; one for encryption alone takes it as ECDH.</summary>
-        private static X509Certificate2 WithEcKey(X509Certificate2 certificate, ECDsa key)
-        {
-            using var signing = certificate.GetECDsaPublicKey();
-            if (signing != null)
-            {
-                return certificate.CopyWithPrivateKey(key);
-            }
-
-            var parameters = key.ExportParameters(includePrivateParameters: true);
-            try
-            {
-                using var agreement = ECDiffieHellman.Create(parameters);
-                return certificate.CopyWithPrivateKey(agreement);
-            }
-            finally
-            {
-                Array.Clear(parameters.D!);
-            }
-        }
-
         /// <summary>The issued certificate for the pipeline; with a generated key, an identity holding it (and written to -OutFile).</summary>
         private object Output(IssuedCertificate issued, AsymmetricAlgorithm? key)
         {
@@ -244,7 +223,7 @@ namespace SmimeTools.Commands
                 return CertificateOutput.Decorate(new CertificateEntry(certificate, null, "New-SmimeCertificate"));
             }
 
-            var identity = key is RSA rsa ? certificate.CopyWithPrivateKey(rsa) : WithEcKey(certificate, (ECDsa)key);
+            var identity = KeyGeneration.Attach(certificate, key);
             var path = OutFile == null ? null : GetUnresolvedProviderPathFromPSPath(OutFile);
             var entry = new CertificateEntry(identity, new DotNetKeyReference(identity, KeyLocation.File), path ?? "New-SmimeCertificate");
             if (path != null)
