@@ -12,6 +12,8 @@
     RequiredAssemblies   = @('SmimeTools.Policy.dll')
     TypesToProcess       = @('SmimeTools.Types.ps1xml')
     FormatsToProcess     = @('SmimeTools.Format.ps1xml')
+    # Pester 5 Should operators, added only when Pester is (or later gets) loaded; the module does not need Pester.
+    NestedModules        = @('SmimeTools.Pester.psm1')
     CmdletsToExport      = @(
         'Export-SmimeIdentity'
         'Get-SmimeCertificate'
@@ -26,6 +28,8 @@
         'Complete-SmimeCertificateRequest'
         'New-SmimeDirectory'
         'Publish-SmimeCertificate'
+        'New-SmimeCertificate'
+        'New-SmimeCrl'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()

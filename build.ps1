@@ -75,6 +75,7 @@ function Invoke-Build {
         Copy-Item -Destination $dependencies
     Copy-Item (Join-Path $Root 'SmimeTools.psd1'), (Join-Path $Root 'LICENSE'), (Join-Path $Root 'CHANGELOG.md') $ModuleOut
     Copy-Item (Join-Path $Root 'src/SmimeTools/SmimeTools.Types.ps1xml'), (Join-Path $Root 'src/SmimeTools/SmimeTools.Format.ps1xml') $ModuleOut
+    Copy-Item (Join-Path $Root 'src/SmimeTools/SmimeTools.Pester.psm1') $ModuleOut
     Invoke-Help
     Write-Host "Module ready: $ModuleOut"
 }

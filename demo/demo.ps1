@@ -246,6 +246,33 @@ finally {
     Remove-Item $verify -Recurse -Force -ErrorAction SilentlyContinue
 }
 
+# ── A local CA for labs and CI ─────────────────────────────────────────────────────────────────────
+$lab = Join-Path ([IO.Path]::GetTempPath()) ('smimetools-demo-ca-' + [guid]::NewGuid().ToString('n').Substring(0, 8))
+New-Item -ItemType Directory $lab | Out-Null
+try {
+    Show-Step 'A throwaway CA and a user, all in memory' `
+        "`$ca = New-SmimeCertificate -SelfSigned -CertificateAuthority -Subject 'CN=Demo Lab CA' -KeyType P256; New-SmimeCertificate -Issuer `$ca -Subject 'CN=Liam' -Email liam@example.test"
+    $labCa = New-SmimeCertificate -SelfSigned -CertificateAuthority -Subject 'CN=Demo Lab CA' -KeyType P256
+    $liam = New-SmimeCertificate -Issuer $labCa -Subject 'CN=Liam' -Email liam@example.test -KeyType P256
+    $labCa, $liam | Show-Table
+
+    $labDraft = Join-Path $lab 'liam.eml'
+    Set-Content -Path $labDraft -NoNewline -Value "From: liam@example.test`r`nTo: team@example.test`r`nSubject: Lab results`r`n`r`nAll green.`r`n"
+    $labSigned = Join-Path $lab 'liam-signed.eml'
+    Protect-SmimeMessage -Path $labDraft -SignWith $liam -Destination $labSigned | Out-Null
+    $emptyCrl = New-SmimeCrl -Issuer $labCa -OutFile (Join-Path $lab 'lab.crl')
+    $revokedCrl = New-SmimeCrl -Issuer $labCa -RevokedCertificate $liam -Reason KeyCompromise -BaseCrl $emptyCrl.Path -OutFile (Join-Path $lab 'lab-2.crl')
+    Show-Step "Liam's signature before and after his certificate is revoked on the CA's CRL" `
+        'New-SmimeCrl -Issuer $ca -RevokedCertificate $liam -Reason KeyCompromise -BaseCrl lab.crl -OutFile lab-2.crl'
+    $emptyCrl, $revokedCrl | Show-Table
+    foreach ($crl in $emptyCrl, $revokedCrl) {
+        Test-SmimeSignature -Path $labSigned -TrustedRoot $labCa -Crl $crl.Path | Select-Object @{ n = 'Crl'; e = { Split-Path $crl.Path -Leaf } }, Status, SignerEmail | Show-Table
+    }
+}
+finally {
+    Remove-Item $lab -Recurse -Force -ErrorAction SilentlyContinue
+}
+
 # ── Moving an archive to a new key ─────────────────────────────────────────────────────────────────
 $archive = Join-Path ([IO.Path]::GetTempPath()) ('smimetools-demo-archive-' + [guid]::NewGuid().ToString('n').Substring(0, 8))
 New-Item -ItemType Directory $archive | Out-Null

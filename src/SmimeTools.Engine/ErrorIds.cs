@@ -73,5 +73,12 @@ namespace SmimeTools.Engine
         public const string NoPendingRequest = "NoPendingRequest";
         public const string InvalidStateFile = "InvalidStateFile";
         public const string InstallFailed = "InstallFailed";
+        // The local CA and its CRLs (New-SmimeCertificate, New-SmimeCrl).
+        public const string InvalidCertificateRequest = "InvalidCertificateRequest";
+        public const string IssuerNotCertificateAuthority = "IssuerNotCertificateAuthority";
+        public const string InvalidValidityPeriod = "InvalidValidityPeriod";
+        public const string NoEmailAddress = "NoEmailAddress";
+        public const string NotIssuedByIssuer = "NotIssuedByIssuer";
+        public const string InvalidSerialNumber = "InvalidSerialNumber";
     }
 }
