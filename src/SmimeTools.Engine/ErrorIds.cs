@@ -65,5 +65,12 @@ namespace SmimeTools.Engine
         public const string MailboxLockFailed = "MailboxLockFailed";
 
         public const string InvalidPolicyOid = "InvalidPolicyOid";
+
+        // Enrolment over SCEP (RFC 8894).
+        public const string EnrolmentServerUnavailable = "EnrolmentServerUnavailable";
+        public const string EnrolmentProtocolError = "EnrolmentProtocolError";
+        public const string EnrolmentRejected = "EnrolmentRejected";
+        public const string EnrolmentKeyMismatch = "EnrolmentKeyMismatch";
+        public const string InvalidCertificateRequest = "InvalidCertificateRequest";
     }
 }
