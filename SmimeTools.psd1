@@ -25,6 +25,7 @@
         'New-SmimeCertificateRequest'
         'New-SmimeDirectory'
         'Publish-SmimeCertificate'
+        'Submit-SmimeCertificateRequest'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()
