@@ -86,7 +86,8 @@ namespace SmimeTools.Engine.Enrolment.Scep
             var capabilities = GetCapabilities(cancellationToken);
             var ca = GetCaCertificates(cancellationToken);
             bool renewal = request.Key.Identity != null;
-            var type = renewal ? ScepMessageType.RenewalReq : ScepMessageType.PkcsReq;
+            // A server without Renewal gets a PKCSReq signed with the current certificate (RFC 8894 §2.3 allows both).
+            var type = renewal && capabilities.Renewal ? ScepMessageType.RenewalReq : ScepMessageType.PkcsReq;
 
             var (unsigned, tbs) = csr.PrepareTransient();
             using var key = request.Key.OpenFor(unsigned);
