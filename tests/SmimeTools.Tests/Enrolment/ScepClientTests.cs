@@ -61,6 +61,7 @@ namespace SmimeTools.Tests.Enrolment
             var certificate = result.Certificate!;
             Assert.Equal(key.ExportSubjectPublicKeyInfo(), certificate.PublicKey.ExportSubjectPublicKeyInfo());
             Assert.Equal(_server.CaCertificate!.Subject, certificate.Issuer);
+            Assert.Equal(_server.CaCertificate.Thumbprint, result.CaCertificate!.Thumbprint);
             Assert.Contains("CN=Scep Alice", certificate.Subject, StringComparison.Ordinal);
             Assert.Equal(ScepTestRequests.TransactionIdOf(key), result.TransactionId);
             Assert.Equal("PKCSReq", result.MessageType);

@@ -35,7 +35,7 @@ namespace SmimeTools.Tests.Enrolment
         public static string WriteKeyFile(RSA key, string folder, string name)
         {
             var path = Path.Combine(folder, name + ".key");
-            var pem = key.ExportEncryptedPkcs8PrivateKeyPem(KeyPassword.AsSpan(), new PbeParameters(PbeEncryptionAlgorithm.Aes256Cbc, HashAlgorithmName.SHA256, 100_000));
+            var pem = key.ExportEncryptedPkcs8PrivateKeyPem(KeyPassword.AsSpan(), new PbeParameters(PbeEncryptionAlgorithm.Aes256Cbc, HashAlgorithmName.SHA256, 10_000));
             File.WriteAllText(path, pem, Encoding.ASCII);
             return path;
         }

@@ -30,6 +30,10 @@ namespace SmimeTools.Tests.Enrolment
         private const string TransactionIdOid = "2.16.840.1.113733.1.9.7";
         private const string FailInfoTextOid = "1.3.6.1.5.5.7.24.1";
 
+        // Key generation is the slow part on a busy machine: every responder of a run shares its CA and RA keys.
+        private static readonly Lazy<RSA> CaKey = new(() => RSA.Create(2048));
+        private static readonly Lazy<RSA> RaKey = new(() => RSA.Create(2048));
+
         private readonly HttpListener _listener = new();
         private readonly CancellationTokenSource _stop = new();
         private readonly Task _loop;
@@ -39,14 +43,14 @@ namespace SmimeTools.Tests.Enrolment
         public ScepTestResponder(bool withRa = false, string capabilities = "POSTPKIOperation\nAES\nSHA-256\nRenewal")
         {
             Capabilities = capabilities;
-            using var caKey = RSA.Create(2048);
+            var caKey = CaKey.Value;
             var caRequest = new CertificateRequest("CN=SmimeTools SCEP Responder CA", caKey, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
             caRequest.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, false, 0, true));
             caRequest.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign | X509KeyUsageFlags.CrlSign | X509KeyUsageFlags.DigitalSignature, true));
             Ca = caRequest.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddYears(1));
             if (withRa)
             {
-                using var raKey = RSA.Create(2048);
+                var raKey = RaKey.Value;
                 var raRequest = new CertificateRequest("CN=SmimeTools SCEP Responder RA", raKey, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
                 raRequest.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.DigitalSignature | X509KeyUsageFlags.KeyEncipherment, true));
                 using var issued = raRequest.Create(Ca, DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddMonths(6), new byte[] { 0x11, 0x22 });

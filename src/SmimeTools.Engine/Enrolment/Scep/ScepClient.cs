@@ -125,7 +125,7 @@ namespace SmimeTools.Engine.Enrolment.Scep
                 reply = Exchange(ScepMessageType.CertPoll, ScepMessageWriter.IssuerAndSubject(ca.CaCertificate, csr.Subject), csr, ca, capabilities, signer, what, cancellationToken);
             }
 
-            var result = new Result(csr, Url, type, algorithms, polls);
+            var result = new Result(csr, Url, type, algorithms, polls, ca.CaCertificate);
             switch (reply.Status)
             {
                 case 0:
@@ -300,9 +300,11 @@ namespace SmimeTools.Engine.Enrolment.Scep
             private readonly ScepMessageType _type;
             private readonly string _algorithms;
             private readonly int _polls;
+            private readonly X509Certificate2 _ca;
 
-            public Result(ScepCertificationRequest csr, Uri server, ScepMessageType type, string algorithms, int polls)
+            public Result(ScepCertificationRequest csr, Uri server, ScepMessageType type, string algorithms, int polls, X509Certificate2 ca)
             {
+                _ca = ca;
                 _csr = csr;
                 _server = server;
                 _type = type;
@@ -314,6 +316,7 @@ namespace SmimeTools.Engine.Enrolment.Scep
             {
                 Status = status,
                 Certificate = certificate,
+                CaCertificate = _ca,
                 TransactionId = _csr.TransactionId,
                 FailInfo = failInfo,
                 Message = message,

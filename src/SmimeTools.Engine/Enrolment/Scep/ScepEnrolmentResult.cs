@@ -11,6 +11,9 @@ namespace SmimeTools.Engine.Enrolment.Scep
         /// <summary>The issued certificate (the one for the request's public key), or null unless Issued.</summary>
         public X509Certificate2? Certificate { get; init; }
 
+        /// <summary>The certificate of the CA that issues (from GetCACert), for the chain of <see cref="Certificate"/>.</summary>
+        public X509Certificate2? CaCertificate { get; init; }
+
         /// <summary>The transactionID (hex SHA-256 of the request's SubjectPublicKeyInfo): the same for every retry of one request.</summary>
         public required string TransactionId { get; init; }
 
