@@ -115,6 +115,46 @@ namespace SmimeTools.Tests.Enrolment
             Assert.Equal(ErrorIds.EnrolmentProtocolError, e.ErrorId);
         }
 
+        [Theory]
+        [InlineData(0)]
+        [InlineData(2)]
+        public void DamagedReplies_GiveOnlyEngineErrors(int failInfo)
+        {
+            // The reply is network input: truncated or bit-flipped, it must fail as an SmimeException, never otherwise.
+            using var responder = new ScepTestResponder { FailInfo = failInfo == 0 ? null : failInfo };
+            var (request, _) = Request("Damage Gus", "damage-gus@example.com");
+            Enrol(responder, request, TimeSpan.FromMilliseconds(50), TimeSpan.Zero);
+            var (reply, transactionId, nonce) = responder.LastReply!.Value;
+            using var client = new ScepClient(responder.Url);
+            var ca = client.GetCaCertificates();
+            Assert.Equal(failInfo == 0 ? 0 : 2, ScepReply.Read(reply, ca, transactionId, nonce, "the reply").Status);
+
+            var random = new Random(8894);
+            for (int i = 0; i < 400; i++)
+            {
+                var damaged = (byte[])reply.Clone();
+                if (i % 4 == 0)
+                {
+                    damaged = damaged.AsSpan(0, random.Next(damaged.Length)).ToArray();
+                }
+                else
+                {
+                    for (int flips = random.Next(1, 4); flips > 0; flips--)
+                    {
+                        damaged[random.Next(damaged.Length)] ^= (byte)(1 << random.Next(8));
+                    }
+                }
+
+                try
+                {
+                    ScepReply.Read(damaged, ca, transactionId, nonce, "the reply");
+                }
+                catch (SmimeException)
+                {
+                }
+            }
+        }
+
         private (ScepEnrolmentRequest Request, System.Security.Cryptography.RSA Key) Request(string name, string email)
         {
             var (pem, key) = ScepTestRequests.Make(name, email);

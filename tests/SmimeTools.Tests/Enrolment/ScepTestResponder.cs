@@ -115,6 +115,9 @@ namespace SmimeTools.Tests.Enrolment
         /// <summary>The certificate the last envelope was encrypted to (the RA's or the CA's).</summary>
         public string? LastRecipientSerial { get; private set; }
 
+        /// <summary>The last CertRep sent, with the transactionID and senderNonce it answered.</summary>
+        public (byte[] Reply, string TransactionId, byte[] SenderNonce)? LastReply { get; private set; }
+
         /// <summary>The last CertPoll's IssuerAndSubject, DER.</summary>
         public byte[]? LastPollData { get; private set; }
 
@@ -284,7 +287,9 @@ namespace SmimeTools.Tests.Enrolment
 
             if (content == null)
             {
-                return SignedWithoutContent(signingCertificate, attributes);
+                var empty = SignedWithoutContent(signingCertificate, attributes);
+                LastReply = (empty, transactionId, senderNonce);
+                return empty;
             }
 
             var signedReply = new SignedCms(new ContentInfo(content));
@@ -295,7 +300,9 @@ namespace SmimeTools.Tests.Enrolment
             }
 
             signedReply.ComputeSignature(cmsSigner);
-            return signedReply.Encode();
+            var encoded = signedReply.Encode();
+            LastReply = (encoded, transactionId, senderNonce);
+            return encoded;
         }
 
         /// <summary>

@@ -274,7 +274,7 @@ namespace SmimeTools.Engine.Enrolment.Scep
 
                 return new[] { new X509Certificate2(body) };
             }
-            catch (Exception e) when (e is ArgumentException or InvalidCastException or IOException or CryptographicException)
+            catch (Exception e) when (e is ArgumentException or InvalidCastException or IOException or CryptographicException or InvalidOperationException or ArithmeticException)
             {
                 throw ScepReply.Protocol($"GetCACert of {Url}", $"the answer is neither a certificate nor a certs-only PKCS#7 ({e.Message})", e);
             }

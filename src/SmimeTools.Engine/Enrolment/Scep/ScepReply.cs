@@ -40,6 +40,8 @@ namespace SmimeTools.Engine.Enrolment.Scep
         {
             SignedData signedData;
             SignerInfo signerInfo;
+            Dictionary<string, Asn1Encodable> attributes;
+            byte[]? content;
             try
             {
                 var contentInfo = ContentInfo.GetInstance(Asn1Object.FromByteArray(data));
@@ -55,13 +57,14 @@ namespace SmimeTools.Engine.Enrolment.Scep
                 }
 
                 signerInfo = SignerInfo.GetInstance(signedData.SignerInfos[0]);
+                attributes = Attributes(signerInfo, what);
+                content = (signedData.EncapContentInfo.Content as Asn1OctetString)?.GetOctets();
             }
-            catch (Exception e) when (e is ArgumentException or InvalidCastException or IOException or FormatException)
+            catch (Exception e) when (IsDecodingError(e))
             {
                 throw Protocol(what, $"the reply is not a CMS message ({e.Message})", e);
             }
 
-            var content = (signedData.EncapContentInfo.Content as Asn1OctetString)?.GetOctets();
             SignedDataResult checkedData;
             using (var input = new MemoryStream(data, writable: false))
             {
@@ -83,7 +86,6 @@ namespace SmimeTools.Engine.Enrolment.Scep
                 throw Protocol(what, $"the reply is signed by '{signer.Certificate?.Subject ?? signer.SignerIdentifier.ToString()}', not by the CA or RA certificate of this server");
             }
 
-            var attributes = Attributes(signerInfo, what);
             var messageType = Printable(attributes, ScepOids.MessageType, what);
             if (messageType != ((int)ScepMessageType.CertRep).ToString(CultureInfo.InvariantCulture))
             {
@@ -142,11 +144,15 @@ namespace SmimeTools.Engine.Enrolment.Scep
                     ? Array.Empty<X509Certificate2>()
                     : degenerate.Certificates.Cast<Asn1Encodable>().Select(c => new X509Certificate2(c.GetDerEncoded())).ToArray();
             }
-            catch (Exception e) when (e is ArgumentException or InvalidCastException or IOException or System.Security.Cryptography.CryptographicException)
+            catch (Exception e) when (IsDecodingError(e) || e is System.Security.Cryptography.CryptographicException)
             {
                 throw Protocol(what, $"the decrypted reply is not a certs-only PKCS#7 ({e.Message})", e);
             }
         }
+
+        /// <summary>What BouncyCastle's ASN.1 classes throw for data that is not what they expect.</summary>
+        private static bool IsDecodingError(Exception e) =>
+            e is ArgumentException or InvalidCastException or IOException or FormatException or InvalidOperationException or ArithmeticException;
 
         private static Dictionary<string, Asn1Encodable> Attributes(SignerInfo info, string what)
         {
