@@ -93,7 +93,7 @@ namespace SmimeTools.Tests.Enrolment
         {
             Skip.If(_server.WhyUnavailable != null, _server.WhyUnavailable);
             var (pem, _) = ScepTestRequests.Make("Scep Bob", "bob@example.com");
-            var (_, other) = ScepTestRequests.Make("Scep Other", "other@example.com");
+            var (_, other) = ScepTestRequests.Make("Scep Other", "other@example.com", keySlot: 1);
             var keyFile = ScepTestRequests.WriteKeyFile(other, _server.Folder, "other");
             using var client = new ScepClient(_server.Url);
             var e = Assert.Throws<SmimeException>(() => client.Enrol(new ScepEnrolmentRequest
@@ -122,7 +122,7 @@ namespace SmimeTools.Tests.Enrolment
             // The renewal asks for a new key, signed with the current certificate and its key; scepserver 2.1.0 wants the
             // challenge in renewals too, so it is in the new request already (this client cannot add it without the new key).
             var identity = new Engine.Keys.DotNetKeyReference(first.Certificate!.CopyWithPrivateKey(key), Engine.Keys.KeyLocation.File);
-            var (renewalPem, newKey) = ScepTestRequests.Make("Scep Carol", "carol@example.com", ScepServerFixture.Challenge);
+            var (renewalPem, newKey) = ScepTestRequests.Make("Scep Carol", "carol@example.com", ScepServerFixture.Challenge, keySlot: 1);
             var renewed = client.Enrol(new ScepEnrolmentRequest
             {
                 Request = Encoding.ASCII.GetBytes(renewalPem),

@@ -155,6 +155,55 @@ namespace SmimeTools.Tests.Enrolment
             }
         }
 
+        [Fact]
+        public void Challenge_ReplacesTheRequestsOwnAndTheRequestStillVerifies()
+        {
+            using var responder = new ScepTestResponder();
+            var (pem, key) = ScepTestRequests.Make("Challenge Hal", "challenge-hal@example.com", "old-challenge");
+            var keyFile = ScepTestRequests.WriteKeyFile(key, _folder, "challenge-hal");
+            using var client = new ScepClient(responder.Url);
+            var result = client.Enrol(new ScepEnrolmentRequest
+            {
+                Request = Encoding.ASCII.GetBytes(pem),
+                Key = ScepRequestKey.FromFile(keyFile, ScepTestRequests.Secure(ScepTestRequests.KeyPassword)),
+                Challenge = ScepTestRequests.Secure("new challenge, üñí"),
+            });
+
+            // The responder loaded the CSR with .NET, which checks its signature: the request was signed again.
+            Assert.Equal(ScepEnrolmentStatus.Issued, result.Status);
+            Assert.Equal(new[] { "new challenge, üñí" }, responder.LastChallenges);
+        }
+
+        [Theory]
+        [InlineData("POSTPKIOperation\nAES\nSHA-256\nRenewal", "17", "RenewalReq")]
+        [InlineData("POSTPKIOperation\nAES\nSHA-256", "19", "PKCSReq")]
+        public void Renewal_IsRenewalReqOnlyWhenTheServerListsRenewal(string capabilities, string sent, string reported)
+        {
+            using var responder = new ScepTestResponder(capabilities: capabilities);
+            var (first, key) = Request("Renew Ida", "renew-ida@example.com");
+            var issued = Enrol(responder, first, TimeSpan.FromMilliseconds(50), TimeSpan.Zero);
+            var identity = new Engine.Keys.DotNetKeyReference(issued.Certificate!.CopyWithPrivateKey(key), Engine.Keys.KeyLocation.File);
+            var (renewalPem, newKey) = ScepTestRequests.Make("Renew Ida", "renew-ida@example.com", keySlot: 1);
+            using var client = new ScepClient(responder.Url);
+            var renewed = client.Enrol(new ScepEnrolmentRequest { Request = Encoding.ASCII.GetBytes(renewalPem), Key = ScepRequestKey.FromIdentity(identity, null) });
+
+            Assert.Equal(ScepEnrolmentStatus.Issued, renewed.Status);
+            Assert.Equal(sent, responder.LastMessageType);
+            Assert.Equal(reported, renewed.MessageType);
+            Assert.Equal(newKey.ExportSubjectPublicKeyInfo(), renewed.Certificate!.PublicKey.ExportSubjectPublicKeyInfo());
+        }
+
+        [Fact]
+        public void HttpErrorStatus_IsServerUnavailableWithTheStatus()
+        {
+            using var responder = new ScepTestResponder { RefuseWithStatus = 503 };
+            var (request, _) = Request("Refused Jo", "refused-jo@example.com");
+            var e = Assert.Throws<SmimeException>(() => Enrol(responder, request, TimeSpan.FromMilliseconds(50), TimeSpan.Zero));
+            Assert.Equal(ErrorIds.EnrolmentServerUnavailable, e.ErrorId);
+            Assert.Contains("503", e.Message, StringComparison.Ordinal);
+            Assert.Contains(responder.Url.ToString(), e.Message, StringComparison.Ordinal);
+        }
+
         private (ScepEnrolmentRequest Request, System.Security.Cryptography.RSA Key) Request(string name, string email)
         {
             var (pem, key) = ScepTestRequests.Make(name, email);

@@ -13,10 +13,20 @@ namespace SmimeTools.Tests.Enrolment
     {
         public const string KeyPassword = "scep-key-password";
 
-        /// <summary>A new RSA 2048 key and a PEM request for it with an e-mail SAN.</summary>
-        public static (string Pem, RSA Key) Make(string commonName, string email, string? challenge = null)
+        // Key generation is the slow part on a busy machine (over a second a key): the tests share two keys, made once.
+        private static readonly Lazy<RSAParameters>[] Keys =
         {
-            var key = RSA.Create(2048);
+            new(() => NewKeyParameters()), new(() => NewKeyParameters()),
+        };
+
+        /// <summary>
+        /// An RSA 2048 key (one of two shared by the tests: <paramref name="keySlot"/> 0 or 1; use different slots where
+        /// a test needs different keys) and a PEM request for it with an e-mail SAN.
+        /// </summary>
+        public static (string Pem, RSA Key) Make(string commonName, string email, string? challenge = null, int keySlot = 0)
+        {
+            var key = RSA.Create();
+            key.ImportParameters(Keys[keySlot].Value);
             var request = new CertificateRequest($"CN={commonName}, O=SmimeTools Test", key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
             var san = new SubjectAlternativeNameBuilder();
             san.AddEmailAddress(email);
@@ -38,6 +48,12 @@ namespace SmimeTools.Tests.Enrolment
             var pem = key.ExportEncryptedPkcs8PrivateKeyPem(KeyPassword.AsSpan(), new PbeParameters(PbeEncryptionAlgorithm.Aes256Cbc, HashAlgorithmName.SHA256, 10_000));
             File.WriteAllText(path, pem, Encoding.ASCII);
             return path;
+        }
+
+        private static RSAParameters NewKeyParameters()
+        {
+            using var key = RSA.Create(2048);
+            return key.ExportParameters(true);
         }
 
         public static SecureString Secure(string text)

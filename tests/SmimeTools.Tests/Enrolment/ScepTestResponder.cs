@@ -100,6 +100,12 @@ namespace SmimeTools.Tests.Enrolment
         /// <summary>Put a wrong recipientNonce into replies (a replayed reply).</summary>
         public bool WrongRecipientNonce { get; set; }
 
+        /// <summary>Answer PKIOperation with this HTTP status instead of a CertRep.</summary>
+        public int? RefuseWithStatus { get; set; }
+
+        /// <summary>The challengePassword values of the last request's CSR (verified by .NET as it loaded the CSR).</summary>
+        public string[] LastChallenges { get; private set; } = Array.Empty<string>();
+
         /// <summary>Sign replies with a key GetCACert did not name.</summary>
         public bool SignAsStranger { get; set; }
 
@@ -185,6 +191,11 @@ namespace SmimeTools.Tests.Enrolment
                     body = new X509Certificate2Collection { X509CertificateLoader.LoadCertificate(Ca.RawData), X509CertificateLoader.LoadCertificate(Ra!.RawData) }.Export(X509ContentType.Pkcs7)!;
                     type = "application/x-x509-ca-ra-cert";
                     break;
+                case "PKIOperation" when RefuseWithStatus != null:
+                    context.Response.StatusCode = RefuseWithStatus.Value;
+                    body = Encoding.ASCII.GetBytes("refused by the test responder");
+                    type = "text/plain";
+                    break;
                 case "PKIOperation":
                     LastMethod = context.Request.HttpMethod;
                     byte[] message;
@@ -252,6 +263,10 @@ namespace SmimeTools.Tests.Enrolment
             }
 
             var request = CertificateRequest.LoadSigningRequest(data, HashAlgorithmName.SHA256, CertificateRequestLoadOptions.UnsafeLoadCertificateExtensions, RSASignaturePadding.Pkcs1);
+            LastChallenges = request.OtherRequestAttributes.Where(a => a.Oid?.Value == "1.2.840.113549.1.9.7")
+                .Select(a => new AsnReader(a.RawData, AsnEncodingRules.DER).ReadCharacterString(
+                    a.RawData[0] == 0x0C ? UniversalTagNumber.UTF8String : UniversalTagNumber.PrintableString))
+                .ToArray();
             request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.DigitalSignature | X509KeyUsageFlags.KeyEncipherment, true));
             using var issued = request.Create(Ca, DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddDays(30), RandomNumberGenerator.GetBytes(12));
             var bundle = new X509Certificate2Collection { X509CertificateLoader.LoadCertificate(issued.RawData), X509CertificateLoader.LoadCertificate(Ca.RawData) }.Export(X509ContentType.Pkcs7)!;
