@@ -67,6 +67,10 @@ namespace SmimeTools.Commands
         [Parameter]
         public SecureString? Challenge { get; set; }
 
+        /// <summary>Let a server without AES and SHA-256 get the RFC's fallback, triple DES and SHA-1.</summary>
+        [Parameter]
+        public SwitchParameter AllowWeakAlgorithm { get; set; }
+
         /// <summary>Seconds between polls (CertPoll) while the CA answers PENDING; 10 by default.</summary>
         [Parameter]
         [ValidateRange(1, 86400)]
@@ -94,6 +98,7 @@ namespace SmimeTools.Commands
                     Description = what,
                     Key = RequestKey(),
                     Challenge = Challenge,
+                    AllowWeakAlgorithm = AllowWeakAlgorithm.IsPresent,
                     PollInterval = TimeSpan.FromSeconds(PollInterval),
                     Timeout = TimeSpan.FromSeconds(Timeout),
                 }, StopToken);

@@ -91,11 +91,18 @@ namespace SmimeTools.Tests.Enrolment
         {
             using var responder = new ScepTestResponder(capabilities: "Renewal");
             var (request, _) = Request("Old Erin", "old-erin@example.com");
-            var result = Enrol(responder, request, TimeSpan.FromMilliseconds(50), TimeSpan.FromSeconds(5));
+
+            // Weak algorithms only when allowed, as for every new message: refused before anything is sent.
+            var refused = Assert.Throws<SmimeException>(() => Enrol(responder, request, TimeSpan.FromMilliseconds(50), TimeSpan.FromSeconds(5)));
+            Assert.Equal(ErrorIds.WeakAlgorithm, refused.ErrorId);
+            Assert.Null(responder.LastMethod);
+
+            var result = Enrol(responder, request, TimeSpan.FromMilliseconds(50), TimeSpan.FromSeconds(5), allowWeak: true);
             Assert.Equal(ScepEnrolmentStatus.Issued, result.Status);
             Assert.Equal("GET", responder.LastMethod);
             Assert.Equal("1.2.840.113549.3.7", responder.LastContentEncryption);
             Assert.Equal("1.3.14.3.2.26", responder.LastDigest);
+            Assert.StartsWith("3DES", result.Algorithms, StringComparison.Ordinal);
 
             using var modern = new ScepTestResponder();
             Enrol(modern, Request("New Erin", "new-erin@example.com").Request, TimeSpan.FromMilliseconds(50), TimeSpan.FromSeconds(5));
@@ -215,10 +222,10 @@ namespace SmimeTools.Tests.Enrolment
             }, key);
         }
 
-        private static ScepEnrolmentResult Enrol(ScepTestResponder responder, ScepEnrolmentRequest request, TimeSpan interval, TimeSpan timeout)
+        private static ScepEnrolmentResult Enrol(ScepTestResponder responder, ScepEnrolmentRequest request, TimeSpan interval, TimeSpan timeout, bool allowWeak = false)
         {
             using var client = new ScepClient(responder.Url);
-            return client.Enrol(new ScepEnrolmentRequest { Request = request.Request, Key = request.Key, PollInterval = interval, Timeout = timeout });
+            return client.Enrol(new ScepEnrolmentRequest { Request = request.Request, Key = request.Key, PollInterval = interval, Timeout = timeout, AllowWeakAlgorithm = allowWeak });
         }
     }
 }

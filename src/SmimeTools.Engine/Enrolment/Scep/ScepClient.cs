@@ -13,6 +13,7 @@ using Org.BouncyCastle.Asn1;
 using Org.BouncyCastle.Asn1.Cms;
 using SmimeTools.Engine.Cms;
 using SmimeTools.Engine.Keys;
+using SmimeTools.Engine.Policy;
 
 namespace SmimeTools.Engine.Enrolment.Scep
 {
@@ -85,6 +86,13 @@ namespace SmimeTools.Engine.Enrolment.Scep
             var csr = ScepCertificationRequest.Parse(request.Request, what);
             var capabilities = GetCapabilities(cancellationToken);
             var ca = GetCaCertificates(cancellationToken);
+            if (!request.AllowWeakAlgorithm && (!capabilities.Aes || capabilities.Digest == DigestAlgorithm.Sha1))
+            {
+                throw new SmimeException(ErrorIds.WeakAlgorithm, SmimeErrorKind.SecurityError,
+                    $"The SCEP server {Url} lists {(capabilities.Aes ? "no SHA-256 or SHA-512" : "no AES")} in GetCACaps ({capabilities}), so {what} would go with the RFC 8894 fallback, {(capabilities.Aes ? string.Empty : "triple DES and ")}{(capabilities.Digest == DigestAlgorithm.Sha1 ? "SHA-1" : capabilities.Digest.ToString())}; nothing was sent.",
+                    "Ask for the CA to offer AES and SHA-256, or allow the fallback knowingly with -AllowWeakAlgorithm.", Url.ToString());
+            }
+
             bool renewal = request.Key.Identity != null;
             // A server without Renewal gets a PKCSReq signed with the current certificate (RFC 8894 §2.3 allows both).
             var type = renewal && capabilities.Renewal ? ScepMessageType.RenewalReq : ScepMessageType.PkcsReq;

@@ -18,6 +18,12 @@ namespace SmimeTools.Engine.Enrolment.Scep
         /// <summary>The challenge password the CA asks for, put into the request's challengePassword attribute; null leaves the request as it is.</summary>
         public SecureString? Challenge { get; init; }
 
+        /// <summary>
+        /// Let the RFC 8894 fallback through for a server that lists neither AES nor SHA-256: triple DES and SHA-1, refused
+        /// otherwise (WeakAlgorithm) as for every new message of this module.
+        /// </summary>
+        public bool AllowWeakAlgorithm { get; init; }
+
         /// <summary>How long to wait between polls (CertPoll) while the CA answers PENDING.</summary>
         public TimeSpan PollInterval { get; init; } = TimeSpan.FromSeconds(10);
 
