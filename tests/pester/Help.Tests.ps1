@@ -240,11 +240,9 @@ Describe 'Examples of <Command>' -ForEach @($examples | Group-Object { $_.Comman
     }
 
     AfterAll {
+        # One AfterAll per block: Pester 5 keeps only the last one, so a second one left slapd running.
         if ($testDirectory) { Stop-TestDirectory $testDirectory }
         if ($testScep) { Stop-TestScepServer $testScep }
-    }
-
-    AfterAll {
         if ($token.Folder) { Remove-Item $token.Folder -Recurse -Force -ErrorAction Ignore }
         if ($nss.Folder) { Remove-Item $nss.Folder -Recurse -Force -ErrorAction Ignore }
     }

@@ -28,8 +28,8 @@ namespace SmimeTools.Engine.Enrolment.Scep
             // The CA is the authority that issued the others (an RA); with no RA, the one authority (or the first).
             CaCertificate = authorities.FirstOrDefault(a => others.Any(o => o.IssuerName.RawData.AsSpan().SequenceEqual(a.SubjectName.RawData)))
                 ?? authorities.FirstOrDefault() ?? certificates[0];
-            var authorities2 = others.Where(o => o.IssuerName.RawData.AsSpan().SequenceEqual(CaCertificate.SubjectName.RawData)).ToList();
-            var registration = authorities2.Count > 0 ? authorities2 : others;
+            var issuedByCa = others.Where(o => o.IssuerName.RawData.AsSpan().SequenceEqual(CaCertificate.SubjectName.RawData)).ToList();
+            var registration = issuedByCa.Count > 0 ? issuedByCa : others;
             EncryptionCertificate = registration.FirstOrDefault(c => Allows(c, X509KeyUsageFlags.KeyEncipherment)) ?? registration.FirstOrDefault() ?? CaCertificate;
             SigningCertificate = registration.FirstOrDefault(c => Allows(c, X509KeyUsageFlags.DigitalSignature)) ?? registration.FirstOrDefault() ?? CaCertificate;
         }
