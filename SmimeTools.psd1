@@ -30,6 +30,7 @@
         'Publish-SmimeCertificate'
         'New-SmimeCertificate'
         'New-SmimeCrl'
+        'Submit-SmimeCertificateRequest'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()

@@ -55,6 +55,7 @@ function Install-SystemPackage {
         ldapsearch = 'ldap-utils'
         'softhsm2-util' = 'softhsm2'
         dotlockfile = 'liblockfile-bin'
+        scepserver = 'scep'
     }
     $missing = @($wanted.Keys | Where-Object { -not (Get-Command $_ -ErrorAction Ignore) -and -not (Test-Path "/usr/sbin/$_") } | ForEach-Object { $wanted[$_] })
     if ($missing.Count -eq 0) { return }

@@ -80,5 +80,11 @@ namespace SmimeTools.Engine
         public const string NoEmailAddress = "NoEmailAddress";
         public const string NotIssuedByIssuer = "NotIssuedByIssuer";
         public const string InvalidSerialNumber = "InvalidSerialNumber";
+
+        // Enrolment over SCEP (RFC 8894).
+        public const string EnrolmentServerUnavailable = "EnrolmentServerUnavailable";
+        public const string EnrolmentProtocolError = "EnrolmentProtocolError";
+        public const string EnrolmentRejected = "EnrolmentRejected";
+        public const string EnrolmentKeyMismatch = "EnrolmentKeyMismatch";
     }
 }

@@ -225,13 +225,24 @@ Describe 'Examples of <Command>' -ForEach @($examples | Group-Object { $_.Comman
                 $variables.DirectoryAdmin = $testDirectory.AdminCredential
             }
         }
+        # Examples that use $ScepUrl get a scepserver of their own, with the challenge password in $ScepChallenge.
+        $scepProblem = $null
+        $testScep = $null
+        if (-not $pkiProblem -and @($Examples | Where-Object { $_.Code -match '\$Scep' }).Count -gt 0) {
+            . (Join-Path $PSScriptRoot 'TestScep.ps1')
+            $scepProblem = Get-TestScepSkipReason
+            if (-not $scepProblem) {
+                $testScep = Start-TestScepServer -WorkFolder (Join-Path $TestDrive 'scep')
+                $variables.ScepUrl = $testScep.Url
+                $variables.ScepChallenge = $testScep.Challenge
+            }
+        }
     }
 
     AfterAll {
+        # One AfterAll per block: Pester 5 keeps only the last one, so a second one left slapd running.
         if ($testDirectory) { Stop-TestDirectory $testDirectory }
-    }
-
-    AfterAll {
+        if ($testScep) { Stop-TestScepServer $testScep }
         if ($token.Folder) { Remove-Item $token.Folder -Recurse -Force -ErrorAction Ignore }
         if ($nss.Folder) { Remove-Item $nss.Folder -Recurse -Force -ErrorAction Ignore }
     }
@@ -247,6 +258,10 @@ Describe 'Examples of <Command>' -ForEach @($examples | Group-Object { $_.Comman
         }
         if ($directoryProblem -and $Code -match '\$Directory') {
             Set-ItResult -Skipped -Because "the example needs a directory: $directoryProblem"
+            return
+        }
+        if ($scepProblem -and $Code -match '\$Scep') {
+            Set-ItResult -Skipped -Because "the example needs a SCEP server: $scepProblem"
             return
         }
         $workFolder = New-Item -ItemType Directory -Force (Join-Path $TestDrive "example-$Number")

@@ -90,9 +90,19 @@ namespace SmimeTools.Engine.Certificates
         /// Reads a certificate file (PEM or DER) together with the separate file of its private key (PEM, or DER
         /// PKCS#8, encrypted or not), as CAs and OpenSSL hand them out; the entries name the certificate file.
         /// </summary>
-        internal static IReadOnlyList<CertificateEntry> ReadCertificateAndKey(string certificatePath, string keyPath, SecureString? password)
+        internal static IReadOnlyList<CertificateEntry> ReadCertificateAndKey(string certificatePath, string keyPath, SecureString? password) =>
+            ReadCertificatesAndKey(ReadFile(certificatePath), certificatePath, keyPath, password);
+
+        /// <summary>
+        /// The key in <paramref name="keyPath"/> (PEM or DER PKCS#8, encrypted or not) joined to <paramref name="certificate"/>,
+        /// or null when the file holds no key for that certificate's public key.
+        /// </summary>
+        internal static KeyReference? ReadKeyFor(X509Certificate2 certificate, string keyPath, SecureString? password) =>
+            ReadCertificatesAndKey(new[] { new CertificateEntry(certificate, null, keyPath) }, keyPath, keyPath, password)
+                .FirstOrDefault(e => e.Key != null)?.Key;
+
+        private static IReadOnlyList<CertificateEntry> ReadCertificatesAndKey(IReadOnlyList<CertificateEntry> certificates, string certificatePath, string keyPath, SecureString? password)
         {
-            var certificates = ReadFile(certificatePath);
             byte[] key;
             try
             {

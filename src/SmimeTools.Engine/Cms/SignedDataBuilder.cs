@@ -189,6 +189,17 @@ namespace SmimeTools.Engine.Cms
                 attributes.Add(new BcAttribute(new DerObjectIdentifier(CmsOid.EncryptionKeyPreferenceAttribute), new DerSet(preference)));
             }
 
+            foreach (var (oid, value) in options.AdditionalSignedAttributes)
+            {
+                var type = new DerObjectIdentifier(oid);
+                if (type.Equals(CmsAttributes.ContentType) || type.Equals(CmsAttributes.SigningTime) || type.Equals(CmsAttributes.MessageDigest))
+                {
+                    throw new ArgumentException($"The signed attribute {oid} is written by the builder itself.", nameof(options));
+                }
+
+                attributes.Add(new BcAttribute(type, new DerSet(Asn1Object.FromByteArray(value))));
+            }
+
             // DER sorts the SET; exactly these bytes (tag SET OF) are what the key signs (RFC 5652 §5.4).
             var signedAttributes = new DerSet(attributes);
             byte[] toSign = signedAttributes.GetEncoded(Asn1Encodable.Der);

@@ -49,6 +49,12 @@ namespace SmimeTools.Engine.Cms
         /// </summary>
         public X509Certificate2? EncryptionKeyPreference { get; set; }
 
+        /// <summary>
+        /// More signed attributes (OID and the DER of each value), after the standard ones: SCEP (RFC 8894 §3.2.1) puts
+        /// messageType, transactionID and nonces here. An OID the builder writes itself is refused.
+        /// </summary>
+        public IReadOnlyList<(string Oid, byte[] Value)> AdditionalSignedAttributes { get; set; } = Array.Empty<(string, byte[])>();
+
         /// <summary>The signingTime attribute (whole seconds, UTC): UTCTime up to 2049, GeneralizedTime from 2050.</summary>
         public DateTimeOffset SigningTime { get; set; } = DateTimeOffset.UtcNow;
     }

@@ -59,6 +59,7 @@ namespace SmimeTools.Tests.Interop
         private static string PackageOf(string tool) => tool switch
         {
             "cmsutil" or "certutil" or "pk12util" => "libnss3-tools",
+            "scepserver" => "scep",
             _ => tool,
         };
 
