@@ -17,7 +17,7 @@ namespace SmimeTools.Engine.Operations
         /// <summary>Puts addresses to the recipients named when no key opens a message (NoDecryptionKey); may be null.</summary>
         public Func<EnvelopedRecipient, string?>? ResolveRecipient { get; set; }
 
-        /// <summary>Nested layers deeper than this are refused as malformed (a message is not a zip bomb).</summary>
-        public int MaximumDepth { get; set; } = 16;
+        /// <summary>How deep layers may nest, how far compressed layers may expand, how many certificates a layer may carry.</summary>
+        public InputLimits Limits { get; set; } = InputLimits.Default;
     }
 }

@@ -44,7 +44,8 @@ namespace SmimeTools.Engine.Trust
                 ?? throw new InvalidDataException($"the entry '{entry.DistinguishedName}' has no {attribute}.");
             if (value.LongLength > maxBytes)
             {
-                throw new InvalidDataException($"the CRL is {value.LongLength} bytes, more than the {maxBytes} allowed.");
+                throw InputLimits.Exceeded(ErrorIds.CrlTooLarge, $"The CRL at {url.Display}", $"it is {value.LongLength} bytes",
+                    nameof(InputLimits.MaximumCrlSize), maxBytes, url.Display);
             }
 
             return value;

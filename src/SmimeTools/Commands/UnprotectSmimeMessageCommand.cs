@@ -60,6 +60,7 @@ namespace SmimeTools.Commands
                     Keys = _keys ?? (IReadOnlyList<IKeyDecryptor>)Array.Empty<IKeyDecryptor>(),
                     RemoveSignature = RemoveSignature,
                     ResolveRecipient = ResolveRecipient,
+                    Limits = Limits,
                 };
                 Run(input, () => WriteObject(MessageUnprotector.Unprotect(input, options, output, StopToken)));
             }
