@@ -201,7 +201,7 @@ namespace SmimeTools.Engine.Operations
                         Note = unquoted ? "The signed content matches once the mbox file's quoting of lines that start with \"From \" is undone." : null,
                     };
                 }
-                catch (SmimeException e)
+                catch (SmimeException e) when (e.Kind != SmimeErrorKind.LimitsExceeded)
                 {
                     return new MessageLayer { Kind = LayerKind.DetachedSigned, Algorithm = micalg, Note = "The signature cannot be read: " + e.Message };
                 }
