@@ -84,7 +84,29 @@ namespace SmimeTools.Tests.Trust
         public void ACrossCertifiedMeshStopsAtTheCandidateLimit()
         {
             // Eight CAs, each certified by every other: thousands of loop-free paths, none reaching the anchor.
-            var cas = Enumerable.Range(0, 8).Select(i => MiniCa.Root("Mesh CA " + i)).ToList();
+            var certificates = Mesh(8, out var first);
+            var user = first.IssueUser("meshed");
+            var options = Options(MiniCa.Root("Mesh Elsewhere"));
+            var started = DateTime.UtcNow;
+            var e = Assert.Throws<SmimeTools.Engine.SmimeException>(() => PathValidator.Validate(MiniCa.ToDotNet(user), certificates, null, options));
+            Assert.Equal(SmimeTools.Engine.ErrorIds.TooManyPathCandidates, e.ErrorId);
+            Assert.Contains("-" + nameof(SmimeTools.Engine.InputLimits.MaximumPathCandidates), e.RecommendedAction, StringComparison.Ordinal);
+            Assert.True(DateTime.UtcNow - started < TimeSpan.FromSeconds(30));
+
+            // A mesh of four is searched whole within the default limit and found to lead nowhere; at a limit of 1 it is cut.
+            var small = Mesh(4, out var smallFirst);
+            var smallUser = MiniCa.ToDotNet(smallFirst.IssueUser("small-mesh"));
+            var searched = PathValidator.Validate(smallUser, small, null, options);
+            Assert.False(searched.IsValid);
+            Assert.Contains(searched.Problems, p => p.Code is TrustProblemCode.UntrustedRoot or TrustProblemCode.PartialChain);
+            options.Limits = options.Limits with { MaximumPathCandidates = 1 };
+            Assert.Equal(SmimeTools.Engine.ErrorIds.TooManyPathCandidates,
+                Assert.Throws<SmimeTools.Engine.SmimeException>(() => PathValidator.Validate(smallUser, small, null, options)).ErrorId);
+        }
+
+        private static List<X509Certificate2> Mesh(int size, out MiniCa first)
+        {
+            var cas = Enumerable.Range(0, size).Select(i => MiniCa.Root($"Mesh {size} CA {i}")).ToList();
             var certificates = new List<X509Certificate2>();
             foreach (var subject in cas)
             {
@@ -94,19 +116,8 @@ namespace SmimeTools.Tests.Trust
                 }
             }
 
-            var user = cas[0].IssueUser("meshed");
-            var options = Options(MiniCa.Root("Mesh Elsewhere"));
-            var started = DateTime.UtcNow;
-            var e = Assert.Throws<SmimeTools.Engine.SmimeException>(() => PathValidator.Validate(MiniCa.ToDotNet(user), certificates, null, options));
-            Assert.Equal(SmimeTools.Engine.ErrorIds.TooManyPathCandidates, e.ErrorId);
-            Assert.Contains("-" + nameof(SmimeTools.Engine.InputLimits.MaximumPathCandidates), e.RecommendedAction, StringComparison.Ordinal);
-            Assert.True(DateTime.UtcNow - started < TimeSpan.FromSeconds(30));
-
-            // With the limit raised far enough, the whole mesh is searched and found to lead nowhere.
-            options.Limits = options.Limits with { MaximumPathCandidates = 100_000 };
-            var searched = PathValidator.Validate(MiniCa.ToDotNet(user), certificates, null, options);
-            Assert.False(searched.IsValid);
-            Assert.Contains(searched.Problems, p => p.Code is TrustProblemCode.UntrustedRoot or TrustProblemCode.PartialChain);
+            first = cas[0];
+            return certificates;
         }
 
         [Fact]
