@@ -40,6 +40,13 @@ namespace SmimeTools.Engine.Ldap
             { } chosen => chosen,
         };
 
+        /// <summary>These options with other limits.</summary>
+        internal LdapConnectionOptions With(InputLimits limits) => new()
+        {
+            Security = Security, Credential = Credential, TrustedRoots = TrustedRoots, Timeout = Timeout, SizeLimit = SizeLimit,
+            TimeLimitSeconds = TimeLimitSeconds, PageSize = PageSize, Limits = limits,
+        };
+
         internal void Validate()
         {
             Limits.Validated();
