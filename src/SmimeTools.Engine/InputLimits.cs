@@ -68,7 +68,7 @@ namespace SmimeTools.Engine
         /// </summary>
         public static SmimeException Exceeded(string errorId, string item, string what, string limitName, long limit, object? target = null) =>
             new(errorId, SmimeErrorKind.LimitsExceeded,
-                $"{item}: {what}, more than the limit {limitName} of {limit}.",
+                $"{item}: {what}; the limit {limitName} is {limit}.",
                 $"If the input is trusted, raise -{limitName} (now {limit}); otherwise treat it as hostile.", target ?? item);
     }
 }

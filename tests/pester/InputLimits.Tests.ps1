@@ -118,5 +118,43 @@ Describe 'Resource limits' {
         It 'counts candidate paths, not certificates, against -MaximumPathCandidates' {
             (Test-SmimeSignature -Path $signed @trust -MaximumPathCandidates 1).IsValid | Should -BeTrue
         }
+
+        It 'stops in a cross-certified mesh at -MaximumPathCandidates' {
+            # Seven CAs, each certified by every other, none by the root trusted: thousands of loop-free dead ends.
+            $sc = [System.Security.Cryptography.X509Certificates.X509Certificate2]
+            $ext = [System.Security.Cryptography.X509Certificates.X509BasicConstraintsExtension]
+            $keys = 0..6 | ForEach-Object { [System.Security.Cryptography.ECDsa]::Create([System.Security.Cryptography.ECCurve+NamedCurves]::nistP256) }
+            $names = 0..6 | ForEach-Object { [System.Security.Cryptography.X509Certificates.X500DistinguishedName]::new("CN=Mesh CA $_") }
+            $from = [DateTimeOffset]::UtcNow.AddDays(-1); $to = [DateTimeOffset]::UtcNow.AddDays(30)
+            $serial = 1
+            $mesh = foreach ($s in 0..6) {
+                foreach ($i in 0..6) {
+                    if ($i -eq $s) { continue }
+                    $request = [System.Security.Cryptography.X509Certificates.CertificateRequest]::new($names[$s], $keys[$s], 'SHA256')
+                    $request.CertificateExtensions.Add($ext::new($true, $false, 0, $true))
+                    $request.CertificateExtensions.Add([System.Security.Cryptography.X509Certificates.X509KeyUsageExtension]::new('KeyCertSign, CrlSign', $true))
+                    $request.Create($names[$i], [System.Security.Cryptography.X509Certificates.X509SignatureGenerator]::CreateForECDsa($keys[$i]), $from, $to, [byte[]] @(0, ($serial++)))
+                }
+            }
+            $userKey = [System.Security.Cryptography.ECDsa]::Create([System.Security.Cryptography.ECCurve+NamedCurves]::nistP256)
+            $request = [System.Security.Cryptography.X509Certificates.CertificateRequest]::new('CN=meshed, E=alice@example.com', $userKey, 'SHA256')
+            $request.CertificateExtensions.Add([System.Security.Cryptography.X509Certificates.X509KeyUsageExtension]::new('DigitalSignature, NonRepudiation', $true))
+            $emailProtection = [System.Security.Cryptography.OidCollection]::new()
+            [void] $emailProtection.Add([System.Security.Cryptography.Oid]::new('1.3.6.1.5.5.7.3.4'))
+            $request.CertificateExtensions.Add([System.Security.Cryptography.X509Certificates.X509EnhancedKeyUsageExtension]::new($emailProtection, $false))
+            $san = [System.Security.Cryptography.X509Certificates.SubjectAlternativeNameBuilder]::new(); $san.AddEmailAddress('alice@example.com')
+            $request.CertificateExtensions.Add($san.Build())
+            $user = $request.Create($names[0], [System.Security.Cryptography.X509Certificates.X509SignatureGenerator]::CreateForECDsa($keys[0]), $from, $to, [byte[]] @(1, 0))
+            $user = [System.Security.Cryptography.X509Certificates.ECDsaCertificateExtensions]::CopyWithPrivateKey($user, $userKey)
+            $meshSigned = Join-Path $TestDrive 'mesh.eml'
+            Protect-SmimeMessage -Path $message -SignWith $user -Destination $meshSigned -WarningAction SilentlyContinue | Out-Null
+
+            $meshTrust = @{ TrustedRoot = $pki.root.certificatePath; ExtraCertificate = @($mesh); Revocation = 'None'; NoSystemTrust = $true }
+            { Test-SmimeSignature -Path $meshSigned @meshTrust -ErrorAction Stop } | Should -Throw -ErrorId "TooManyPathCandidates,$testId"
+            # Raised, the whole mesh is searched and the answer is the real one: no path reaches the root trusted.
+            $searched = Test-SmimeSignature -Path $meshSigned @meshTrust -MaximumPathCandidates 100000 -ErrorAction Stop
+            $searched.IsValid | Should -BeFalse
+            $searched.Status | Should -BeIn 'PartialChain', 'UntrustedRoot'
+        }
     }
 }

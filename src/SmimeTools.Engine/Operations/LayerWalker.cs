@@ -277,7 +277,7 @@ namespace SmimeTools.Engine.Operations
             catch (SmimeException e) when (e.Kind == SmimeErrorKind.LimitsExceeded && !e.Message.Contains(DisplayName, StringComparison.Ordinal))
             {
                 // A reader below names only its layer; the message is the item the user must recognise.
-                throw new SmimeException(e.ErrorId, e.Kind, $"The message {DisplayName}, {char.ToLowerInvariant(e.Message[0])}{e.Message[1..]}", e.RecommendedAction, DisplayName, e);
+                throw new SmimeException(e.ErrorId, e.Kind, $"The message {DisplayName}: {char.ToLowerInvariant(e.Message[0])}{e.Message[1..]}", e.RecommendedAction, DisplayName, e);
             }
             catch (Exception e) when (e is FormatException or CryptographicException or InvalidDataException or EndOfStreamException
                 or InvalidCastException or ArgumentException or InvalidOperationException or NotSupportedException
