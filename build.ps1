@@ -158,6 +158,8 @@ function Invoke-Bench {
     $pwsh = Get-PwshCommand
     & $pwsh[0] @($pwsh | Select-Object -Skip 1) -NoProfile -NonInteractive -File (Join-Path $Root 'bench/bench.ps1') `
         -ModulePath $ModuleOut -PkiTool (Join-Path $Out 'testpki/SmimeTools.TestPki.dll')
+    & $pwsh[0] @($pwsh | Select-Object -Skip 1) -NoProfile -NonInteractive -File (Join-Path $Root 'bench/update.ps1') `
+        -ModulePath $ModuleOut -PkiTool (Join-Path $Out 'testpki/SmimeTools.TestPki.dll')
 }
 
 function Invoke-Package {

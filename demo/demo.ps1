@@ -30,7 +30,7 @@ Show-Step 'Identities: the certificates that came with a private key' `
     "Get-SmimeCertificate -Path `$folder/*.p12 -Password `$password | Where-Object KeyLocation -eq 'File'"
 Get-SmimeCertificate -Path (Join-Path $folder '*.p12') -Password $password |
     Where-Object { $_.KeyLocation -eq 'File' } |
-    Select-Object @{ n = 'File'; e = { Split-Path $_.Source -Leaf } }, Emails, CanSign, CanEncrypt, HasPrivateKey,
+    Select-Object @{ n = 'File'; e = { Split-Path $_.Source -Leaf } }, Emails, CanSign, CanEncrypt, HasUsableKey,
         @{ n = 'Algorithm'; e = { $_.PublicKey.Oid.FriendlyName } } |
     Format-Table -AutoSize | Show-Table
 
@@ -250,7 +250,7 @@ finally {
 $archive = Join-Path ([IO.Path]::GetTempPath()) ('smimetools-demo-archive-' + [guid]::NewGuid().ToString('n').Substring(0, 8))
 New-Item -ItemType Directory $archive | Out-Null
 try {
-    $alice = Get-SmimeCertificate -Path (Join-Path $folder 'rsa2048.p12') -Password $password | Where-Object HasPrivateKey
+    $alice = Get-SmimeCertificate -Path (Join-Path $folder 'rsa2048.p12') -Password $password | Where-Object HasUsableKey
     foreach ($n in 1..3) {
         Protect-SmimeMessage -Path $pki.sampleMessagePath -To (Join-Path $folder 'rsa2048.crt') -Destination (Join-Path $archive "2016-$n.eml") | Out-Null
     }

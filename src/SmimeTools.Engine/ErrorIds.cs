@@ -64,6 +64,8 @@ namespace SmimeTools.Engine
         public const string MailboxLocked = "MailboxLocked";
         public const string MailboxLockFailed = "MailboxLockFailed";
 
+        public const string InvalidPolicyOid = "InvalidPolicyOid";
+
         // Resource limits (InputLimits): each names the limit; the parameter of the same name raises it.
         public const string NestingTooDeep = "NestingTooDeep";
         public const string DecompressedTooLarge = "DecompressedTooLarge";

@@ -93,6 +93,64 @@ Describe 'Get-SmimeCertificate' {
         }
     }
 
+    Context 'whether SmimeTools can use the key (HasUsableKey)' {
+        It '<Name> read from PKCS#12: HasUsableKey true, .NET''s HasPrivateKey <DotNet>' -ForEach @(
+            @{ Name = 'rsa2048'; DotNet = $true }
+            @{ Name = 'p256'; DotNet = $true }
+            @{ Name = 'ed25519'; DotNet = $false }
+            @{ Name = 'x25519'; DotNet = $false }
+        ) {
+            $identity = Get-SmimeCertificate -Path (UserFile $Name '.p12') -Password $pki.SecurePassword | Where-Object HasUsableKey
+            $identity.Thumbprint | Should -Be $users.$Name.thumbprint
+            $identity.KeyLocation | Should -Be 'File'
+            $identity.HasPrivateKey | Should -Be $DotNet
+            # The CA certificates of the file come without keys.
+            @(Get-SmimeCertificate -Path (UserFile $Name '.p12') -Password $pki.SecurePassword | Where-Object { -not $_.HasUsableKey }).KeyLocation |
+                Should -Not -Contain 'File'
+        }
+
+        It 'is false for a certificate without its key, and follows .NET''s key for certificates from elsewhere' {
+            (Get-SmimeCertificate -Path (UserFile ed25519 '.crt')).HasUsableKey | Should -BeFalse
+            $plain = [System.Security.Cryptography.X509Certificates.X509Certificate2]::new((UserFile rsa2048 '.cer'))
+            $plain.HasUsableKey | Should -BeFalse
+            $withKey = [System.Security.Cryptography.X509Certificates.X509CertificateLoader]::LoadPkcs12FromFile((UserFile rsa2048 '.p12'), $pki.password)
+            $withKey.HasPrivateKey | Should -BeTrue
+            $withKey.HasUsableKey | Should -BeTrue
+        }
+
+        It 'says the Ed25519 identity signs, though .NET says it has no private key' {
+            $erin = Get-SmimeCertificate -Path (UserFile ed25519 '.p12') -Password $pki.SecurePassword | Where-Object HasUsableKey
+            $erin.HasPrivateKey | Should -BeFalse
+            $result = Protect-SmimeMessage -Path $pki.sampleMessagePath -SignWith $erin -Destination (Join-Path $TestDrive 'erin-signed.eml')
+            $result.Signed | Should -BeTrue
+        }
+
+        It 'is false for a DSA key read from PKCS#12 (KeyLocation File), which cannot sign here' -Skip:(-not (Get-Command openssl -ErrorAction Ignore)) {
+            $folder = Join-Path $TestDrive 'dsa'
+            New-Item -ItemType Directory -Path $folder | Out-Null
+            $parameters = Join-Path $folder 'dsa-parameters.pem'; $key = Join-Path $folder 'dsa.key'; $certificate = Join-Path $folder 'dsa.crt'
+            $p12 = Join-Path $folder 'dsa.p12'
+            & openssl genpkey -genparam -algorithm DSA -pkeyopt dsa_paramgen_bits:2048 -out $parameters 2>&1 | Out-Null
+            & openssl req -x509 -newkey "dsa:$parameters" -nodes -keyout $key -out $certificate -subj '/CN=Dora' -addext subjectAltName=email:dora@example.com 2>&1 | Out-Null
+            $output = & openssl pkcs12 -export -in $certificate -inkey $key -passout pass:dsa-test -out $p12 2>&1
+            if ($LASTEXITCODE -ne 0) { throw "openssl pkcs12 -export failed: $output" }
+            $dora = Get-SmimeCertificate -Path $p12 -Password (ConvertTo-SecureString 'dsa-test' -AsPlainText -Force)
+            $dora.KeyLocation | Should -Be 'File'
+            $dora.HasUsableKey | Should -BeFalse
+            $dora.HasPrivateKey | Should -BeFalse
+            $problem = $null
+            try { Protect-SmimeMessage -Path $pki.sampleMessagePath -SignWith $dora -ErrorAction Stop } catch { $problem = $_ }
+            $problem.FullyQualifiedErrorId | Should -Be 'UnsupportedAlgorithm,SmimeTools.Commands.ProtectSmimeMessageCommand'
+            $problem.Exception.Message | Should -BeLike '*DSA key*'
+        }
+
+        It 'comes first in the table view' {
+            $table = Get-SmimeCertificate -Path (UserFile ed25519 '.p12') -Password $pki.SecurePassword | Out-String -Width 200
+            $table | Should -Match 'HasUsableKey\s+Thumbprint\s+Emails'
+            $table | Should -Match "True\s+$($users.ed25519.thumbprint)"
+        }
+    }
+
     Context 'paths and the pipeline' {
         It 'reads the known certificate files in a folder, and subfolders with -Recurse' {
             $folder = New-Item -ItemType Directory (Join-Path $TestDrive 'folder')
@@ -122,7 +180,7 @@ Describe 'Get-SmimeCertificate' {
 
         It 'formats as the SmimeTools table by default' {
             $table = Get-SmimeCertificate -Path (UserFile rsa2048 '.crt') | Out-String -Width 200
-            $table | Should -Match 'Thumbprint\s+Emails\s+NotAfter\s+Use\s+Key'
+            $table | Should -Match 'HasUsableKey\s+Thumbprint\s+Emails\s+NotAfter\s+Use\s+Key'
             $table | Should -Match 'alice@example.com\s+\d{4}-\d\d-\d\d\s+Sign Encrypt\s+None'
             $table | Should -Match 'alice@example.com'
         }

@@ -104,6 +104,62 @@ Describe 'Protect-SmimeMessage' {
         }
     }
 
+    Context 'a self-signed certificate made as tutorials show (openssl req -x509)' -Skip:(-not $hasOpenSsl) {
+        BeforeAll {
+            # OpenSSL's default configuration makes it a CA certificate (basicConstraints CA:TRUE), with no key usage.
+            $selfSigned = Join-Path $TestDrive 'self-signed'
+            New-Item -ItemType Directory -Path $selfSigned | Out-Null
+            $keyFile = Join-Path $selfSigned 'k.pem'
+            $certificateFile = Join-Path $selfSigned 'c.pem'
+            Invoke-OpenSsl req -x509 -newkey rsa:2048 -nodes -keyout $keyFile -out $certificateFile -subj '/CN=Alice' `
+                -addext subjectAltName=email:alice@example.com | Out-Null
+            $identityFile = Join-Path $selfSigned 'alice.pem'
+            [IO.File]::WriteAllText($identityFile, [IO.File]::ReadAllText($certificateFile) + [IO.File]::ReadAllText($keyFile))
+            $selfCertificate = Get-SmimeCertificate -Path $certificateFile
+        }
+
+        It 'is a CA certificate as OpenSSL makes it, and still signs and is encrypted to' {
+            $constraints = $selfCertificate.Extensions | Where-Object { $_ -is [Security.Cryptography.X509Certificates.X509BasicConstraintsExtension] }
+            $constraints.CertificateAuthority | Should -BeTrue
+            $selfCertificate.CanSign | Should -BeTrue
+            $selfCertificate.CanEncrypt | Should -BeTrue
+        }
+
+        It 'is a -To recipient that openssl decrypts for' {
+            $out = Join-Path $TestDrive 'to-self-signed.eml'
+            $result = Protect-SmimeMessage -Path $message -To $certificateFile -Destination $out
+            $result.RecipientThumbprints | Should -Be @($selfCertificate.Thumbprint)
+            $decrypted = Join-Path $TestDrive 'to-self-signed.txt'
+            Invoke-OpenSsl cms -decrypt -in $out -recip $certificateFile -inkey $keyFile -out $decrypted | Out-Null
+            [IO.File]::ReadAllText($decrypted) | Should -Match 'figures.csv'
+        }
+
+        It 'signs with its key file, and openssl verifies with it as the trusted certificate' {
+            $identity = Get-SmimeCertificate -Path $identityFile
+            $identity.KeyLocation | Should -Be 'File'
+            $out = Join-Path $TestDrive 'by-self-signed.eml'
+            $result = Protect-SmimeMessage -Path $message -SignWith $identity -To $identity -Destination $out
+            $result.Signed | Should -BeTrue
+            $result.RecipientThumbprints | Should -Be @($identity.Thumbprint)
+            $opened = Join-Path $TestDrive 'by-self-signed-opened.eml'
+            Invoke-OpenSsl cms -decrypt -in $out -recip $certificateFile -inkey $keyFile -out $opened | Out-Null
+            $verified = Join-Path $TestDrive 'by-self-signed-verified.txt'
+            Invoke-OpenSsl cms -verify -in $opened -CAfile $certificateFile -purpose smimesign -out $verified | Out-Null
+            [IO.File]::ReadAllText($verified) | Should -Match 'figures.csv'
+            $check = Unprotect-SmimeMessage -Path $out -Identity $identity | Test-SmimeSignature -TrustedRoot $certificateFile -NoSystemTrust
+            $check.IsValid | Should -BeTrue -Because ($check.Problems -join '; ')
+        }
+
+        It 'is picked from a bundle, while the CA certificates of the bundle are still skipped' {
+            $bundle = Join-Path $selfSigned 'bundle.pem'
+            [IO.File]::WriteAllText($bundle, [IO.File]::ReadAllText($certificateFile) + [IO.File]::ReadAllText($pki.chainPemPath))
+            $result = Protect-SmimeMessage -Path $message -To $bundle
+            $result.RecipientThumbprints | Should -Be @($selfCertificate.Thumbprint)
+            { Protect-SmimeMessage -Path $message -To $pki.chainPemPath -ErrorAction Stop } |
+                Should -Throw -ErrorId 'NoMatchingCertificate,SmimeTools.Commands.ProtectSmimeMessageCommand'
+        }
+    }
+
     Context 'refusals' {
         It 'refuses <Case> with <ErrorId>' -ForEach @(
             @{ Case = 'a 512-bit recipient'; To = 'rsa512'; ErrorId = 'WeakKey' }

@@ -263,4 +263,55 @@ Describe 'Test-SmimeSignature' {
             $result.CoveredParts -join ';' | Should -Match 'text/plain'
         }
     }
+
+    Context 'certificate policies (-Policy)' {
+        BeforeAll {
+            $policy = '1.3.6.1.4.1.55555.1.1'
+        }
+
+        It 'refuses a value that is no OID, before reading any file, with InvalidPolicyOid' {
+            $missing = Join-Path $TestDrive 'no-such-root.crt'
+            $problem = $null
+            try { Test-SmimeSignature -Path $message -TrustedRoot $missing -Policy '1.2.3', 'any-policy' -ErrorAction Stop }
+            catch { $problem = $_ }
+            $problem.FullyQualifiedErrorId | Should -Be 'InvalidPolicyOid,SmimeTools.Commands.TestSmimeSignatureCommand'
+            $problem.TargetObject | Should -Be 'any-policy'
+            $problem.Exception.Message | Should -BeLike "*'any-policy'*"
+        }
+
+        It 'completes -Policy with anyPolicy' {
+            $line = 'Test-SmimeSignature -Policy any'
+            $completion = TabExpansion2 -inputScript $line -cursorColumn $line.Length
+            $completion.CompletionMatches.CompletionText | Should -Contain 'anyPolicy'
+        }
+
+        It 'takes anyPolicy (any case) as 2.5.29.32.0 for a path that must carry an explicit policy' -Skip:(-not $hasOpenSsl) {
+            # A CA and a user certificate of one policy, made by openssl; the explicit policy requirement makes the policy count.
+            $folder = Join-Path $TestDrive 'policy-pki'
+            New-Item -ItemType Directory -Path $folder | Out-Null
+            $rootKey = Join-Path $folder 'root.key'; $rootCrt = Join-Path $folder 'root.crt'
+            $userKey = Join-Path $folder 'user.key'; $userCsr = Join-Path $folder 'user.csr'; $userCrt = Join-Path $folder 'user.crt'
+            $extensions = Join-Path $folder 'user.ext'
+            [IO.File]::WriteAllText($extensions, "basicConstraints=critical,CA:FALSE`nkeyUsage=critical,digitalSignature`nextendedKeyUsage=emailProtection`nsubjectAltName=email:alice@example.com`ncertificatePolicies=$policy`n")
+            & openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout $rootKey -out $rootCrt -days 30 -subj '/CN=Policy Root' 2>&1 | Out-Null
+            & openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout $userKey -out $userCsr -subj '/CN=Alice' 2>&1 | Out-Null
+            $output = & openssl x509 -req -in $userCsr -CA $rootCrt -CAkey $rootKey -CAcreateserial -days 30 -extfile $extensions -out $userCrt 2>&1
+            if ($LASTEXITCODE -ne 0) { throw "openssl x509 -req failed: $output" }
+            $identityFile = Join-Path $folder 'alice.pem'
+            [IO.File]::WriteAllText($identityFile, [IO.File]::ReadAllText($userCrt) + [IO.File]::ReadAllText($userKey))
+            $signed = Join-Path $TestDrive 'policy-signed.eml'
+            Protect-SmimeMessage -Path $message -SignWith (Get-SmimeCertificate -Path $identityFile) -Destination $signed | Out-Null
+            $strict = @{ Path = $signed; TrustedRoot = $rootCrt; NoSystemTrust = $true; Revocation = 'None'; RequireExplicitPolicy = $true }
+
+            foreach ($any in 'anyPolicy', 'ANYPOLICY', '2.5.29.32.0') {
+                $result = Test-SmimeSignature @strict -Policy $any
+                $result.IsValid | Should -BeTrue -Because "-Policy ${any}: $($result.Problems -join '; ')"
+                $result.Validation.UserConstrainedPolicies | Should -Contain $policy
+            }
+            (Test-SmimeSignature @strict -Policy $policy).IsValid | Should -BeTrue
+            $other = Test-SmimeSignature @strict -Policy '1.3.6.1.4.1.55555.1.2'
+            $other.IsValid | Should -BeFalse
+            $other.Validation.Problems.Code | Should -Contain 'PolicyViolation'
+        }
+    }
 }

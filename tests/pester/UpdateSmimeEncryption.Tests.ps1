@@ -87,6 +87,8 @@ Describe 'Update-SmimeEncryption' {
         $summary.Updated | Should -Be 1
         $summary.Failed | Should -Be 2
         ($problems | ForEach-Object { ($_.FullyQualifiedErrorId -split ',')[0] } | Sort-Object) | Should -Be @('NoDecryptionKey', 'NotEncrypted')
+        # Each error names its message file, not the folder it was found in.
+        ($problems.TargetObject | Sort-Object) | Should -Be @((Join-Path $folder 'foreign.eml'), (Join-Path $folder 'plain.eml'))
         (Get-FileHash (Join-Path $folder 'plain.eml')).Hash | Should -Be $plain.Hash
         (Get-FileHash (Join-Path $folder 'foreign.eml')).Hash | Should -Be $foreign.Hash
     }
@@ -98,6 +100,25 @@ Describe 'Update-SmimeEncryption' {
         $result = Update-SmimeEncryption -Path $folder -To (Crt p256) -Identity (Crt rsa2048) -WhatIf
         $result | Should -BeNullOrEmpty
         (Get-FileHash (Join-Path $folder 'm1.eml')).Hash | Should -Be $hash
+        Get-ChildItem $folder -Force | Where-Object Name -like '.smimetools*' | Should -BeNullOrEmpty
+    }
+
+    It 'says with -WhatIf what each message would get and which it would leave, from the envelopes alone' {
+        $folder = New-Archive 'whatif-plan' 1
+        Protect-SmimeMessage -Path $message -To (Crt rsa2048), (Crt p256) -Destination (Join-Path $folder 'done.eml') | Out-Null
+        Copy-Item $message (Join-Path $folder 'plain.eml')
+        $hashes = Get-ChildItem $folder | Get-FileHash
+        # What-if lines go to the host, so a child PowerShell's output is read.
+        $script = "Import-Module '$ModulePath'; Update-SmimeEncryption -Path '$folder' -To '$(Crt p256)' -Identity '$(Crt rsa2048)' -WhatIf"
+        $command = Get-PwshCommand
+        $lines = & $command[0] @($command | Select-Object -Skip 1) -NoProfile -NonInteractive -Command $script
+
+        $p256 = (Get-SmimeCertificate -Path (Crt p256)).Subject
+        $lines | Where-Object { $_ -like '*"Add recipients"*m1.eml*' } | Should -HaveCount 1
+        ($lines | Where-Object { $_ -like '*m1.eml*' }) | Should -BeLike "*(AES-256-CBC) now, to *$p256 (AES-256-CBC) after."
+        $lines | Where-Object { $_ -like '*Leaving*done.eml*already encrypted to every target recipient*' } | Should -HaveCount 1
+        $lines | Where-Object { $_ -like '*Leaving*plain.eml*(NotEncrypted)*' } | Should -HaveCount 1
+        (Get-ChildItem $folder | Get-FileHash).Hash | Should -Be $hashes.Hash
         Get-ChildItem $folder -Force | Where-Object Name -like '.smimetools*' | Should -BeNullOrEmpty
     }
 
@@ -175,5 +196,29 @@ Update-SmimeEncryption -Path '$folder' -To '$(Crt p256)' -Identity `$old | Out-N
         Get-ChildItem $folder -Filter *.eml | ForEach-Object { Opened $_.FullName $new | Should -Be (Opened $_.FullName $old) }
         Get-ChildItem $folder -Force -Filter '*.tmp' | Should -BeNullOrEmpty
         @(Get-Content $journal | Where-Object { $_ -like "done`t*" } | ForEach-Object { ($_ -split "`t")[1] } | Group-Object | Where-Object Count -gt 1) | Should -BeNullOrEmpty
+    }
+}
+
+Describe 'Update-SmimeEncryption with the old key on a token' {
+    BeforeAll {
+        . (Join-Path $PSScriptRoot 'TokenSupport.ps1')
+        $token = New-SoftHsmTestToken -Label 'update-token' -Pki $pki -Identities @('rsa2048')
+    }
+    AfterAll {
+        if ($token.Folder) { Remove-Item $token.Folder -Recurse -Force -ErrorAction Ignore }
+        Remove-Module SmimeTools -ErrorAction Ignore
+    }
+
+    It 'moves an archive with -ThrottleLimit 2 and the old key on the token, and every message opens with the new key' {
+        if ($token.Missing) { Set-ItResult -Skipped -Because $token.Missing; return }
+        $folder = New-Archive 'token' 12
+        $onToken = Get-SmimeCertificate -Pkcs11Module $token.Library -Token $token.Label -Pin $token.Pin | Where-Object { $_.Thumbprint -eq $old.Thumbprint -and $_.KeyLocation -eq 'Token' }
+        $onToken | Should -HaveCount 1
+
+        $summary = Update-SmimeEncryption -Path $folder -To (Crt p256) -Identity $onToken -ThrottleLimit 2
+
+        $summary.Updated | Should -Be 12
+        $summary.Failed | Should -Be 0
+        Get-ChildItem $folder -Filter *.eml | ForEach-Object { Opened $_.FullName $new | Should -Be (Opened $_.FullName $old) }
     }
 }

@@ -44,8 +44,11 @@ namespace SmimeTools.Engine.Certificates
         public static bool IsCertificateAuthority(X509Certificate2 certificate) =>
             certificate.Extensions.OfType<X509BasicConstraintsExtension>().Any(b => b.CertificateAuthority);
 
-        private static bool IsIssuerOf(X509Certificate2 issuer, X509Certificate2 subject)
+        /// <summary>True when <paramref name="issuer"/> names and signed <paramref name="subject"/>.</summary>
+        public static bool IsIssuerOf(X509Certificate2 issuer, X509Certificate2 subject)
         {
+            ArgumentNullException.ThrowIfNull(issuer);
+            ArgumentNullException.ThrowIfNull(subject);
             if (!subject.IssuerName.RawData.AsSpan().SequenceEqual(issuer.SubjectName.RawData))
             {
                 return false;

@@ -168,7 +168,7 @@ namespace SmimeTools.Engine.Certificates
                 }
 
                 // Outlook's value carries the chain too; the CA certificates are not the person's.
-                foreach (var certificate in bundle?.Where(c => !ChainCollector.IsCertificateAuthority(c)) ?? Enumerable.Empty<X509Certificate2>())
+                foreach (var certificate in bundle == null ? Array.Empty<X509Certificate2>() : CertificateUsageRules.MailCertificatesAmong(bundle))
                 {
                     yield return new CertificateEntry(certificate, null, Location.Display);
                 }

@@ -75,17 +75,24 @@ namespace SmimeTools.Engine.Certificates
         }
 
         /// <summary>
-        /// The recipients among certificates given to encrypt to: a certificate file may carry its chain, and CA certificates
-        /// are not recipients. <see cref="ErrorIds.NoMatchingCertificate"/> when only CA certificates are left.
+        /// The recipients among certificates given to encrypt to: a certificate file may carry its chain, whose CA certificates
+        /// are not recipients (<see cref="CertificateUsageRules.MailCertificatesAmong"/>: a self-signed certificate of an
+        /// address is one). <see cref="ErrorIds.NoMatchingCertificate"/> when only CA certificates are left.
         /// </summary>
         public static IReadOnlyList<X509Certificate2> RecipientsAmong(IEnumerable<X509Certificate2> given)
         {
             ArgumentNullException.ThrowIfNull(given);
-            var recipients = given.Where(c => !ChainCollector.IsCertificateAuthority(c)).ToList();
+            var all = given.ToList();
+            var recipients = CertificateUsageRules.MailCertificatesAmong(all).ToList();
             if (recipients.Count == 0)
             {
+                var first = all.FirstOrDefault();
                 throw new SmimeException(ErrorIds.NoMatchingCertificate, SmimeErrorKind.ObjectNotFound,
-                    "-To named no recipient certificate (only CA certificates were found).", "Pass the recipients' own certificates.");
+                    first == null
+                        ? "-To named no recipient certificate."
+                        : $"-To named no recipient certificate: only CA certificates were found ({string.Join(", ", all.Select(c => c.Subject).Distinct())}), which are skipped as chain certificates.",
+                    "Pass the recipients' own certificates. A self-signed certificate is a recipient when it carries an e-mail address and its key usage does not allow keyCertSign.",
+                    first);
             }
 
             return recipients;

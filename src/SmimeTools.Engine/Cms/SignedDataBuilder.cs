@@ -59,7 +59,7 @@ namespace SmimeTools.Engine.Cms
                 KeyAlgorithmKind.Ec => SignatureAlgorithm.Ecdsa,
                 KeyAlgorithmKind.Ed25519 => SignatureAlgorithm.Ed25519,
                 _ => throw new SmimeException(ErrorIds.UnsupportedAlgorithm, SmimeErrorKind.InvalidArgument,
-                    $"The {key.Algorithm} key of '{key.Certificate.Subject}' cannot make S/MIME signatures.",
+                    $"The {(key.Algorithm == KeyAlgorithmKind.Unknown ? key.Certificate.PublicKey.Oid.FriendlyName ?? key.Certificate.PublicKey.Oid.Value : key.Algorithm.ToString())} key of '{key.Certificate.Subject}' cannot make S/MIME signatures.",
                     "Sign with a certificate that has an RSA, EC (P-256/P-384/P-521) or Ed25519 key.", key.Certificate),
             };
             if (requested == SignatureAlgorithm.Default || requested == natural

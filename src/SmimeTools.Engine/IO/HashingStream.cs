@@ -20,6 +20,16 @@ namespace SmimeTools.Engine.IO
 
         public byte[] GetHashAndReset() => _hash.GetHashAndReset();
 
+        /// <summary>The digest of what has passed so far; hashing goes on.</summary>
+        public byte[] GetCurrentHash() => _hash.GetCurrentHash();
+
+        /// <summary>Adds <paramref name="data"/> to the digest without writing it (content already in the inner stream).</summary>
+        public void HashOnly(ReadOnlySpan<byte> data)
+        {
+            _hash.AppendData(data);
+            BytesWritten += data.Length;
+        }
+
         public override bool CanRead => false;
 
         public override bool CanSeek => false;

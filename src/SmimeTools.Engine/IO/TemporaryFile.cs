@@ -15,15 +15,22 @@ namespace SmimeTools.Engine.IO
 
         /// <param name="folder">Where the file goes.</param>
         /// <param name="shared">Let other handles of this process open it by name (to read it in several places at once).</param>
-        public static TemporaryFile Create(string folder, bool shared = false)
+        public static TemporaryFile Create(string folder, bool shared = false) =>
+            CreateAt(System.IO.Path.Combine(folder, ".smimetools-" + Guid.NewGuid().ToString("N") + ".tmp"), shared, FileMode.CreateNew);
+
+        /// <summary>A scratch file with a name of the caller's, replacing a file of that name (one a killed run left).</summary>
+        public static TemporaryFile CreateAt(string path, bool shared) => CreateAt(path, shared, FileMode.Create);
+
+        private static TemporaryFile CreateAt(string path, bool shared, FileMode mode)
         {
-            var path = System.IO.Path.Combine(folder, ".smimetools-" + Guid.NewGuid().ToString("N") + ".tmp");
+            // On Unix a file nobody opens by name is unlinked at once: a process killed with SIGKILL leaves nothing behind.
+            var unlinkNow = !shared && !OperatingSystem.IsWindows();
             var options = new FileStreamOptions
             {
-                Mode = FileMode.CreateNew,
+                Mode = mode,
                 Access = FileAccess.ReadWrite,
                 Share = shared ? FileShare.ReadWrite | FileShare.Delete : FileShare.None,
-                Options = FileOptions.DeleteOnClose,
+                Options = unlinkNow ? FileOptions.None : FileOptions.DeleteOnClose,
                 BufferSize = 1 << 16,
             };
             if (!OperatingSystem.IsWindows())
@@ -31,7 +38,13 @@ namespace SmimeTools.Engine.IO
                 options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
             }
 
-            return new TemporaryFile(new FileStream(path, options));
+            var stream = new FileStream(path, options);
+            if (unlinkNow)
+            {
+                File.Delete(path);
+            }
+
+            return new TemporaryFile(stream);
         }
 
         /// <summary>Rewinds for reading what was written.</summary>

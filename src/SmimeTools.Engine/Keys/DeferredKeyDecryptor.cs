@@ -20,7 +20,6 @@ namespace SmimeTools.Engine.Keys
         public DeferredKeyDecryptor(KeyReference reference, Func<TokenInfo, SecureString?>? askPin = null)
             : this((reference ?? throw new ArgumentNullException(nameof(reference))).Certificate, () => PrivateKeys.Open(reference, askPin))
         {
-            IsOnToken = reference is TokenKeyReference;
         }
 
         /// <summary>The key of <paramref name="certificate"/> that <paramref name="open"/> opens on first use.</summary>
@@ -38,12 +37,34 @@ namespace SmimeTools.Engine.Keys
         /// <summary>True once the key has been opened.</summary>
         public bool IsOpen => _key != null;
 
-        /// <summary>True when the key is, or may be, on a token, whose session one thread uses at a time.</summary>
-        public bool IsOnToken { get; } = true;
+        public byte[] DecryptKey(ReadOnlySpan<byte> encryptedKey, RSAEncryptionPadding padding)
+        {
+            var key = Key();
+            if (key.CanSignInParallel)
+            {
+                return key.DecryptKey(encryptedKey, padding);
+            }
 
-        public byte[] DecryptKey(ReadOnlySpan<byte> encryptedKey, RSAEncryptionPadding padding) => Key().DecryptKey(encryptedKey, padding);
+            // A key that cannot work for several threads at once takes turns.
+            lock (_gate)
+            {
+                return key.DecryptKey(encryptedKey, padding);
+            }
+        }
 
-        public byte[] Agree(ReadOnlySpan<byte> originatorPublicKeyInfo) => Key().Agree(originatorPublicKeyInfo);
+        public byte[] Agree(ReadOnlySpan<byte> originatorPublicKeyInfo)
+        {
+            var key = Key();
+            if (key.CanSignInParallel)
+            {
+                return key.Agree(originatorPublicKeyInfo);
+            }
+
+            lock (_gate)
+            {
+                return key.Agree(originatorPublicKeyInfo);
+            }
+        }
 
         /// <summary>Opened once, even when several threads ask first.</summary>
         private PrivateKey Key()

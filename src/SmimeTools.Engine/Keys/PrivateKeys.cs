@@ -21,6 +21,19 @@ namespace SmimeTools.Engine.Keys
         };
 
         /// <summary>
+        /// True when <see cref="Open"/> gives a key this engine signs or decrypts with, judged by where the key is and its
+        /// algorithm without opening it (no PIN, no token session): RSA and EC anywhere, Ed25519 and X25519 read from a
+        /// file. False for none, and for keys held but not used here (DSA, Ed448, X448). Unlike .NET's
+        /// <c>X509Certificate2.HasPrivateKey</c>, it is true for the file and token keys .NET does not hold.
+        /// </summary>
+        public static bool IsUsable(KeyReference? reference) => reference != null && KeyAlgorithms.Of(reference.Certificate) switch
+        {
+            KeyAlgorithmKind.Rsa or KeyAlgorithmKind.Ec => true,
+            KeyAlgorithmKind.Ed25519 or KeyAlgorithmKind.X25519 => reference is FileKeyReference,
+            _ => false,
+        };
+
+        /// <summary>
         /// A key to decrypt with: a software key at once, a token key opened (and logged in to) only when a message
         /// is addressed to it, so no PIN is asked for messages it cannot open.
         /// </summary>

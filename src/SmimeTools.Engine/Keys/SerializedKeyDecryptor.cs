@@ -5,8 +5,8 @@ using System.Security.Cryptography.X509Certificates;
 namespace SmimeTools.Engine.Keys
 {
     /// <summary>
-    /// A key used by one thread at a time: a token's session is not safe to share between the workers of a parallel
-    /// job, so its operations take turns.
+    /// A key used by one thread at a time, for the workers of a parallel job: keys of ours that are safe to share (software
+    /// keys, and token keys, which give each worker a session of its own) go as they are; any other key takes turns.
     /// </summary>
     internal sealed class SerializedKeyDecryptor : IKeyDecryptor
     {
@@ -19,9 +19,9 @@ namespace SmimeTools.Engine.Keys
 
         public KeyAlgorithmKind Algorithm => _key.Algorithm;
 
-        /// <summary>Keys that can be shared as they are (software keys, opened now or on first use) are returned unwrapped.</summary>
+        /// <summary>Keys that can be shared as they are are returned unwrapped; a deferred key takes turns by itself when it must.</summary>
         public static IKeyDecryptor For(IKeyDecryptor key) =>
-            key is SoftwareKey or SerializedKeyDecryptor or DeferredKeyDecryptor { IsOnToken: false } ? key : new SerializedKeyDecryptor(key);
+            key is PrivateKey { CanSignInParallel: true } or SerializedKeyDecryptor or DeferredKeyDecryptor ? key : new SerializedKeyDecryptor(key);
 
         public byte[] DecryptKey(ReadOnlySpan<byte> encryptedKey, RSAEncryptionPadding padding)
         {

@@ -3,6 +3,7 @@ using System.Linq;
 using System.Security;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
+using System.Threading;
 using Net.Pkcs11Interop.Common;
 using Net.Pkcs11Interop.HighLevelAPI;
 using Org.BouncyCastle.Asn1;
@@ -15,12 +16,19 @@ namespace SmimeTools.Engine.Keys
     /// <summary>
     /// A private key on a PKCS#11 token (smart card, USB token, HSM). It never leaves the token: the token signs the
     /// hash we compute, decrypts the wrapped content-encryption key, or derives the ECDH secret. All keys of one token
-    /// share one session and one login for as long as any of them is open.
+    /// share one session and one login for as long as any of them is open; when that session is busy (a parallel job),
+    /// the key opens one more for the worker, as long as the token allows, so workers do not wait for each other.
     /// </summary>
     public sealed class TokenKey : PrivateKey
     {
         private readonly TokenSession _session;
         private readonly IObjectHandle _handle;
+        private readonly object _poolGate = new();
+
+        // Sessions of this key's own beyond the shared one: idle ones, and all of them (closed with the key).
+        private readonly System.Collections.Generic.Stack<TokenSession> _idle = new();
+        private readonly System.Collections.Generic.List<TokenSession> _own = new();
+        private bool _noMoreSessions;
         private bool _disposed;
 
         private TokenKey(X509Certificate2 certificate, TokenKeyReference reference, TokenSession session, IObjectHandle handle)
@@ -33,8 +41,20 @@ namespace SmimeTools.Engine.Keys
 
         public override KeyLocation Location => KeyLocation.Token;
 
-        /// <summary>A token does one operation at a time on a session.</summary>
-        public override bool CanSignInParallel => false;
+        /// <summary>A session does one operation at a time, but each worker gets a session of its own where the token allows.</summary>
+        public override bool CanSignInParallel => true;
+
+        /// <summary>How many sessions of its own the key opened for parallel work (besides the shared one).</summary>
+        internal int OwnSessionCount
+        {
+            get
+            {
+                lock (_poolGate)
+                {
+                    return _own.Count;
+                }
+            }
+        }
 
         public TokenKeyReference Reference { get; }
 
@@ -218,6 +238,17 @@ namespace SmimeTools.Engine.Keys
             if (disposing && !_disposed)
             {
                 _disposed = true;
+                lock (_poolGate)
+                {
+                    foreach (var own in _own)
+                    {
+                        own.Dispose();
+                    }
+
+                    _own.Clear();
+                    _idle.Clear();
+                }
+
                 _session.Dispose();
             }
         }
@@ -227,7 +258,64 @@ namespace SmimeTools.Engine.Keys
         private T Run<T>(string what, Func<ISession, T> operation)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
-            return Run(_session, $"{what} with the key of '{Certificate.Subject}'", Certificate, operation);
+            what = $"{what} with the key of '{Certificate.Subject}'";
+            // The shared session when it is free; else one of the key's own, opened when none is idle; else wait for the shared one.
+            if (Monitor.TryEnter(_session.SyncRoot))
+            {
+                try
+                {
+                    return Run(_session, what, Certificate, operation);
+                }
+                finally
+                {
+                    Monitor.Exit(_session.SyncRoot);
+                }
+            }
+
+            var own = TakeOwnSession();
+            if (own == null)
+            {
+                return Run(_session, what, Certificate, operation);
+            }
+
+            try
+            {
+                return Run(own, what, Certificate, operation);
+            }
+            finally
+            {
+                lock (_poolGate)
+                {
+                    _idle.Push(own);
+                }
+            }
+        }
+
+        private TokenSession? TakeOwnSession()
+        {
+            lock (_poolGate)
+            {
+                if (_idle.Count > 0)
+                {
+                    return _idle.Pop();
+                }
+
+                // One per core is as many as can work at once; a token that refuses more is not asked again.
+                if (_noMoreSessions || _own.Count >= Environment.ProcessorCount)
+                {
+                    return null;
+                }
+
+                var opened = TokenSession.OpenAnother(_session.Library, _session.Token, _session.ReadWrite);
+                if (opened == null)
+                {
+                    _noMoreSessions = true;
+                    return null;
+                }
+
+                _own.Add(opened);
+                return opened;
+            }
         }
 
         private static T Run<T>(TokenSession session, string what, object target, Func<ISession, T> operation)

@@ -12,6 +12,7 @@ namespace SmimeTools.Engine.Messages
         private readonly byte[]? _bytes;
         private readonly long _offset;
         private readonly long? _length;
+        private string? _displayName;
 
         private MessageInput(string? path, byte[]? bytes, long offset = 0, long? length = null)
         {
@@ -25,7 +26,7 @@ namespace SmimeTools.Engine.Messages
         public string? Path { get; }
 
         /// <summary>A name for messages and errors: the path, or "(message in memory)".</summary>
-        public string DisplayName => Path ?? "(message in memory)";
+        public string DisplayName => _displayName ?? Path ?? "(message in memory)";
 
         /// <summary>The size of the message in bytes; null when the file cannot be read.</summary>
         public long? Length => _bytes != null ? _bytes.Length : _length ?? (File.Exists(Path) ? new FileInfo(Path!).Length : null);
@@ -46,6 +47,18 @@ namespace SmimeTools.Engine.Messages
             ArgumentOutOfRangeException.ThrowIfNegative(offset);
             ArgumentOutOfRangeException.ThrowIfNegative(length);
             return new MessageInput(System.IO.Path.GetFullPath(path), null, offset, length);
+        }
+
+        /// <summary>
+        /// One message inside a file that stands in for another (a snapshot of an mbox file), named in messages and errors as
+        /// <paramref name="displayName"/>.
+        /// </summary>
+        public static MessageInput FromFileRange(string path, long offset, long length, string displayName)
+        {
+            ArgumentNullException.ThrowIfNull(displayName);
+            var input = FromFileRange(path, offset, length);
+            input._displayName = displayName;
+            return input;
         }
 
         public static MessageInput FromBytes(byte[] bytes)

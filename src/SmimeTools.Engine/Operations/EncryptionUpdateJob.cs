@@ -23,6 +23,11 @@ namespace SmimeTools.Engine.Operations
         private readonly Dictionary<string, UpdateJournal> _journals = new(StringComparer.Ordinal);
         private readonly Stopwatch _clock = Stopwatch.StartNew();
         private readonly string _job;
+        private readonly DateTime _started = DateTime.UtcNow;
+        private readonly HashSet<string> _swept = new(StringComparer.Ordinal);
+
+        // The name FileReplacement gives a temporary file: "." + the message's name + "." + 12 hex digits + ".tmp".
+        private static readonly System.Text.RegularExpressions.Regex LeftoverName = new(@"^\.(.+)\.[0-9a-f]{12}\.tmp$");
 
         // Workers of a parallel job share the summary and the journals.
         private readonly object _gate = new();
@@ -175,6 +180,45 @@ namespace SmimeTools.Engine.Operations
             }
         }
 
+        /// <summary>
+        /// What <see cref="Update"/> would do to what <paramref name="item"/> holds, for -WhatIf: each message's plan goes to
+        /// <paramref name="planned"/>, each it would leave as it is to <paramref name="problem"/>. Opens no key, takes no lock,
+        /// writes nothing (not even a journal).
+        /// </summary>
+        public void Plan(ArchiveItem item, Action<MessageUpdate> planned, Action<SmimeException> problem, CancellationToken cancellationToken = default)
+        {
+            ArgumentNullException.ThrowIfNull(item);
+            ArgumentNullException.ThrowIfNull(planned);
+            ArgumentNullException.ThrowIfNull(problem);
+            try
+            {
+                if (item.Kind != ArchiveItemKind.Mbox)
+                {
+                    planned(MessageEncryptionUpdater.Plan(MessageInput.FromFile(item.Path), _options, cancellationToken));
+                    return;
+                }
+
+                using var reader = new FileStream(item.Path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+                using var raw = new FileStream(item.Path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+                foreach (var (_, index, offset, end) in LayerWalker.ReadMbox(reader, item.Path, new EntityOffsets(), problem, cancellationToken, _options.Limits.MaximumNestingDepth))
+                {
+                    var start = LineEnd(raw, offset);
+                    try
+                    {
+                        planned(At(MessageEncryptionUpdater.Plan(MessageInput.FromFileRange(item.Path, start, end - start, $"{item.Path} (message {index})"), _options, cancellationToken), item.Path, index, null));
+                    }
+                    catch (SmimeException e)
+                    {
+                        problem(e);
+                    }
+                }
+            }
+            catch (SmimeException e)
+            {
+                problem(e);
+            }
+        }
+
         /// <summary>Updates one message file (.eml, .p7m) in place.</summary>
         /// <exception cref="SmimeException">Why the message was left as it is; it is counted as failed.</exception>
         public MessageUpdate UpdateFile(string path, CancellationToken cancellationToken = default)
@@ -183,6 +227,7 @@ namespace SmimeTools.Engine.Operations
             return Counted(file.Length, () =>
             {
                 var journal = JournalFor(file.DirectoryName!);
+                RemoveLeftovers(file.DirectoryName!, file.DirectoryName!);
                 if (journal.IsDone(Keyed(file.Name), file))
                 {
                     return new MessageUpdate
@@ -192,7 +237,6 @@ namespace SmimeTools.Engine.Operations
                 }
 
                 var before = Digest(file.FullName, cancellationToken);
-                RemoveLeftovers(file.DirectoryName!, file.Name);
                 using var replacement = FileReplacement.Begin(file.FullName);
                 var update = MessageEncryptionUpdater.Update(MessageInput.FromFile(file.FullName), _options, replacement.Stream, cancellationToken);
                 if (update.State != MessageUpdateState.Updated)
@@ -244,7 +288,7 @@ namespace SmimeTools.Engine.Operations
                 var before = Digest(file.FullName, cancellationToken);
                 var tmp = Path.Combine(maildir, "tmp");
                 Directory.CreateDirectory(tmp);
-                RemoveLeftovers(tmp, file.Name);
+                RemoveLeftovers(tmp, Path.Combine(maildir, "cur"), Path.Combine(maildir, "new"));
                 using var replacement = FileReplacement.Begin(file.FullName, tmp);
                 var update = MessageEncryptionUpdater.Update(MessageInput.FromFile(file.FullName), _options, replacement.Stream, cancellationToken);
                 if (update.State != MessageUpdateState.Updated)
@@ -298,23 +342,35 @@ namespace SmimeTools.Engine.Operations
                 return;
             }
 
-            using var snapshot = TemporaryFile.Create(folder, shared: true);
+            // Named after the mbox and made while it is locked, so a snapshot a killed run left is simply replaced.
+            using var snapshot = TemporaryFile.CreateAt(Path.Combine(folder, "." + file.Name + ".smimetools-snapshot"), shared: true);
             mailbox.Stream.Position = 0;
             var before = CopyHashing(mailbox.Stream, snapshot.Stream, cancellationToken);
             snapshot.Stream.Flush();
             var updated = 0;
             var count = 0;
-            using (var output = new FileStream(newContent, FileMode.Create, FileAccess.ReadWrite, FileShare.None))
+            using (var output = new FileStream(newContent, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None))
+            using (var hashed = new HashingStream(output, HashAlgorithmName.SHA256))
             {
+                // What an interrupted run of this job already wrote into the new content, when it read the same mbox.
+                var earlier = Resumable(journal.MboxProgress(key, before), output, hashed, cancellationToken);
+                var resumeFrom = earlier.Count == 0 ? 0 : earlier[^1].OldEnd;
                 using var reader = new FileStream(snapshot.Stream.Name, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
                 using var raw = new FileStream(snapshot.Stream.Name, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
-                long copied = 0;
+                long copied = resumeFrom;
+                var beforeHex = Convert.ToHexString(before);
                 foreach (var (_, index, offset, end) in LayerWalker.ReadMbox(reader, file.FullName, new EntityOffsets(), problem, cancellationToken, _options.Limits.MaximumNestingDepth))
                 {
                     count++;
-                    var start = LineEnd(raw, offset) ;
-                    CopyRange(raw, output, copied, start, cancellationToken);
-                    var update = UpdateMboxMessage(snapshot.Stream.Name, file.FullName, index, start, end, output, raw, problem, cancellationToken);
+                    var start = LineEnd(raw, offset);
+                    if (end <= resumeFrom)
+                    {
+                        updated += Replay(earlier.FirstOrDefault(e => e.Index == index), snapshot.Stream.Name, file.FullName, index, start, end, done, problem, cancellationToken);
+                        continue;
+                    }
+
+                    CopyRange(raw, hashed, copied, start, cancellationToken);
+                    var update = UpdateMboxMessage(snapshot.Stream.Name, file.FullName, index, start, end, hashed, raw, problem, cancellationToken);
                     if (update != null)
                     {
                         updated += update.State == MessageUpdateState.Updated ? 1 : 0;
@@ -322,9 +378,12 @@ namespace SmimeTools.Engine.Operations
                     }
 
                     copied = end;
+                    hashed.Flush();
+                    journal.RecordMboxEntry(new UpdateJournal.MboxEntry(key, beforeHex, index, end, output.Position, Convert.ToHexString(hashed.GetCurrentHash()), update?.State));
                 }
 
-                CopyRange(raw, output, copied, raw.Length, cancellationToken);
+                CopyRange(raw, hashed, copied, raw.Length, cancellationToken);
+                output.SetLength(output.Position);
                 output.Flush(flushToDisk: true);
                 output.Position = 0;
                 var messages = 0;
@@ -350,8 +409,76 @@ namespace SmimeTools.Engine.Operations
             Swap(mailbox, newContent, journal, key, before, Digest(newContent, cancellationToken), file);
         }
 
-        /// <summary>One message of an mbox snapshot: rewritten and checked into <paramref name="output"/>, or copied as it was.</summary>
-        private MessageUpdate? UpdateMboxMessage(string snapshot, string mbox, int index, long start, long end, Stream output, Stream raw,
+        /// <summary>
+        /// The entries of an interrupted run whose new content is still there as it was left (its digest says so), with
+        /// <paramref name="output"/> cut back to their end and <paramref name="hashed"/> holding their digest; otherwise none,
+        /// and the new content starts empty.
+        /// </summary>
+        private static IReadOnlyList<UpdateJournal.MboxEntry> Resumable(IReadOnlyList<UpdateJournal.MboxEntry> earlier, FileStream output, HashingStream hashed,
+            CancellationToken cancellationToken)
+        {
+            if (earlier.Count > 0 && output.Length >= earlier[^1].NewLength)
+            {
+                output.Position = 0;
+                var buffer = new byte[1 << 16];
+                var left = earlier[^1].NewLength;
+                while (left > 0)
+                {
+                    cancellationToken.ThrowIfCancellationRequested();
+                    var read = output.Read(buffer, 0, (int)Math.Min(buffer.Length, left));
+                    hashed.HashOnly(buffer.AsSpan(0, read));
+                    left -= read;
+                }
+
+                if (Convert.ToHexString(hashed.GetCurrentHash()) == earlier[^1].NewDigest)
+                {
+                    output.SetLength(earlier[^1].NewLength);
+                    output.Position = output.Length;
+                    return earlier;
+                }
+
+                hashed.GetHashAndReset();
+            }
+
+            output.SetLength(0);
+            output.Position = 0;
+            return Array.Empty<UpdateJournal.MboxEntry>();
+        }
+
+        /// <summary>
+        /// Reports a message an interrupted run already wrote into the new content: rewritten or skipped then, it is skipped
+        /// now; one that could not be updated is tried again (not written) so its problem is reported again. Gives 1 when
+        /// the message was rewritten, so the mbox is swapped.
+        /// </summary>
+        private int Replay(UpdateJournal.MboxEntry? entry, string snapshot, string mbox, int index, long start, long end, Action<MessageUpdate> done,
+            Action<SmimeException> problem, CancellationToken cancellationToken)
+        {
+            if (entry?.State is { } state)
+            {
+                var update = Counted(end - start, () => new MessageUpdate
+                {
+                    Path = mbox, Index = index, State = MessageUpdateState.Skipped, BytesBefore = end - start,
+                    Reason = state == MessageUpdateState.Updated ? "rewritten by an earlier run of this job, put in place now" : "skipped by an earlier run of this job",
+                });
+                done(update);
+                return state == MessageUpdateState.Updated ? 1 : 0;
+            }
+
+            // Copied as it was by the earlier run: what it is now is reported, but the copy stays (the new content is past it).
+            var again = UpdateMboxMessage(snapshot, mbox, index, start, end, null, null, problem, cancellationToken);
+            if (again != null)
+            {
+                done(again);
+            }
+
+            return 0;
+        }
+
+        /// <summary>
+        /// One message of an mbox snapshot: rewritten and checked into <paramref name="output"/>, or copied as it was; with no
+        /// output, only looked at.
+        /// </summary>
+        private MessageUpdate? UpdateMboxMessage(string snapshot, string mbox, int index, long start, long end, Stream? output, Stream? raw,
             Action<SmimeException> problem, CancellationToken cancellationToken)
         {
             MessageUpdate? update = null;
@@ -360,10 +487,17 @@ namespace SmimeTools.Engine.Operations
                 update = Counted(end - start, () =>
                 {
                     using var scratch = TemporaryFile.Create(Path.GetDirectoryName(snapshot)!);
-                    var result = MessageEncryptionUpdater.Update(MessageInput.FromFileRange(snapshot, start, end - start), _options, scratch.Stream, cancellationToken);
+                    var result = MessageEncryptionUpdater.Update(MessageInput.FromFileRange(snapshot, start, end - start, $"{mbox} (message {index})"), _options, scratch.Stream, cancellationToken);
                     if (result.State != MessageUpdateState.Updated)
                     {
                         return At(result, mbox, index, null);
+                    }
+
+                    if (output == null)
+                    {
+                        // Tried again after an interrupted run copied it as it was: the new content is past it now.
+                        return At(result with { State = MessageUpdateState.Skipped, Reason = "left as it was by an interrupted run of this job; run the job again to update it" },
+                            mbox, index, null);
                     }
 
                     scratch.Stream.Flush();
@@ -377,9 +511,9 @@ namespace SmimeTools.Engine.Operations
                 problem(e);
             }
 
-            if (update?.State != MessageUpdateState.Updated)
+            if (update?.State != MessageUpdateState.Updated && output != null)
             {
-                CopyRange(raw, output, start, end, cancellationToken);
+                CopyRange(raw!, output, start, end, cancellationToken);
             }
 
             return update;
@@ -440,12 +574,34 @@ namespace SmimeTools.Engine.Operations
             return hashing.GetHashAndReset();
         }
 
-        /// <summary>Temporary files of ours that a killed run left beside a message (hidden, named after it, ending .tmp).</summary>
-        private static void RemoveLeftovers(string folder, string name)
+        /// <summary>
+        /// Removes the temporary files of ours that a killed run left in <paramref name="temporaryFolder"/>: hidden, named after
+        /// a message still in one of <paramref name="messageFolders"/> (whose original is intact), ending .tmp, and older than
+        /// this job. Once per folder and job, so a folder of many messages is listed once, not once a message.
+        /// </summary>
+        private void RemoveLeftovers(string temporaryFolder, params string[] messageFolders)
         {
-            foreach (var leftover in Directory.EnumerateFiles(folder, "." + name + ".*.tmp"))
+            lock (_gate)
             {
-                File.Delete(leftover);
+                if (!_swept.Add(temporaryFolder))
+                {
+                    return;
+                }
+            }
+
+            if (!Directory.Exists(temporaryFolder))
+            {
+                return;
+            }
+
+            foreach (var leftover in Directory.EnumerateFiles(temporaryFolder, ".*.tmp"))
+            {
+                var match = LeftoverName.Match(Path.GetFileName(leftover));
+                if (match.Success && messageFolders.Any(f => File.Exists(Path.Combine(f, match.Groups[1].Value)))
+                    && File.GetLastWriteTimeUtc(leftover) < _started)
+                {
+                    File.Delete(leftover);
+                }
             }
         }
 

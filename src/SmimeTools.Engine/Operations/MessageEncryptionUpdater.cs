@@ -44,6 +44,24 @@ namespace SmimeTools.Engine.Operations
         }
 
         /// <summary>
+        /// What <see cref="Update"/> would do to the message, found from its envelope without a key: <see cref="MessageUpdateState.Planned"/>
+        /// with the recipients before and after, or <see cref="MessageUpdateState.Skipped"/>. Whether an old key opens it is not
+        /// known until a key is tried.
+        /// </summary>
+        /// <exception cref="SmimeException">As <see cref="Update"/>, except the errors only a key can find.</exception>
+        public static MessageUpdate Plan(MessageInput input, EncryptionUpdateOptions options, CancellationToken cancellationToken = default)
+        {
+            ArgumentNullException.ThrowIfNull(input);
+            ArgumentNullException.ThrowIfNull(options);
+            using var walker = new LayerWalker(input.DisplayName, options.TemporaryFolder, cancellationToken);
+            var visitor = new Rewrapping(input, options, null, cancellationToken);
+            walker.Walk(input, visitor);
+            return visitor.Result ?? throw new SmimeException(ErrorIds.NotEncrypted, SmimeErrorKind.InvalidData,
+                $"The message {input.DisplayName} is not encrypted{(visitor.Signed ? " (it is only signed)" : string.Empty)}; it would be left as it is.",
+                "Nothing to do for it: only encrypted messages are moved to new keys.", input.DisplayName);
+        }
+
+        /// <summary>
         /// Reads the rewritten message back and checks it against <paramref name="update"/>: the bytes outside the envelope are
         /// those of the original, the envelope parses, and a key opens it to the same content (the same content key and encrypted
         /// bytes when recipients were added; the same decrypted bytes when re-encrypted).
@@ -120,10 +138,11 @@ namespace SmimeTools.Engine.Operations
 
             private readonly MessageInput _input;
             private readonly EncryptionUpdateOptions _options;
-            private readonly Stream _output;
+            // Null when only planning (-WhatIf).
+            private readonly Stream? _output;
             private readonly CancellationToken _cancel;
 
-            public Rewrapping(MessageInput input, EncryptionUpdateOptions options, Stream output, CancellationToken cancel)
+            public Rewrapping(MessageInput input, EncryptionUpdateOptions options, Stream? output, CancellationToken cancel)
             {
                 _input = input;
                 _options = options;
@@ -198,6 +217,11 @@ namespace SmimeTools.Engine.Operations
                     };
                 }
 
+                if (_output == null)
+                {
+                    return Planned(before, missing, removed);
+                }
+
                 var outer = Array.Empty<byte>();
                 var trailing = Array.Empty<byte>();
                 var bareLf = false;
@@ -240,6 +264,30 @@ namespace SmimeTools.Engine.Operations
                 return update with
                 {
                     BytesAfter = counting.BytesWritten, DigestAfter = counting.GetHashAndReset(), OuterDigest = SHA256.HashData(outer), OuterLength = outer.Length,
+                };
+            }
+
+            /// <summary>What a rewrite would give, by names only: which certificates of old recipients are known is found out then.</summary>
+            private MessageUpdate Planned(EnvelopedDataReader before, X509Certificate2[] missing, X509Certificate2[] removed)
+            {
+                var reencrypt = _options.Mode == EncryptionUpdateMode.Reencrypt;
+                // Recipients named by the certificates the job knows, where it knows them.
+                var known = _options.Recipients.Concat(_options.RemoveRecipients).Concat(_options.OldKeys.Select(k => k.Certificate)).ToList();
+                string Name(EnvelopedRecipient r) => known.FirstOrDefault(r.Names)?.Subject ?? r.ToString();
+                var staying = before.Recipients.Where(r => !removed.Any(r.Names) && !(reencrypt && _options.Recipients.Any(r.Names))).Select(Name);
+                var added = reencrypt ? _options.Recipients : missing;
+                return new MessageUpdate
+                {
+                    Path = _input.Path,
+                    State = MessageUpdateState.Planned,
+                    AlgorithmBefore = before.ContentEncryptionAlgorithmName,
+                    AlgorithmAfter = reencrypt ? ContentCipherAlgorithm.ForEncryption(_options.ContentEncryption).Name : before.ContentEncryptionAlgorithmName,
+                    WasWeak = before.IsWeak,
+                    RecipientsBefore = before.Recipients.Select(Name).ToArray(),
+                    RecipientsAfter = staying.Concat(added.Select(c => c.Subject)).ToArray(),
+                    Added = missing.Select(c => c.Subject).ToArray(),
+                    Removed = removed.Select(c => c.Subject).ToArray(),
+                    BytesBefore = _input.Length ?? 0,
                 };
             }
 

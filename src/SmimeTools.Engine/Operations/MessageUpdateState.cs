@@ -8,5 +8,8 @@ namespace SmimeTools.Engine.Operations
 
         /// <summary>Left as it was: already encrypted to every target recipient, or done by an earlier run of the job.</summary>
         Skipped,
+
+        /// <summary>What -WhatIf found: it would be rewritten as described; no key was opened and nothing was written.</summary>
+        Planned,
     }
 }

@@ -230,7 +230,7 @@ namespace SmimeTools.Engine.Operations
                 string[] emails = Array.Empty<string>();
                 if (signer.Certificate != null)
                 {
-                    validation = PathValidator.Validate(signer.Certificate, data.Certificates, data.Crls, _options.Validation, _ct);
+                    validation = _options.Validations.Validate(signer.Certificate, data.Certificates, data.Crls, _options.Validation, _ct);
                     foreach (var trust in validation.Problems)
                     {
                         problems.Add(new SignatureProblem(Map(trust.Code), trust.Message, trust.IsError));

@@ -11,6 +11,12 @@ namespace SmimeTools.Engine.Operations
         /// <summary>Trust anchors, extra certificates, CRLs, validation time, revocation mode and policy inputs.</summary>
         public ValidationOptions Validation { get; init; } = new() { UseSystemTrustStore = true, UseUserTrustStore = true };
 
+        /// <summary>
+        /// Chains already validated with these options: the messages of one pipeline (one options object) from one signer
+        /// share one validation.
+        /// </summary>
+        public ValidationCache Validations { get; init; } = new();
+
         /// <summary>Keys to open encrypted layers with; without them, signatures inside encrypted layers are not reached.</summary>
         public IReadOnlyList<IKeyDecryptor> Keys { get; init; } = Array.Empty<IKeyDecryptor>();
 

@@ -18,6 +18,7 @@ namespace SmimeTools.Engine.Operations
 
         private readonly Dictionary<string, Entry> _done = new(StringComparer.Ordinal);
         private readonly Dictionary<string, (string Path, string Digest)> _pending = new(StringComparer.Ordinal);
+        private readonly Dictionary<string, List<MboxEntry>> _mboxProgress = new(StringComparer.Ordinal);
         private readonly FileStream _file;
 
         // Workers of a parallel job share the journal of a folder.
@@ -39,6 +40,10 @@ namespace SmimeTools.Engine.Operations
                     else if (line.Split('\t') is ["swap", { } key, { } contentPath, { } digest])
                     {
                         _pending[Uri.UnescapeDataString(key)] = (Uri.UnescapeDataString(contentPath), digest);
+                    }
+                    else if (MboxEntry.TryParse(line, out var mboxEntry))
+                    {
+                        AddProgress(mboxEntry);
                     }
                 }
             }
@@ -129,7 +134,81 @@ namespace SmimeTools.Engine.Operations
             return false;
         }
 
+        /// <summary>
+        /// Records that message <paramref name="entry"/> of an mbox being rewritten is in its new content, so a run cut short
+        /// goes on after it. Not forced to disk: after a crash that loses it, the new content's digest no longer matches and
+        /// the mbox is done again from the start, which is slower but loses nothing (the old mbox is untouched until the swap).
+        /// </summary>
+        public void RecordMboxEntry(MboxEntry entry)
+        {
+            var line = Encoding.UTF8.GetBytes(entry.ToLine());
+            lock (_gate)
+            {
+                _file.Write(line);
+                _file.Flush(flushToDisk: false);
+                AddProgress(entry);
+            }
+        }
+
+        /// <summary>
+        /// The messages an interrupted run wrote into the new content of the mbox <paramref name="key"/>, when it read the
+        /// same mbox (<paramref name="before"/> is the digest of the whole old mbox), in order; empty when there are none.
+        /// </summary>
+        public IReadOnlyList<MboxEntry> MboxProgress(string key, byte[] before)
+        {
+            var digest = Convert.ToHexString(before);
+            lock (_gate)
+            {
+                return !_done.ContainsKey(key) && _mboxProgress.TryGetValue(key, out var entries) && entries[0].Before == digest
+                    ? entries.ToArray()
+                    : Array.Empty<MboxEntry>();
+            }
+        }
+
+        private void AddProgress(MboxEntry entry)
+        {
+            // A run that read another mbox content, or started over, begins a new list.
+            if (!_mboxProgress.TryGetValue(entry.Key, out var entries) || entries[^1].Before != entry.Before || entry.Index <= entries[^1].Index)
+            {
+                _mboxProgress[entry.Key] = entries = new List<MboxEntry>();
+            }
+
+            entries.Add(entry);
+        }
+
         public void Dispose() => _file.Dispose();
+
+        /// <summary>
+        /// One message of an mbox rewrite: the old mbox's digest, the message's number and where it ends in the old mbox,
+        /// the length and digest of the new content once it was written there, and what was done with it (null: it could not be
+        /// updated and was copied as it was).
+        /// </summary>
+        internal sealed record MboxEntry(string Key, string Before, int Index, long OldEnd, long NewLength, string NewDigest, MessageUpdateState? State)
+        {
+            // A message that could not be updated (an error, not a state) and was copied as it was.
+            private const string Failed = "Failed";
+
+            public string ToLine() => string.Join('\t', "mbox", Uri.EscapeDataString(Key), Before, Index.ToString(CultureInfo.InvariantCulture),
+                OldEnd.ToString(CultureInfo.InvariantCulture), NewLength.ToString(CultureInfo.InvariantCulture), NewDigest, State?.ToString() ?? Failed) + "\n";
+
+            public static bool TryParse(string line, out MboxEntry entry)
+            {
+                var fields = line.Split('\t');
+                entry = null!;
+                if (fields.Length != 8 || fields[0] != "mbox"
+                    || !int.TryParse(fields[3], NumberStyles.None, CultureInfo.InvariantCulture, out var index)
+                    || !long.TryParse(fields[4], NumberStyles.None, CultureInfo.InvariantCulture, out var oldEnd)
+                    || !long.TryParse(fields[5], NumberStyles.None, CultureInfo.InvariantCulture, out var newLength)
+                    || !(fields[7] == Failed || Enum.TryParse<MessageUpdateState>(fields[7], out _)))
+                {
+                    return false;
+                }
+
+                var state = fields[7] == Failed ? (MessageUpdateState?)null : Enum.Parse<MessageUpdateState>(fields[7]);
+                entry = new MboxEntry(Uri.UnescapeDataString(fields[1]), fields[2], index, oldEnd, newLength, fields[6], state);
+                return true;
+            }
+        }
 
         private sealed record Entry(string Key, string Before, string After, long Size, long WrittenTicks)
         {

@@ -10,7 +10,8 @@ namespace SmimeTools.Engine.Tokens
     /// <summary>
     /// One session on one token, shared (reference-counted) by everything that uses the token at the same time: all keys
     /// of a token in one pipeline work through one session and one login. PKCS#11 sessions do one operation at a
-    /// time, so callers hold <see cref="SyncRoot"/> around each.
+    /// time, so callers hold <see cref="SyncRoot"/> around each; the workers of a parallel job get sessions of their own
+    /// (<see cref="OpenAnother"/>) as far as the token allows.
     /// </summary>
     internal sealed class TokenSession : IDisposable
     {
@@ -55,24 +56,46 @@ namespace SmimeTools.Engine.Tokens
                     return open;
                 }
 
-                ISession session;
-                try
-                {
-                    lock (library.SyncRoot)
-                    {
-                        session = library.SlotOf(token).OpenSession(readWrite ? SessionType.ReadWrite : SessionType.ReadOnly);
-                    }
-                }
-                catch (Pkcs11Exception e)
-                {
-                    throw TokenErrors.From(e, $"open a session on the {token}", token.Label);
-                }
-
-                var created = new TokenSession(library, token, readWrite, session) { _references = 1 };
+                var created = OpenNew(library, token, readWrite);
                 Shared[created._key] = created;
-                library.Track(created);
                 return created;
             }
+        }
+
+        /// <summary>
+        /// Another session on the token, for one more worker of a parallel job: it shares the token's login (PKCS#11 logs an
+        /// application in, not a session) and its object handles. Null when the token allows no more sessions.
+        /// </summary>
+        public static TokenSession? OpenAnother(TokenLibrary library, TokenInfo token, bool readWrite)
+        {
+            try
+            {
+                return OpenNew(library, token, readWrite);
+            }
+            catch (SmimeException e) when (e.InnerException is Pkcs11Exception { RV: CKR.CKR_SESSION_COUNT })
+            {
+                return null;
+            }
+        }
+
+        private static TokenSession OpenNew(TokenLibrary library, TokenInfo token, bool readWrite)
+        {
+            ISession session;
+            try
+            {
+                lock (library.SyncRoot)
+                {
+                    session = library.SlotOf(token).OpenSession(readWrite ? SessionType.ReadWrite : SessionType.ReadOnly);
+                }
+            }
+            catch (Pkcs11Exception e)
+            {
+                throw TokenErrors.From(e, $"open a session on the {token}", token.Label);
+            }
+
+            var created = new TokenSession(library, token, readWrite, session) { _references = 1 };
+            library.Track(created);
+            return created;
         }
 
         public bool IsLoggedIn
@@ -212,10 +235,19 @@ namespace SmimeTools.Engine.Tokens
                     return;
                 }
 
-                Shared.Remove(_key);
+                Forget();
             }
 
             CloseNow();
+        }
+
+        /// <summary>Takes the session off the shared ones, when it is the one shared (not a worker's own).</summary>
+        private void Forget()
+        {
+            if (Shared.TryGetValue(_key, out var shared) && ReferenceEquals(shared, this))
+            {
+                Shared.Remove(_key);
+            }
         }
 
         /// <summary>Closes the session whoever still holds it (module removal, library finalisation).</summary>
@@ -223,7 +255,7 @@ namespace SmimeTools.Engine.Tokens
         {
             lock (Gate)
             {
-                Shared.Remove(_key);
+                Forget();
             }
 
             lock (SyncRoot)

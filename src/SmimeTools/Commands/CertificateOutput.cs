@@ -44,6 +44,11 @@ namespace SmimeTools.Commands
             return new CertificateEntry(certificate, key, source ?? store ?? fallbackSource);
         }
 
+        /// <summary>Whether the key of a certificate object, as SmimeTools handed it out or .NET holds it, is one the engine signs or decrypts with.</summary>
+        public static bool HasUsableKey(X509Certificate2 certificate) =>
+            // Where a .NET-held key came from does not change whether it is usable.
+            PrivateKeys.IsUsable(KeyReferences.OfCallerCertificate(certificate, KeyLocation.Store));
+
         /// <summary>"Cert:\CurrentUser\My" for a Cert: drive parent path such as "Microsoft.PowerShell.Security\Certificate::CurrentUser\My".</summary>
         private static string? StoreOf(string? parentPath)
         {

@@ -43,8 +43,9 @@ namespace SmimeTools.Commands
         [ValidateNotNullOrEmpty]
         public object[]? Identity { get; set; }
 
-        /// <summary>The acceptable certificate policies (OIDs), the RFC 5280 user-initial-policy-set.</summary>
+        /// <summary>The acceptable certificate policies (dotted OIDs, or anyPolicy), the RFC 5280 user-initial-policy-set.</summary>
         [Parameter]
+        [ArgumentCompleter(typeof(CertificatePolicyCompleter))]
         [ValidateNotNullOrEmpty]
         public string[]? Policy { get; set; }
 
@@ -106,6 +107,9 @@ namespace SmimeTools.Commands
                     MaximumPathLength = bound.ContainsKey(nameof(MaximumPathLength)) ? MaximumPathLength : defaults.MaximumPathLength,
                     MaximumPathCandidates = bound.ContainsKey(nameof(MaximumPathCandidates)) ? MaximumPathCandidates : defaults.MaximumPathCandidates,
                 };
+
+                // A policy that is no OID is refused before any file is read or key opened.
+                var policies = (Policy ?? Array.Empty<string>()).Select(p => CertificatePolicyOid.Parse(p, nameof(Policy))).ToList();
                 var validation = new ValidationOptions
                 {
                     // Before -Crl is read: the files are read within these limits.
@@ -135,7 +139,7 @@ namespace SmimeTools.Commands
                     validation.AddCrlPath(GetUnresolvedProviderPathFromPSPath(crl));
                 }
 
-                foreach (var policy in Policy ?? Array.Empty<string>())
+                foreach (var policy in policies)
                 {
                     validation.InitialPolicies.Add(policy);
                 }

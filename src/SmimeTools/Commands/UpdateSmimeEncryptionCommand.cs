@@ -71,7 +71,6 @@ namespace SmimeTools.Commands
         public int ThrottleLimit { get; set; } = 1;
 
         private readonly List<ArchiveItem> _items = new();
-        private readonly Dictionary<ArchiveItem, object> _targets = new();
 
         protected override void ProcessRecord()
         {
@@ -83,7 +82,6 @@ namespace SmimeTools.Commands
                     foreach (var item in EncryptionUpdateJob.Find(path, Recurse))
                     {
                         _items.Add(item);
-                        _targets[item] = path;
                     }
                 }
                 catch (SmimeException e)
@@ -102,18 +100,24 @@ namespace SmimeTools.Commands
                     "Add -Mode Reencrypt to re-encrypt with a fresh key, or leave those parameters out."));
             }
 
-            var work = _items.Where(i => ShouldProcess(i.Path, Mode == EncryptionUpdateMode.AddRecipient ? "Add recipients" : "Re-encrypt")).ToList();
-            if (work.Count == 0)
-            {
-                return;
-            }
-
             using var parties = new ProtectionParties(() => CertStoreLocations.Sources(CertStoreLocation))
             {
                 Directories = DirectoryArguments.Directories(Directory ?? Array.Empty<object>(), null, false, null, null, null).Select(DirectoryArguments.Location).ToList(),
                 CancellationToken = StopToken,
                 Note = WriteVerbose,
             };
+            if (LanguagePrimitives.IsTrue(GetVariableValue("WhatIfPreference")) || MyInvocation.BoundParameters.ContainsKey("WhatIf") && ((SwitchParameter)MyInvocation.BoundParameters["WhatIf"]).IsPresent)
+            {
+                Preview(parties);
+                return;
+            }
+
+            var work = _items.Where(i => ShouldProcess(i.Path, Action)).ToList();
+            if (work.Count == 0)
+            {
+                return;
+            }
+
             using var keys = OpenKeys();
             EncryptionUpdateJob? job = null;
             List<X509Certificate2>? known = null;
@@ -143,7 +147,8 @@ namespace SmimeTools.Commands
                     progress.Show(item, job.Summary);
                     foreach (var problem in problems)
                     {
-                        WriteEngineError(problem, _targets[item]);
+                        // The message file (or mbox file) itself, not the folder it was found in: one among thousands.
+                        WriteEngineError(problem, item.Path);
                     }
 
                     if (PassThru)
@@ -155,6 +160,45 @@ namespace SmimeTools.Commands
                 WriteObject(job!.Summary);
             }
         }
+
+        private string Action => Mode == EncryptionUpdateMode.AddRecipient ? "Add recipients" : "Re-encrypt";
+
+        /// <summary>-WhatIf: what each message would get, from its envelope alone; no key is opened, nothing written.</summary>
+        private void Preview(ProtectionParties parties)
+        {
+            EncryptionUpdateJob? job = null;
+            try
+            {
+                job = new EncryptionUpdateJob(new EncryptionUpdateOptions
+                {
+                    Recipients = Certificates(To, "To", parties), Mode = Mode, ContentEncryption = EncryptionAlgorithm, KeyEncryption = KeyEncryption,
+                    RemoveRecipients = RemoveRecipient == null ? Array.Empty<X509Certificate2>() : Certificates(RemoveRecipient, "RemoveRecipient", parties),
+                    AllowWeakAlgorithm = AllowWeakAlgorithm,
+                });
+            }
+            catch (SmimeException e)
+            {
+                ThrowEngineError(e);
+            }
+
+            using (job)
+            {
+                foreach (var item in _items)
+                {
+                    job!.Plan(item, plan => WhatIf(plan.State == MessageUpdateState.Planned
+                        ? $"Performing the operation \"{Action}\" on target \"{Where(plan)}\": encrypted to {Names(plan.RecipientsBefore)} ({plan.AlgorithmBefore}) now, "
+                            + $"to {Names(plan.RecipientsAfter)} ({plan.AlgorithmAfter}) after."
+                        : $"Leaving \"{Where(plan)}\" as it is: {plan.Reason}."),
+                        problem => WhatIf($"Leaving \"{item.Path}\" as it is ({problem.ErrorId}): {problem.Message}"), StopToken);
+                }
+            }
+        }
+
+        private void WhatIf(string description) => ShouldProcess(description, description, Action);
+
+        private static string Where(MessageUpdate update) => update.Index is { } index ? $"{update.Path} (message {index})" : update.Path ?? string.Empty;
+
+        private static string Names(IReadOnlyList<string> names) => names.Count == 0 ? "nobody" : string.Join("; ", names);
 
         private List<X509Certificate2> Certificates(object[] values, string parameter, ProtectionParties parties) =>
             ProtectionParties.RecipientsAmong(CertificateArguments.Expand(values, parameter, GetUnresolvedProviderPathFromPSPath, a => new[] { parties.RecipientFor(a) })).ToList();

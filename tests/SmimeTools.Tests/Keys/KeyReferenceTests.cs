@@ -47,6 +47,42 @@ namespace SmimeTools.Tests.Keys
             Assert.True(certificate.GetRSAPublicKey()!.VerifyData(Data, signature, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1));
         }
 
+        [Theory]
+        [InlineData("rsa2048", true)]
+        [InlineData("p256", true)]
+        [InlineData("ed25519", false)]
+        [InlineData("x25519", false)]
+        public void AKeyReadFromPkcs12IsUsableWhetherOrNotDotNetHoldsIt(string name, bool dotNetHoldsIt)
+        {
+            var entry = FromPkcs12(name);
+            Assert.Equal(KeyLocation.File, entry.KeyLocation);
+            Assert.Equal(dotNetHoldsIt, entry.Key!.Certificate.HasPrivateKey);
+            Assert.True(PrivateKeys.IsUsable(entry.Key));
+            using var key = PrivateKeys.Open(entry.Key);
+            Assert.NotNull(key);
+        }
+
+        [Fact]
+        public void NoKeyIsNotUsable()
+        {
+            Assert.False(PrivateKeys.IsUsable(null));
+            Assert.False(PrivateKeys.IsUsable(DotNetKeyReference.Of(_fixture.Pki.Users["rsa2048"].GetCertificate(), KeyLocation.Store)));
+            Assert.True(PrivateKeys.IsUsable(DotNetKeyReference.Of(_fixture.Pki.Users["rsa2048"].GetCertificateWithPrivateKey(), KeyLocation.Store)));
+        }
+
+        [SkippableFact]
+        public void ADsaKeyReadFromAFileIsHeldButNotUsable()
+        {
+            var corpus = Trust.TrustCorpus.Root();
+            Skip.If(corpus == null, Trust.TrustCorpus.Absent);
+            var file = System.IO.Path.Combine(corpus!, "openssl", "smime-certs", "smdsa1.pem");
+            Skip.IfNot(System.IO.File.Exists(file), $"{file} is not in the corpus.");
+            var entry = Assert.Single(CertificateFileReader.ReadFile(file, null));
+            Assert.Equal(KeyLocation.File, entry.KeyLocation);
+            Assert.False(entry.Certificate.HasPrivateKey);
+            Assert.False(PrivateKeys.IsUsable(entry.Key));
+        }
+
         [Fact]
         public void ACertificateWithoutADotNetKeyHasNoDotNetReference()
         {

@@ -117,6 +117,7 @@ namespace SmimeTools.Tests.Operations
 
             Assert.Equal(new[] { 1, 3 }, updates.Select(u => u.Index!.Value).ToArray());
             Assert.Equal(ErrorIds.NotEncrypted, Assert.Single(problems).ErrorId);
+            Assert.Contains(mbox + " (message 2)", problems[0].Message, StringComparison.Ordinal);
             var after = File.ReadAllText(mbox);
             Assert.Contains("\nFrom alice@example.com Fri Dec  4 10:01:00 2026\n" + Plain + "\n", after, StringComparison.Ordinal);
             Assert.False(File.Exists(mbox + ".lock"));
@@ -135,6 +136,137 @@ namespace SmimeTools.Tests.Operations
             using var rerun = Job(oldKey, newKey.Certificate);
             rerun.Update(Assert.Single(EncryptionUpdateJob.Find(mbox, false)), u => Assert.Equal(MessageUpdateState.Skipped, u.State), e => throw e);
             Assert.Equal(after, File.ReadAllText(mbox));
+        }
+
+        [Fact]
+        public void AnInterruptedMboxGoesOnAfterTheLastMessageItWrote()
+        {
+            using var oldKey = Key("rsa2048");
+            using var newKey = Key("p256");
+            var mbox = Path.Combine(_folder, "interrupted.mbox");
+            var text = string.Concat(Enumerable.Range(1, 6).Select(i => $"From alice@example.com Fri Dec  4 10:0{i}:00 2026\n"
+                + (i == 3 ? Plain : EncryptedText("rsa2048", "message " + i)) + "\n"));
+            File.WriteAllText(mbox, text);
+
+            // The first run stops (as if killed) while it reports its fourth message.
+            var first = new System.Collections.Generic.List<MessageUpdate>();
+            using (var job = Job(oldKey, newKey.Certificate))
+            {
+                Assert.Throws<OperationCanceledException>(() => job.Update(Assert.Single(EncryptionUpdateJob.Find(mbox, false)), u =>
+                {
+                    first.Add(u);
+                    if (first.Count == 3)
+                    {
+                        throw new OperationCanceledException();
+                    }
+                }, _ => { }));
+            }
+
+            Assert.Equal(text, File.ReadAllText(mbox));
+            var updates = new System.Collections.Generic.List<MessageUpdate>();
+            var problems = new System.Collections.Generic.List<SmimeException>();
+            using (var resumed = Job(oldKey, newKey.Certificate))
+            {
+                resumed.Update(Assert.Single(EncryptionUpdateJob.Find(mbox, false)), updates.Add, problems.Add);
+                Assert.Equal(3, resumed.Summary.Updated);
+                Assert.Equal(2, resumed.Summary.Skipped);
+                Assert.Equal(1, resumed.Summary.Failed);
+            }
+
+            // Messages 1 and 2 were written by the first run and are not rewritten; 3 is plain (reported again); 4 is done again
+            // (its line was not in the journal when the run stopped), 5 and 6 are new.
+            Assert.Equal(new[] { MessageUpdateState.Skipped, MessageUpdateState.Skipped, MessageUpdateState.Updated, MessageUpdateState.Updated, MessageUpdateState.Updated },
+                updates.Select(u => u.State).ToArray());
+            Assert.Equal(new[] { 1, 2, 4, 5, 6 }, updates.Select(u => u.Index!.Value).ToArray());
+            Assert.Equal(ErrorIds.NotEncrypted, Assert.Single(problems).ErrorId);
+            Assert.Empty(Directory.GetFiles(_folder, ".interrupted.mbox*"));
+            var summaries = MessageInspector.InspectMbox(MessageInput.FromFile(mbox), _folder, e => throw e).ToList();
+            Assert.Equal(6, summaries.Count);
+            foreach (var summary in summaries.Where((_, i) => i != 2))
+            {
+                var message = MessageInput.FromFileRange(mbox, summary.Offset!.Value, summary.Size!.Value);
+                Assert.Equal(Opened(message, oldKey), Opened(message, newKey));
+            }
+
+            Assert.Contains(Plain, File.ReadAllText(mbox), StringComparison.Ordinal);
+        }
+
+        [Theory]
+        [InlineData("appended")]
+        [InlineData("damaged")]
+        public void AnInterruptedMboxStartsOverWhenItOrTheNewContentChanged(string change)
+        {
+            using var oldKey = Key("rsa2048");
+            using var newKey = Key("p384");
+            var mbox = Path.Combine(_folder, "changed.mbox");
+            var text = string.Concat(Enumerable.Range(1, 4).Select(i => $"From alice@example.com Fri Dec  4 11:0{i}:00 2026\n" + EncryptedText("rsa2048", "m" + i) + "\n"));
+            File.WriteAllText(mbox, text);
+            using (var job = Job(oldKey, newKey.Certificate))
+            {
+                var seen = 0;
+                Assert.Throws<OperationCanceledException>(() => job.Update(Assert.Single(EncryptionUpdateJob.Find(mbox, false)),
+                    _ => { if (++seen == 3) { throw new OperationCanceledException(); } }, _ => { }));
+            }
+
+            var newContent = Path.Combine(_folder, ".changed.mbox.smimetools-new");
+            Assert.True(File.Exists(newContent));
+            if (change == "appended")
+            {
+                // New mail arrived between the runs: the messages' offsets may be the same, but the mbox is not.
+                File.AppendAllText(mbox, "From alice@example.com Fri Dec  4 12:00:00 2026\n" + EncryptedText("rsa2048", "late") + "\n");
+            }
+            else
+            {
+                using var stream = new FileStream(newContent, FileMode.Open, FileAccess.ReadWrite);
+                stream.Position = stream.Length / 2;
+                stream.WriteByte((byte)'#');
+            }
+
+            var updates = new System.Collections.Generic.List<MessageUpdate>();
+            using (var resumed = Job(oldKey, newKey.Certificate))
+            {
+                resumed.Update(Assert.Single(EncryptionUpdateJob.Find(mbox, false)), updates.Add, e => throw e);
+            }
+
+            Assert.All(updates, u => Assert.Equal(MessageUpdateState.Updated, u.State));
+            Assert.Equal(change == "appended" ? 5 : 4, updates.Count);
+            foreach (var summary in MessageInspector.InspectMbox(MessageInput.FromFile(mbox), _folder, e => throw e))
+            {
+                var message = MessageInput.FromFileRange(mbox, summary.Offset!.Value, summary.Size!.Value);
+                Assert.Equal(Opened(message, oldKey), Opened(message, newKey));
+            }
+        }
+
+        [Fact]
+        public void TemporaryFilesAKilledRunLeftAreRemovedAndOthersKept()
+        {
+            using var oldKey = Key("rsa2048");
+            using var newKey = Key("p256");
+            var folder = Directory.CreateDirectory(Path.Combine(_folder, "leftovers")).FullName;
+            File.WriteAllText(Path.Combine(folder, "a.eml"), EncryptedText("rsa2048", "a"));
+            var ours = Path.Combine(folder, ".a.eml.0123456789ab.tmp");
+            var notOurs = Path.Combine(folder, ".notes.0123456789ab.tmp");
+            var snapshot = Path.Combine(folder, ".box.mbox.smimetools-snapshot");
+            foreach (var leftover in new[] { ours, notOurs, snapshot })
+            {
+                File.WriteAllText(leftover, "left by a killed run");
+                File.SetLastWriteTimeUtc(leftover, DateTime.UtcNow.AddMinutes(-5));
+            }
+
+            File.WriteAllText(Path.Combine(folder, "box.mbox"), "From alice@example.com Fri Dec  4 10:00:00 2026\n" + EncryptedText("rsa2048", "boxed") + "\n");
+            using (var job = Job(oldKey, newKey.Certificate))
+            {
+                foreach (var item in EncryptionUpdateJob.Find(folder, recurse: false))
+                {
+                    job.Update(item, _ => { }, e => throw e);
+                }
+
+                Assert.Equal(2, job.Summary.Updated);
+            }
+
+            Assert.False(File.Exists(ours));
+            Assert.False(File.Exists(snapshot));
+            Assert.True(File.Exists(notOurs), "a hidden file named after no message is not ours to remove");
         }
 
         [Fact]

@@ -59,6 +59,44 @@ namespace SmimeTools.Tests.Operations
         private static string[] Leftovers(string folder) => Directory.GetFiles(folder, "*.tmp", new EnumerationOptions { AttributesToSkip = 0 });
 
         [Fact]
+        public void APlanSaysWhatEachMessageWouldGetWithoutAKeyAndWritesNothing()
+        {
+            var path = Encrypted("plan.eml", "rsa2048", ContentEncryptionAlgorithm.TripleDesCbc);
+            var bytes = File.ReadAllBytes(path);
+            var oldSubject = Certificate("rsa2048").Subject;
+            var newSubject = Certificate("p256").Subject;
+            using var adding = new EncryptionUpdateJob(new EncryptionUpdateOptions { Recipients = new[] { Certificate("p256") } });
+            using var reencrypting = new EncryptionUpdateJob(new EncryptionUpdateOptions
+            {
+                Mode = EncryptionUpdateMode.Reencrypt, Recipients = new[] { Certificate("p256") }, RemoveRecipients = new[] { Certificate("rsa2048") },
+            });
+            MessageUpdate? added = null, reencrypted = null;
+
+            adding.Plan(new ArchiveItem(path, ArchiveItemKind.MessageFile, bytes.Length), u => added = u, e => throw e);
+            reencrypting.Plan(new ArchiveItem(path, ArchiveItemKind.MessageFile, bytes.Length), u => reencrypted = u, e => throw e);
+
+            Assert.Equal(MessageUpdateState.Planned, added!.State);
+            // A recipient whose certificate the job does not hold is named by issuer and serial number.
+            Assert.StartsWith("issuer ", Assert.Single(added.RecipientsBefore), StringComparison.Ordinal);
+            Assert.Equal(new[] { added.RecipientsBefore[0], newSubject }, added.RecipientsAfter);
+            Assert.Equal(added.AlgorithmBefore, added.AlgorithmAfter);
+            Assert.Equal(MessageUpdateState.Planned, reencrypted!.State);
+            Assert.Equal(new[] { oldSubject }, reencrypted.RecipientsBefore);
+            Assert.Equal(new[] { newSubject }, reencrypted.RecipientsAfter);
+            Assert.Equal(new[] { oldSubject }, reencrypted.Removed);
+            Assert.True(reencrypted.WasWeak);
+            Assert.Equal("AES-256-CBC", reencrypted.AlgorithmAfter);
+            Assert.Equal(bytes, File.ReadAllBytes(path));
+            Assert.Equal(new[] { path }, Directory.GetFiles(_folder, "*", new EnumerationOptions { AttributesToSkip = 0 }));
+
+            var plain = Path.Combine(_folder, "plain.eml");
+            File.WriteAllText(plain, Body);
+            SmimeException? problem = null;
+            adding.Plan(new ArchiveItem(plain, ArchiveItemKind.MessageFile, Body.Length), _ => throw new InvalidOperationException("planned a plain message"), e => problem = e);
+            Assert.Equal(ErrorIds.NotEncrypted, problem?.ErrorId);
+        }
+
+        [Fact]
         public void AnAddedRecipientOpensTheMessageAndEverythingOutsideTheEnvelopeStays()
         {
             using var oldKey = Key("rsa2048");

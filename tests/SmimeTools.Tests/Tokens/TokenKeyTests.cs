@@ -135,7 +135,7 @@ namespace SmimeTools.Tests.Tokens
             using var key = PrivateKeys.Open(identity.Key!);
             Assert.IsType<TokenKey>(key);
             Assert.Equal(KeyLocation.Token, key.Location);
-            Assert.False(key.CanSignInParallel);
+            Assert.True(key.CanSignInParallel, "each worker gets a session of its own where the token allows");
         }
 
         [SkippableTheory]
@@ -229,6 +229,40 @@ namespace SmimeTools.Tests.Tokens
                 }
 
                 Assert.Equal(1, library.OpenSessionCount);
+            }
+
+            Assert.Equal(0, library.OpenSessionCount);
+        }
+
+        [SkippableFact]
+        public void WorkersOfAParallelJobGetSessionsOfTheirOwnAndAllCloseWithTheKey()
+        {
+            var identity = Identity("rsa2048");
+            var library = TokenLibrary.Open(Hsm.LibraryPath);
+            var secret = RandomNumberGenerator.GetBytes(32);
+            using var rsa = identity.Certificate.GetRSAPublicKey()!;
+            var encrypted = rsa.Encrypt(secret, RSAEncryptionPadding.Pkcs1);
+            using (var key = (TokenKey)PrivateKeys.Open(identity.Key!))
+            {
+                // Four workers decrypting at once, as Update-SmimeEncryption -ThrottleLimit 4 does: none waits for a busy session
+                // while the token gives another, and every one gets the right key.
+                var results = new System.Collections.Concurrent.ConcurrentBag<byte[]>();
+                using (var start = new System.Threading.Barrier(4))
+                {
+                    System.Threading.Tasks.Parallel.For(0, 4, new System.Threading.Tasks.ParallelOptions { MaxDegreeOfParallelism = 4 }, _ =>
+                    {
+                        start.SignalAndWait();
+                        for (var i = 0; i < 25; i++)
+                        {
+                            results.Add(key.DecryptKey(encrypted, RSAEncryptionPadding.Pkcs1));
+                        }
+                    });
+                }
+
+                Assert.Equal(100, results.Count);
+                Assert.All(results, r => Assert.Equal(secret, r));
+                Assert.InRange(key.OwnSessionCount, 1, Environment.ProcessorCount);
+                Assert.Equal(1 + key.OwnSessionCount, library.OpenSessionCount);
             }
 
             Assert.Equal(0, library.OpenSessionCount);
