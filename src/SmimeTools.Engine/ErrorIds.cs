@@ -86,5 +86,17 @@ namespace SmimeTools.Engine
         public const string EnrolmentProtocolError = "EnrolmentProtocolError";
         public const string EnrolmentRejected = "EnrolmentRejected";
         public const string EnrolmentKeyMismatch = "EnrolmentKeyMismatch";
+
+        // Resource limits (InputLimits): each names the limit; the parameter of the same name raises it.
+        public const string NestingTooDeep = "NestingTooDeep";
+        public const string DecompressedTooLarge = "DecompressedTooLarge";
+        public const string CompressionRatioTooHigh = "CompressionRatioTooHigh";
+        public const string TooManyCertificates = "TooManyCertificates";
+        public const string CrlTooLarge = "CrlTooLarge";
+        public const string TooManyCrls = "TooManyCrls";
+        public const string PathTooLong = "PathTooLong";
+        public const string TooManyPathCandidates = "TooManyPathCandidates";
+        public const string DirectoryReplyTooLarge = "DirectoryReplyTooLarge";
+        public const string DirectoryResultTooLarge = "DirectoryResultTooLarge";
     }
 }

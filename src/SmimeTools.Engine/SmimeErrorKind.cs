@@ -14,5 +14,8 @@ namespace SmimeTools.Engine
         WriteError,
         InvalidOperation,
         OperationStopped,
+
+        /// <summary>Input went past a resource limit (nesting, size, count) the user may raise.</summary>
+        LimitsExceeded,
     }
 }

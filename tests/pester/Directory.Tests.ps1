@@ -85,6 +85,17 @@ Describe 'Get-SmimeCertificate -Directory' -Skip:$noDirectory {
     ) {
         { & $Run } | Should -Throw -ErrorId "$ErrorId,$getId"
     }
+
+    It 'stops at -MaximumDirectoryReplySize and -MaximumDirectoryResultSize, also when New-SmimeDirectory carries them' {
+        { Get-SmimeCertificate -Directory $dir.ldapUri -Email alice@example.com -MaximumDirectoryReplySize 100 -ErrorAction Stop } |
+            Should -Throw -ErrorId "DirectoryReplyTooLarge,$getId"
+        { Get-SmimeCertificate -Directory $dir.ldapUri -Email alice@example.com -MaximumDirectoryResultSize 100 -ErrorAction Stop } |
+            Should -Throw -ErrorId "DirectoryResultTooLarge,$getId"
+        $small = New-SmimeDirectory $dir.ldapUri -MaximumDirectoryReplySize 100
+        $small.MaximumDirectoryReplySize | Should -Be 100
+        { Get-SmimeCertificate -Directory $small -Email alice@example.com -ErrorAction Stop } | Should -Throw -ErrorId "DirectoryReplyTooLarge,$getId"
+        @(Get-SmimeCertificate -Directory $small -Email alice@example.com -MaximumDirectoryReplySize 1MB).Count | Should -Be 2
+    }
 }
 
 Describe 'Publish-SmimeCertificate' -Skip:$noDirectory {

@@ -12,18 +12,25 @@ namespace SmimeTools.Engine.Cms
     {
         private const int CopyBufferSize = 64 * 1024;
 
+        /// <summary>Output below this is never refused for its ratio: small, very regular content (a page of blanks) compresses well honestly.</summary>
+        internal const long RatioFloor = 1L << 20;
+
         /// <summary>
         /// Decompresses the CompressedData ContentInfo on <paramref name="input"/> into <paramref name="output"/>
         /// and returns the number of bytes written.
         /// </summary>
         /// <exception cref="SmimeException">
         /// <see cref="ErrorIds.MalformedMessage"/> for damaged, truncated or non-CompressedData input (or corrupt zlib data);
-        /// <see cref="ErrorIds.UnsupportedAlgorithm"/> for a compression algorithm other than zlib.
+        /// <see cref="ErrorIds.UnsupportedAlgorithm"/> for a compression algorithm other than zlib;
+        /// <see cref="ErrorIds.DecompressedTooLarge"/> and <see cref="ErrorIds.CompressionRatioTooHigh"/> when the content
+        /// expands past <see cref="InputLimits.MaximumDecompressedSize"/> or <see cref="InputLimits.MaximumCompressionRatio"/>
+        /// (checked before each chunk is written, so the output never holds more than the limit).
         /// </exception>
-        public static long Decompress(Stream input, Stream output, CancellationToken cancellationToken = default)
+        public static long Decompress(Stream input, Stream output, CancellationToken cancellationToken = default, InputLimits? limits = null)
         {
             ArgumentNullException.ThrowIfNull(input);
             ArgumentNullException.ThrowIfNull(output);
+            limits ??= InputLimits.Default;
             var reader = new Asn1StreamingReader(input, "The compressed message");
             var header = reader.ReadHeader();
             if (!header.IsUniversal(Asn1StreamingHeader.TagSequence) || !header.IsConstructed)
@@ -61,15 +68,17 @@ namespace SmimeTools.Engine.Cms
 
             reader.Enter(reader.ReadHeader(Asn1StreamingHeader.ClassContext, 0, "the encapsulated content ([0])"));
             var octets = new Asn1StreamingOctetStream(reader, reader.ReadHeader());
+            var compressed = new CountingReadStream(octets);
             long written = 0;
             try
             {
-                using var zlib = new ZLibStream(octets, CompressionMode.Decompress, leaveOpen: true);
+                using var zlib = new ZLibStream(compressed, CompressionMode.Decompress, leaveOpen: true);
                 var buffer = new byte[CopyBufferSize];
                 int n;
                 while ((n = zlib.Read(buffer, 0, buffer.Length)) > 0)
                 {
                     cancellationToken.ThrowIfCancellationRequested();
+                    CheckLimits(written + n, compressed.Count, limits, reader.What);
                     output.Write(buffer, 0, n);
                     written += n;
                 }
@@ -87,6 +96,66 @@ namespace SmimeTools.Engine.Cms
 
             output.Flush();
             return written;
+        }
+
+        private static void CheckLimits(long expanded, long consumed, InputLimits limits, string what)
+        {
+            if (expanded > limits.MaximumDecompressedSize)
+            {
+                throw InputLimits.Exceeded(ErrorIds.DecompressedTooLarge, what, $"its compressed content expands to more than {limits.MaximumDecompressedSize} bytes",
+                    nameof(InputLimits.MaximumDecompressedSize), limits.MaximumDecompressedSize);
+            }
+
+            if (expanded > RatioFloor && expanded > (double)limits.MaximumCompressionRatio * Math.Max(1, consumed))
+            {
+                throw InputLimits.Exceeded(ErrorIds.CompressionRatioTooHigh, what,
+                    $"{consumed} compressed bytes expand to more than {expanded} (over {expanded / Math.Max(1, consumed)} times)",
+                    nameof(InputLimits.MaximumCompressionRatio), limits.MaximumCompressionRatio);
+            }
+        }
+
+        /// <summary>Counts the compressed bytes zlib has read, to measure the expansion ratio as it goes.</summary>
+        private sealed class CountingReadStream : Stream
+        {
+            private readonly Stream _inner;
+
+            public CountingReadStream(Stream inner) => _inner = inner;
+
+            public long Count { get; private set; }
+
+            public override bool CanRead => true;
+
+            public override bool CanSeek => false;
+
+            public override bool CanWrite => false;
+
+            public override long Length => throw new NotSupportedException();
+
+            public override long Position { get => Count; set => throw new NotSupportedException(); }
+
+            public override int Read(byte[] buffer, int offset, int count)
+            {
+                int n = _inner.Read(buffer, offset, count);
+                Count += n;
+                return n;
+            }
+
+            public override int Read(Span<byte> buffer)
+            {
+                int n = _inner.Read(buffer);
+                Count += n;
+                return n;
+            }
+
+            public override void Flush()
+            {
+            }
+
+            public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+            public override void SetLength(long value) => throw new NotSupportedException();
+
+            public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
         }
     }
 }

@@ -31,9 +31,10 @@ namespace SmimeTools.Engine.Cms
         /// <param name="contentOutput">Receives the content (the signed MIME entity).</param>
         /// <param name="additionalCertificates">Certificates to look for signers among, after those in the message.</param>
         /// <param name="cancellationToken">Stops between chunks of content.</param>
+        /// <param name="limits">How many certificates and CRLs the SignedData may carry; the defaults when null.</param>
         /// <exception cref="SmimeException"><see cref="ErrorIds.MalformedMessage"/> for damaged or truncated data, a detached signature, or CMS of another type.</exception>
         public static SignedDataResult ReadEncapsulated(Stream input, Stream contentOutput,
-            IEnumerable<X509Certificate2>? additionalCertificates = null, CancellationToken cancellationToken = default)
+            IEnumerable<X509Certificate2>? additionalCertificates = null, CancellationToken cancellationToken = default, InputLimits? limits = null)
         {
             ArgumentNullException.ThrowIfNull(input);
             ArgumentNullException.ThrowIfNull(contentOutput);
@@ -52,7 +53,7 @@ namespace SmimeTools.Engine.Cms
             contentOutput.Flush();
             hashes.AllowReread(contentOutput, start);
             structure.ReadTail(reader);
-            return Evaluate(structure, hashes, additionalCertificates, detached: false, reader.What);
+            return Evaluate(structure, hashes, additionalCertificates, detached: false, reader.What, limits ?? InputLimits.Default);
         }
 
         /// <summary>
@@ -62,7 +63,7 @@ namespace SmimeTools.Engine.Cms
         /// </summary>
         /// <exception cref="SmimeException"><see cref="ErrorIds.MalformedMessage"/> for damaged or truncated data, or CMS of another type.</exception>
         public static SignedDataResult ReadDetached(Stream signature, Stream content,
-            IEnumerable<X509Certificate2>? additionalCertificates = null, CancellationToken cancellationToken = default)
+            IEnumerable<X509Certificate2>? additionalCertificates = null, CancellationToken cancellationToken = default, InputLimits? limits = null)
         {
             ArgumentNullException.ThrowIfNull(signature);
             ArgumentNullException.ThrowIfNull(content);
@@ -94,10 +95,10 @@ namespace SmimeTools.Engine.Cms
             using var hashes = new SignedDataContentHashes(digestOids, needsWholeContent ? SignedDataContentHashes.MaxContentInMemory : 0);
             Copy(content, Stream.Null, hashes, cancellationToken);
             hashes.AllowReread(content, start);
-            return Evaluate(structure, hashes, additionalCertificates, detached: true, reader.What);
+            return Evaluate(structure, hashes, additionalCertificates, detached: true, reader.What, limits ?? InputLimits.Default);
         }
 
-        /// <summary>As <see cref="ReadDetached(Stream, Stream, IEnumerable{X509Certificate2}?, CancellationToken)"/>, for a signature in memory.</summary>
+        /// <summary>As <see cref="ReadDetached(Stream, Stream, IEnumerable{X509Certificate2}?, CancellationToken, InputLimits?)"/>, for a signature in memory.</summary>
         public static SignedDataResult ReadDetached(byte[] signature, Stream content,
             IEnumerable<X509Certificate2>? additionalCertificates = null, CancellationToken cancellationToken = default)
         {
@@ -124,9 +125,9 @@ namespace SmimeTools.Engine.Cms
         }
 
         private static SignedDataResult Evaluate(SignedDataStructure structure, SignedDataContentHashes hashes,
-            IEnumerable<X509Certificate2>? additionalCertificates, bool detached, string what)
+            IEnumerable<X509Certificate2>? additionalCertificates, bool detached, string what, InputLimits limits)
         {
-            var certificates = structure.ReadCertificates(what);
+            var certificates = structure.ReadCertificates(what, limits);
             var pool = new SignerCertificatePool(certificates, additionalCertificates);
             var signers = new List<SignerResult>();
             foreach (var (info, signedAttributes) in structure.ReadSignerInfos(what))
@@ -142,7 +143,7 @@ namespace SmimeTools.Engine.Cms
                 ContentLength = hashes.Length,
                 DigestAlgorithmOids = structure.DigestAlgorithmOids,
                 Certificates = certificates,
-                Crls = structure.ReadCrls(what),
+                Crls = structure.ReadCrls(what, limits),
                 Signers = signers,
             };
         }

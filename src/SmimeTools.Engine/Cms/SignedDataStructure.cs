@@ -133,10 +133,18 @@ namespace SmimeTools.Engine.Cms
         }
 
         /// <summary>The embedded certificates .NET can parse, in their order, with their exact encoding.</summary>
-        public IReadOnlyList<X509Certificate2> ReadCertificates(string what)
+        /// <exception cref="SmimeException"><see cref="ErrorIds.TooManyCertificates"/> past <see cref="InputLimits.MaximumCertificateCount"/>, before any is decoded.</exception>
+        public IReadOnlyList<X509Certificate2> ReadCertificates(string what, InputLimits limits)
         {
             var result = new List<X509Certificate2>();
-            foreach (var element in Children(_certificates, what, Asn1StreamingHeader.TagSequence))
+            var elements = Children(_certificates, what, Asn1StreamingHeader.TagSequence);
+            if (elements.Count > limits.MaximumCertificateCount)
+            {
+                throw InputLimits.Exceeded(ErrorIds.TooManyCertificates, what, $"it carries {elements.Count} certificates",
+                    nameof(InputLimits.MaximumCertificateCount), limits.MaximumCertificateCount);
+            }
+
+            foreach (var element in elements)
             {
                 try
                 {
@@ -154,7 +162,17 @@ namespace SmimeTools.Engine.Cms
         }
 
         /// <summary>The embedded CRLs (CertificateList choice), DER.</summary>
-        public IReadOnlyList<byte[]> ReadCrls(string what) => Children(_crls, what, Asn1StreamingHeader.TagSequence);
+        /// <exception cref="SmimeException"><see cref="ErrorIds.TooManyCrls"/> past <see cref="InputLimits.MaximumCrlCount"/>.</exception>
+        public IReadOnlyList<byte[]> ReadCrls(string what, InputLimits limits)
+        {
+            var crls = Children(_crls, what, Asn1StreamingHeader.TagSequence);
+            if (crls.Count > limits.MaximumCrlCount)
+            {
+                throw InputLimits.Exceeded(ErrorIds.TooManyCrls, what, $"it carries {crls.Count} CRLs", nameof(InputLimits.MaximumCrlCount), limits.MaximumCrlCount);
+            }
+
+            return crls;
+        }
 
         /// <summary>The signer infos, each with the exact bytes of its signed attributes (tag still [0]) when present.</summary>
         public IReadOnlyList<(SignerInfo Info, byte[]? SignedAttributes)> ReadSignerInfos(string what)

@@ -24,8 +24,6 @@ namespace SmimeTools.Engine.Ldap
         private const string StartTlsOid = "1.3.6.1.4.1.1466.20037";
         private const string PagedResultsOid = "1.2.840.113556.1.4.319";
 
-        /// <summary>Largest message accepted from a server (a page of entries with certificates is far smaller).</summary>
-        private const int MaxMessageBytes = 32 * 1024 * 1024;
 
         private static readonly Asn1Tag BindRequestTag = new(TagClass.Application, 0, true);
         private static readonly Asn1Tag BindResponseTag = new(TagClass.Application, 1, true);
@@ -42,6 +40,9 @@ namespace SmimeTools.Engine.Ldap
 
         private readonly Socket _socket;
         private readonly LdapConnectionOptions _options;
+
+        // Every byte of LDAP messages read on this connection, so a search can bound the whole of its result.
+        private long _bytesReceived;
         private Stream _stream;
         private int _nextId = 1;
         private bool _disposed;
@@ -112,6 +113,7 @@ namespace SmimeTools.Engine.Ldap
             ArgumentNullException.ThrowIfNull(attributes);
             var entries = new List<LdapEntry>();
             byte[] cookie = Array.Empty<byte>();
+            long resultStart = _bytesReceived;
             while (true)
             {
                 int remaining = _options.SizeLimit - entries.Count;
@@ -139,6 +141,13 @@ namespace SmimeTools.Engine.Ldap
                 while (done == null)
                 {
                     var message = Receive(id, cancellationToken);
+                    if (_bytesReceived - resultStart > _options.Limits.MaximumDirectoryResultSize)
+                    {
+                        throw InputLimits.Exceeded(ErrorIds.DirectoryResultTooLarge, $"The search of the directory {Url.Display}",
+                            $"its answers came to more than {_options.Limits.MaximumDirectoryResultSize} bytes ({entries.Count} entries so far)",
+                            nameof(InputLimits.MaximumDirectoryResultSize), _options.Limits.MaximumDirectoryResultSize, Url.Display);
+                    }
+
                     var tag = message.Operation.PeekTag();
                     if (tag.HasSameClassAndValue(SearchEntryTag))
                     {
@@ -664,10 +673,14 @@ namespace SmimeTools.Engine.Ldap
                 }
             }
 
-            if (length > MaxMessageBytes)
+            if (length > _options.Limits.MaximumDirectoryReplySize)
             {
-                throw ProtocolError($"a message of {length} bytes, more than the {MaxMessageBytes} accepted");
+                // Refused from its length alone: nothing of the announced size is allocated or read.
+                throw InputLimits.Exceeded(ErrorIds.DirectoryReplyTooLarge, $"The directory {Url.Display}", $"it announced a reply of {length} bytes",
+                    nameof(InputLimits.MaximumDirectoryReplySize), _options.Limits.MaximumDirectoryReplySize, Url.Display);
             }
+
+            _bytesReceived += headerLength + length;
 
             var message = new byte[headerLength + length];
             Array.Copy(header, message, headerLength);

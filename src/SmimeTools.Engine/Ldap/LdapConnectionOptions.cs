@@ -29,6 +29,9 @@ namespace SmimeTools.Engine.Ldap
         /// <summary>Entries per page (RFC 2696 paged results); servers that do not page return everything at once.</summary>
         public int PageSize { get; init; } = 50;
 
+        /// <summary>How large one reply and the whole of a search's replies may be (<see cref="InputLimits.MaximumDirectoryReplySize"/>, <see cref="InputLimits.MaximumDirectoryResultSize"/>).</summary>
+        public InputLimits Limits { get; init; } = InputLimits.Default;
+
         /// <summary>The protection used for <paramref name="url"/>: <see cref="Security"/> or what the scheme implies.</summary>
         public LdapSecurity SecurityFor(LdapUrl url) => Security switch
         {
@@ -37,8 +40,16 @@ namespace SmimeTools.Engine.Ldap
             { } chosen => chosen,
         };
 
+        /// <summary>These options with other limits.</summary>
+        internal LdapConnectionOptions With(InputLimits limits) => new()
+        {
+            Security = Security, Credential = Credential, TrustedRoots = TrustedRoots, Timeout = Timeout, SizeLimit = SizeLimit,
+            TimeLimitSeconds = TimeLimitSeconds, PageSize = PageSize, Limits = limits,
+        };
+
         internal void Validate()
         {
+            Limits.Validated();
             if (Timeout <= TimeSpan.Zero || Timeout > TimeSpan.FromHours(1))
             {
                 throw new ArgumentOutOfRangeException(nameof(Timeout), Timeout, "The timeout must be positive and at most an hour.");

@@ -17,15 +17,18 @@ namespace SmimeTools.Engine.Messages
         private readonly TemporaryFile? _file;
         private readonly HeaderBlock? _headers;
         private readonly EntityOffsets? _offsets;
+        private readonly int _maximumDepth;
         private MimeEntity? _parsed;
 
-        private LayerContent(MimeEntity? entity, TemporaryFile? file, HeaderBlock? headers, bool isBare, EntityOffsets? offsets = null)
+        private LayerContent(MimeEntity? entity, TemporaryFile? file, HeaderBlock? headers, bool isBare, EntityOffsets? offsets = null,
+            int maximumDepth = InputLimits.DefaultNestingDepth)
         {
             _entity = entity;
             _file = file;
             _headers = headers;
             IsBare = isBare;
             _offsets = offsets;
+            _maximumDepth = maximumDepth;
         }
 
         public static LayerContent Of(MimeEntity entity) => new(entity, null, null, false);
@@ -34,17 +37,18 @@ namespace SmimeTools.Engine.Messages
         public static LayerContent Of(HeaderBlock headers) => new(null, null, headers, false);
 
         /// <summary>The content of a decrypted or unwrapped layer; content without a header block is kept as a bare part.</summary>
-        // offsets, when given, records where the entities lie once the file is parsed.
-        public static LayerContent Of(TemporaryFile file, CancellationToken cancellationToken, EntityOffsets? offsets = null)
+        // offsets, when given, records where the entities lie once the file is parsed; maximumDepth bounds MimeKit's nesting.
+        public static LayerContent Of(TemporaryFile file, CancellationToken cancellationToken, EntityOffsets? offsets = null,
+            int maximumDepth = InputLimits.DefaultNestingDepth)
         {
             var headers = HeaderBlock.Read(file.Stream);
             if (headers != null)
             {
-                return new LayerContent(null, file, headers, false, offsets);
+                return new LayerContent(null, file, headers, false, offsets, maximumDepth);
             }
 
             file.Rewind();
-            var bare = MessageParsing.ParseEntity(file.Stream, cancellationToken, out _);
+            var bare = MessageParsing.ParseEntity(file.Stream, cancellationToken, out _, null, maximumDepth);
             return new LayerContent(bare, null, null, true);
         }
 
@@ -101,7 +105,7 @@ namespace SmimeTools.Engine.Messages
             if (_parsed == null)
             {
                 _file!.Rewind();
-                _parsed = MessageParsing.ParseEntity(_file.Stream, cancellationToken, out _, _offsets);
+                _parsed = MessageParsing.ParseEntity(_file.Stream, cancellationToken, out _, _offsets, _maximumDepth);
             }
 
             return _parsed;

@@ -18,13 +18,13 @@ namespace SmimeTools.Engine.Operations
         /// not match, and <paramref name="unquoted"/> says whether that matched instead.
         /// </summary>
         public static SignedDataResult Check(Func<Stream> openSignature, SignedContent content, bool fromMbox,
-            IEnumerable<X509Certificate2>? extraCertificates, CancellationToken cancellationToken, out bool unquoted)
+            IEnumerable<X509Certificate2>? extraCertificates, CancellationToken cancellationToken, out bool unquoted, InputLimits? limits = null)
         {
             unquoted = false;
-            var result = Read(openSignature, content.Open(), extraCertificates, cancellationToken);
+            var result = Read(openSignature, content.Open(), extraCertificates, cancellationToken, limits);
             if (fromMbox && result.Signers.Any(s => s.Status == SignerStatus.DigestMismatch))
             {
-                var again = Read(openSignature, new MboxUnquotingStream(content.Open()), extraCertificates, cancellationToken);
+                var again = Read(openSignature, new MboxUnquotingStream(content.Open()), extraCertificates, cancellationToken, limits);
                 if (again.Signers.Count == result.Signers.Count && again.Signers.All(s => s.Status != SignerStatus.DigestMismatch))
                 {
                     unquoted = true;
@@ -36,12 +36,12 @@ namespace SmimeTools.Engine.Operations
         }
 
         private static SignedDataResult Read(Func<Stream> openSignature, Stream content, IEnumerable<X509Certificate2>? extraCertificates,
-            CancellationToken cancellationToken)
+            CancellationToken cancellationToken, InputLimits? limits)
         {
             using (content)
             using (var signature = openSignature())
             {
-                return SignedDataReader.ReadDetached(signature, content, extraCertificates, cancellationToken);
+                return SignedDataReader.ReadDetached(signature, content, extraCertificates, cancellationToken, limits);
             }
         }
     }

@@ -200,7 +200,7 @@ namespace SmimeTools.Engine.Operations
 
                 using var reader = new FileStream(item.Path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
                 using var raw = new FileStream(item.Path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
-                foreach (var (_, index, offset, end) in LayerWalker.ReadMbox(reader, item.Path, new EntityOffsets(), problem, cancellationToken))
+                foreach (var (_, index, offset, end) in LayerWalker.ReadMbox(reader, item.Path, new EntityOffsets(), problem, cancellationToken, _options.Limits.MaximumNestingDepth))
                 {
                     var start = LineEnd(raw, offset);
                     try
@@ -359,7 +359,7 @@ namespace SmimeTools.Engine.Operations
                 using var raw = new FileStream(snapshot.Stream.Name, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
                 long copied = resumeFrom;
                 var beforeHex = Convert.ToHexString(before);
-                foreach (var (_, index, offset, end) in LayerWalker.ReadMbox(reader, file.FullName, new EntityOffsets(), problem, cancellationToken))
+                foreach (var (_, index, offset, end) in LayerWalker.ReadMbox(reader, file.FullName, new EntityOffsets(), problem, cancellationToken, _options.Limits.MaximumNestingDepth))
                 {
                     count++;
                     var start = LineEnd(raw, offset);
@@ -387,7 +387,7 @@ namespace SmimeTools.Engine.Operations
                 output.Flush(flushToDisk: true);
                 output.Position = 0;
                 var messages = 0;
-                foreach (var _ in LayerWalker.ReadMbox(output, newContent, new EntityOffsets(), e => throw e, cancellationToken))
+                foreach (var _ in LayerWalker.ReadMbox(output, newContent, new EntityOffsets(), e => throw e, cancellationToken, _options.Limits.MaximumNestingDepth))
                 {
                     messages++;
                 }

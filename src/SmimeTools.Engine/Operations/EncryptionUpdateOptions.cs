@@ -36,5 +36,8 @@ namespace SmimeTools.Engine.Operations
 
         /// <summary>Where opened layers and checks keep their scratch files.</summary>
         public string TemporaryFolder { get; init; } = System.IO.Path.GetTempPath();
+
+        /// <summary>How deep layers may nest, how far compressed layers may expand, how many certificates a layer may carry.</summary>
+        public InputLimits Limits { get; init; } = InputLimits.Default;
     }
 }

@@ -19,8 +19,8 @@ namespace SmimeTools.Engine.Operations
     /// </summary>
     internal sealed class LayerWalker : IDisposable
     {
-        /// <summary>How many MIME levels and protection layers deep a walk goes before calling the message malformed.</summary>
-        public const int DefaultMaximumDepth = 16;
+        /// <summary>How many MIME levels and protection layers deep a walk goes by default before refusing the message (NestingTooDeep).</summary>
+        public const int DefaultMaximumDepth = InputLimits.DefaultNestingDepth;
 
         private readonly string _temporaryFolder;
         private readonly List<TemporaryFile> _scratch = new();
@@ -40,7 +40,10 @@ namespace SmimeTools.Engine.Operations
         /// <summary>Where each parsed entity lies, so a multipart/signed can be checked against its bytes as they are.</summary>
         public EntityOffsets Offsets { get; }
 
-        public int MaximumDepth { get; init; } = DefaultMaximumDepth;
+        /// <summary>The limits of this walk: its depth, and those the visitors pass on to the readers.</summary>
+        public InputLimits Limits { get; init; } = InputLimits.Default;
+
+        public int MaximumDepth => Limits.MaximumNestingDepth;
 
         /// <summary>Visit every MIME part of the message, not only the chain of layers its body is wrapped in.</summary>
         public bool Tree { get; init; }
@@ -68,7 +71,7 @@ namespace SmimeTools.Engine.Operations
                 }
                 else
                 {
-                    var message = MessageParsing.ParseMessage(source, DisplayName, Cancellation, Offsets);
+                    var message = MessageParsing.ParseMessage(source, DisplayName, Cancellation, Offsets, MaximumDepth);
                     visitor.Begin(message);
                     Visit(LayerContent.Of(message.Body!), LayerPosition.Top, visitor);
                 }
@@ -98,9 +101,9 @@ namespace SmimeTools.Engine.Operations
         /// line and where it ends. Damage that stops the parser ends the file with one problem.
         /// </summary>
         public static IEnumerable<(MimeMessage Message, int Index, long Offset, long End)> ReadMbox(Stream source, string displayName,
-            EntityOffsets offsets, Action<SmimeException> problem, CancellationToken cancellationToken)
+            EntityOffsets offsets, Action<SmimeException> problem, CancellationToken cancellationToken, int maximumDepth = DefaultMaximumDepth)
         {
-            var parser = offsets.Watch(new MimeParser(source, MimeFormat.Mbox, persistent: source.CanSeek), source);
+            var parser = offsets.Watch(new MimeParser(MessageParsing.Options(maximumDepth), source, MimeFormat.Mbox, persistent: source.CanSeek), source);
             var index = 0;
             while (!parser.IsEndOfStream)
             {
@@ -251,7 +254,7 @@ namespace SmimeTools.Engine.Operations
                 target.SetLength(bodyStart);
             }
 
-            Visit(LayerContent.Of(scratch!, Cancellation, Offsets), inside, visitor);
+            Visit(LayerContent.Of(scratch!, Cancellation, Offsets, MaximumDepth), inside, visitor);
             return true;
         }
 
@@ -259,7 +262,8 @@ namespace SmimeTools.Engine.Operations
         {
             if (at.Depth > MaximumDepth)
             {
-                throw MessageParsing.Malformed(DisplayName, $"it nests more than {MaximumDepth} MIME levels or protection layers", null);
+                throw InputLimits.Exceeded(ErrorIds.NestingTooDeep, $"The message {DisplayName}", $"its part {at.Path} nests MIME parts or protection layers {at.Depth} deep",
+                    nameof(InputLimits.MaximumNestingDepth), MaximumDepth, DisplayName);
             }
         }
 
@@ -269,6 +273,11 @@ namespace SmimeTools.Engine.Operations
             try
             {
                 walk();
+            }
+            catch (SmimeException e) when (e.Kind == SmimeErrorKind.LimitsExceeded && !e.Message.Contains(DisplayName, StringComparison.Ordinal))
+            {
+                // A reader below names only its layer; the message is the item the user must recognise.
+                throw new SmimeException(e.ErrorId, e.Kind, $"The message {DisplayName}: {char.ToLowerInvariant(e.Message[0])}{e.Message[1..]}", e.RecommendedAction, DisplayName, e);
             }
             catch (Exception e) when (e is FormatException or CryptographicException or InvalidDataException or EndOfStreamException
                 or InvalidCastException or ArgumentException or InvalidOperationException or NotSupportedException

@@ -35,7 +35,7 @@ namespace SmimeTools.Engine.Operations
             ArgumentNullException.ThrowIfNull(input);
             ArgumentNullException.ThrowIfNull(options);
             ArgumentNullException.ThrowIfNull(output);
-            using var walker = new LayerWalker(input.DisplayName, options.TemporaryFolder, cancellationToken);
+            using var walker = new LayerWalker(input.DisplayName, options.TemporaryFolder, cancellationToken) { Limits = options.Limits };
             var visitor = new Rewrapping(input, options, output, cancellationToken);
             walker.Walk(input, visitor);
             return visitor.Result ?? throw new SmimeException(ErrorIds.NotEncrypted, SmimeErrorKind.InvalidData,
@@ -53,7 +53,7 @@ namespace SmimeTools.Engine.Operations
         {
             ArgumentNullException.ThrowIfNull(input);
             ArgumentNullException.ThrowIfNull(options);
-            using var walker = new LayerWalker(input.DisplayName, options.TemporaryFolder, cancellationToken);
+            using var walker = new LayerWalker(input.DisplayName, options.TemporaryFolder, cancellationToken) { Limits = options.Limits };
             var visitor = new Rewrapping(input, options, null, cancellationToken);
             walker.Walk(input, visitor);
             return visitor.Result ?? throw new SmimeException(ErrorIds.NotEncrypted, SmimeErrorKind.InvalidData,
@@ -184,11 +184,11 @@ namespace SmimeTools.Engine.Operations
                 if (kind == CmsContentKind.SignedData)
                 {
                     Signed = true;
-                    SignedDataReader.ReadEncapsulated(cms, destination, cancellationToken: _cancel);
+                    SignedDataReader.ReadEncapsulated(cms, destination, cancellationToken: _cancel, limits: _options.Limits);
                     return LayerStep.Opened(SignedMark);
                 }
 
-                CompressedDataReader.Decompress(cms, destination, _cancel);
+                CompressedDataReader.Decompress(cms, destination, _cancel, _options.Limits);
                 return LayerStep.Opened();
             }
 

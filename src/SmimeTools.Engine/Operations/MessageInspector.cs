@@ -24,11 +24,11 @@ namespace SmimeTools.Engine.Operations
         /// <remarks>resolveRecipient gives the address of a recipient where a store knows it; it may be null.</remarks>
         /// <exception cref="SmimeException"><see cref="ErrorIds.MalformedMessage"/> for input that cannot be read as a message.</exception>
         public static MessageSummary Inspect(MessageInput input, string temporaryFolder, Func<EnvelopedRecipient, string?>? resolveRecipient = null,
-            CancellationToken cancellationToken = default)
+            CancellationToken cancellationToken = default, InputLimits? limits = null)
         {
             ArgumentNullException.ThrowIfNull(input);
             ArgumentNullException.ThrowIfNull(temporaryFolder);
-            using var walker = new LayerWalker(input.DisplayName, temporaryFolder, cancellationToken);
+            using var walker = new LayerWalker(input.DisplayName, temporaryFolder, cancellationToken) { Limits = limits ?? InputLimits.Default };
             var visitor = new Describing(walker, resolveRecipient, input.Path, index: null, offset: null, size: input.Length);
             walker.Walk(input, visitor);
             return visitor.Summary!;
@@ -40,18 +40,19 @@ namespace SmimeTools.Engine.Operations
         /// the parser ends the file with one problem.
         /// </summary>
         public static IEnumerable<MessageSummary> InspectMbox(MessageInput input, string temporaryFolder, Action<SmimeException> problem,
-            Func<EnvelopedRecipient, string?>? resolveRecipient = null, CancellationToken cancellationToken = default)
+            Func<EnvelopedRecipient, string?>? resolveRecipient = null, CancellationToken cancellationToken = default, InputLimits? limits = null)
         {
             ArgumentNullException.ThrowIfNull(input);
             ArgumentNullException.ThrowIfNull(problem);
+            limits ??= InputLimits.Default;
             using var source = input.Open();
             var offsets = new EntityOffsets();
-            foreach (var (message, index, offset, end) in LayerWalker.ReadMbox(source, input.DisplayName, offsets, problem, cancellationToken))
+            foreach (var (message, index, offset, end) in LayerWalker.ReadMbox(source, input.DisplayName, offsets, problem, cancellationToken, limits.MaximumNestingDepth))
             {
                 MessageSummary? summary = null;
                 try
                 {
-                    using var walker = new LayerWalker($"{input.DisplayName} (message {index})", temporaryFolder, cancellationToken, offsets) { FromMbox = true };
+                    using var walker = new LayerWalker($"{input.DisplayName} (message {index})", temporaryFolder, cancellationToken, offsets) { FromMbox = true, Limits = limits };
                     var visitor = new Describing(walker, resolveRecipient, input.Path, index, offset, end - offset);
                     walker.Walk(message, visitor);
                     summary = visitor.Summary;
@@ -115,7 +116,7 @@ namespace SmimeTools.Engine.Operations
                         });
                         return LayerStep.Closed;
                     case CmsContentKind.SignedData:
-                        var signed = SignedDataReader.ReadEncapsulated(content, destination, cancellationToken: _cancel);
+                        var signed = SignedDataReader.ReadEncapsulated(content, destination, cancellationToken: _cancel, limits: _walker.Limits);
                         _layers.Add(new MessageLayer
                         {
                             Kind = LayerKind.OpaqueSigned,
@@ -125,7 +126,7 @@ namespace SmimeTools.Engine.Operations
                         });
                         return LayerStep.Opened();
                     default:
-                        CompressedDataReader.Decompress(content, destination, _cancel);
+                        CompressedDataReader.Decompress(content, destination, _cancel, _walker.Limits);
                         _layers.Add(new MessageLayer { Kind = LayerKind.Compressed, Algorithm = "zlib" });
                         return LayerStep.Opened();
                 }
@@ -190,7 +191,7 @@ namespace SmimeTools.Engine.Operations
                 {
                     // The bytes as they are in the message, as Test-SmimeSignature checks them.
                     var located = SignedContent.Locate(signed, _walker.Offsets, _walker.DisplayName);
-                    var result = DetachedSignature.Check(signature.Open, located, _walker.FromMbox, null, _cancel, out var unquoted);
+                    var result = DetachedSignature.Check(signature.Open, located, _walker.FromMbox, null, _cancel, out var unquoted, _walker.Limits);
                     return new MessageLayer
                     {
                         Kind = LayerKind.DetachedSigned,
@@ -200,7 +201,7 @@ namespace SmimeTools.Engine.Operations
                         Note = unquoted ? "The signed content matches once the mbox file's quoting of lines that start with \"From \" is undone." : null,
                     };
                 }
-                catch (SmimeException e)
+                catch (SmimeException e) when (e.Kind != SmimeErrorKind.LimitsExceeded)
                 {
                     return new MessageLayer { Kind = LayerKind.DetachedSigned, Algorithm = micalg, Note = "The signature cannot be read: " + e.Message };
                 }

@@ -42,8 +42,9 @@ namespace SmimeTools.Engine.Operations
 
             using var source = input.Open();
             var offsets = new EntityOffsets();
-            var message = MessageParsing.ParseMessage(source, input.DisplayName, cancellationToken, offsets);
+            var message = MessageParsing.ParseMessage(source, input.DisplayName, cancellationToken, offsets, options.Limits.MaximumNestingDepth);
             var body = message.Body!;
+            MessageParsing.CheckNesting(body, input.DisplayName, options.Limits.MaximumNestingDepth);
 
             using var target = output.Open();
             var stream = target.Stream;

@@ -24,7 +24,7 @@ namespace SmimeTools.Engine.Operations
             ArgumentNullException.ThrowIfNull(options);
             ArgumentNullException.ThrowIfNull(output);
 
-            using var walker = new LayerWalker(input.DisplayName, output.TemporaryFolder, cancellationToken) { MaximumDepth = options.MaximumDepth };
+            using var walker = new LayerWalker(input.DisplayName, output.TemporaryFolder, cancellationToken) { Limits = options.Limits };
             using var visitor = new Unwrapping(input, options, output, walker.Offsets, cancellationToken);
             walker.Walk(input, visitor);
             return visitor.Result!;
@@ -209,13 +209,13 @@ namespace SmimeTools.Engine.Operations
                             decrypted.ContentAlgorithmName, decrypted.IsWeak, decrypted.OpenedByDescription,
                             decrypted.Recipients.Select(r => r.ToString()).ToArray(), Array.Empty<string>(), null);
                     case CmsContentKind.SignedData:
-                        var signed = SignedDataReader.ReadEncapsulated(content, destination, cancellationToken: _cancel);
+                        var signed = SignedDataReader.ReadEncapsulated(content, destination, cancellationToken: _cancel, limits: _options.Limits);
                         _signatureVerifies |= signed.Signers.Any(s => s.Status == SignerStatus.Valid);
                         return new RemovedLayer(LayerKind.OpaqueSigned, signed.DigestAlgorithmNames, signed.IsWeak, null,
                             Array.Empty<string>(), signed.Signers.Select(s => s.ToString()).ToArray(),
                             "Signatures were checked mathematically only: trust in the signers and revocation were not checked.");
                     default:
-                        CompressedDataReader.Decompress(content, destination, _cancel);
+                        CompressedDataReader.Decompress(content, destination, _cancel, _options.Limits);
                         return new RemovedLayer(LayerKind.Compressed, "zlib", false, null, Array.Empty<string>(), Array.Empty<string>(), null);
                 }
             }

@@ -37,5 +37,8 @@ namespace SmimeTools.Engine.Operations
 
         /// <summary>Let weak algorithms and small keys through (the user asked for them knowingly).</summary>
         public bool AllowWeakAlgorithm { get; set; }
+
+        /// <summary>How deep the MIME parts of the message to protect may nest (<see cref="InputLimits.MaximumNestingDepth"/>).</summary>
+        public InputLimits Limits { get; set; } = InputLimits.Default;
     }
 }

@@ -31,7 +31,7 @@ namespace SmimeTools.Engine.Operations
         {
             ArgumentNullException.ThrowIfNull(input);
             ArgumentNullException.ThrowIfNull(options);
-            using var walker = new LayerWalker(input.DisplayName, options.TemporaryFolder, cancellationToken) { MaximumDepth = options.MaximumDepth, Tree = true };
+            using var walker = new LayerWalker(input.DisplayName, options.TemporaryFolder, cancellationToken) { Limits = options.Limits, Tree = true };
             var visitor = new Checking(input, options, walker);
             walker.Walk(input, visitor);
             return visitor.Finish();
@@ -94,7 +94,7 @@ namespace SmimeTools.Engine.Operations
             {
                 var content = SignedContent.Locate(signed, _walker.Offsets, _input.DisplayName);
                 var signature = DecodeSignature(signaturePart);
-                var result = DetachedSignature.Check(() => Rewound(signature), content, _walker.FromMbox, _options.Validation.ExtraCertificates, _ct, out _);
+                var result = DetachedSignature.Check(() => Rewound(signature), content, _walker.FromMbox, _options.Validation.ExtraCertificates, _ct, out _, _options.Limits);
                 return Add(result, "multipart/signed" + Where(at), at,
                     () => (content.ReadAll(ContentDamage.MaxContentLength), signature is MemoryStream memory ? memory.ToArray() : null));
             }
@@ -112,7 +112,7 @@ namespace SmimeTools.Engine.Operations
                 {
                     case CmsContentKind.SignedData:
                     {
-                        var result = SignedDataReader.ReadEncapsulated(cms, destination, _options.Validation.ExtraCertificates, _ct);
+                        var result = SignedDataReader.ReadEncapsulated(cms, destination, _options.Validation.ExtraCertificates, _ct, _options.Limits);
                         return LayerStep.Opened(Add(result, "application/pkcs7-mime (opaque)" + Where(at), at, null));
                     }
 
@@ -139,7 +139,7 @@ namespace SmimeTools.Engine.Operations
                     }
 
                     default:
-                        CompressedDataReader.Decompress(cms, destination, _ct);
+                        CompressedDataReader.Decompress(cms, destination, _ct, _options.Limits);
                         return LayerStep.Opened();
                 }
             }

@@ -20,8 +20,8 @@ namespace SmimeTools.Engine.Operations
         /// <summary>Keys to open encrypted layers with; without them, signatures inside encrypted layers are not reached.</summary>
         public IReadOnlyList<IKeyDecryptor> Keys { get; init; } = Array.Empty<IKeyDecryptor>();
 
-        /// <summary>Most nested protection layers and MIME levels followed.</summary>
-        public int MaximumDepth { get; init; } = 16;
+        /// <summary>How deep layers may nest, how far compressed layers may expand, how many certificates a layer may carry (trust limits are <c>Validation.Limits</c>).</summary>
+        public InputLimits Limits { get; init; } = InputLimits.Default;
 
         /// <summary>Where the content of opened layers is kept while it is checked; the system's temporary folder by default.</summary>
         public string TemporaryFolder { get; init; } = System.IO.Path.GetTempPath();

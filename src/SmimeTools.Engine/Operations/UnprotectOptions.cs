@@ -23,7 +23,7 @@ namespace SmimeTools.Engine.Operations
         /// </summary>
         public bool RequireAuthenticated { get; set; }
 
-        /// <summary>Nested layers deeper than this are refused as malformed (a message is not a zip bomb).</summary>
-        public int MaximumDepth { get; set; } = 16;
+        /// <summary>How deep layers may nest, how far compressed layers may expand, how many certificates a layer may carry.</summary>
+        public InputLimits Limits { get; set; } = InputLimits.Default;
     }
 }

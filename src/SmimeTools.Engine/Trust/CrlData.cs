@@ -86,16 +86,22 @@ namespace SmimeTools.Engine.Trust
         public string Description => $"the {(IsDelta ? "delta " : string.Empty)}CRL issued by '{Issuer}' on {TrustText.When(ThisUpdate)} ({Source})";
 
         /// <summary>Decodes every CRL in <paramref name="data"/> (DER or PEM); what cannot be decoded is described in <paramref name="problems"/>.</summary>
-        public static List<CrlData> Parse(byte[] data, string source, bool online, long maxBytes, List<string> problems)
+        /// <exception cref="SmimeException"><see cref="ErrorIds.CrlTooLarge"/> past <see cref="InputLimits.MaximumCrlSize"/>, <see cref="ErrorIds.TooManyCrls"/> past <see cref="InputLimits.MaximumCrlCount"/> blocks.</exception>
+        public static List<CrlData> Parse(byte[] data, string source, bool online, InputLimits limits, List<string> problems)
         {
             var result = new List<CrlData>();
-            if (data.LongLength > maxBytes)
+            if (data.LongLength > limits.MaximumCrlSize)
             {
-                problems.Add($"A CRL from {source} was ignored: it is {data.LongLength} bytes, more than the {maxBytes} allowed.");
-                return result;
+                throw InputLimits.Exceeded(ErrorIds.CrlTooLarge, $"A CRL from {source}", $"it is {data.LongLength} bytes",
+                    nameof(InputLimits.MaximumCrlSize), limits.MaximumCrlSize, source);
             }
 
             var blobs = CrlFileReader.Split(data);
+            if (blobs.Count > limits.MaximumCrlCount)
+            {
+                throw InputLimits.Exceeded(ErrorIds.TooManyCrls, $"The CRLs from {source}", $"they are {blobs.Count}",
+                    nameof(InputLimits.MaximumCrlCount), limits.MaximumCrlCount, source);
+            }
             if (blobs.Count == 0)
             {
                 problems.Add($"Data from {source} holds no CRL.");

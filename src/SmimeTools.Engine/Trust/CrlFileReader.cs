@@ -12,15 +12,16 @@ namespace SmimeTools.Engine.Trust
         private const string PemEnd = "-----END X509 CRL-----";
 
         /// <summary>The file's bytes when it holds at least one CRL; null with a reason otherwise.</summary>
-        public static byte[]? TryRead(string path, long maxBytes, out string? problem)
+        /// <exception cref="SmimeException"><see cref="ErrorIds.CrlTooLarge"/> for a file larger than <see cref="InputLimits.MaximumCrlSize"/>, before it is read.</exception>
+        public static byte[]? TryRead(string path, InputLimits limits, out string? problem)
         {
             try
             {
                 var info = new FileInfo(path);
-                if (info.Length > maxBytes)
+                if (info.Length > limits.MaximumCrlSize)
                 {
-                    problem = $"it is {info.Length} bytes, more than the {maxBytes} allowed for a CRL.";
-                    return null;
+                    throw InputLimits.Exceeded(ErrorIds.CrlTooLarge, $"The CRL file '{path}'", $"it is {info.Length} bytes",
+                        nameof(InputLimits.MaximumCrlSize), limits.MaximumCrlSize, path);
                 }
 
                 byte[] data = File.ReadAllBytes(path);

@@ -49,7 +49,14 @@ namespace SmimeTools.Engine.Trust
                 return null;
             }
 
-            return Run(() => new HttpRequestMessage(HttpMethod.Get, location), maxBytes, cancellationToken);
+            try
+            {
+                return Run(() => new HttpRequestMessage(HttpMethod.Get, location), maxBytes, cancellationToken);
+            }
+            catch (AnswerTooLargeException e)
+            {
+                throw InputLimits.Exceeded(ErrorIds.CrlTooLarge, $"The CRL at {location}", e.Message, nameof(InputLimits.MaximumCrlSize), maxBytes, location.AbsoluteUri);
+            }
         }
 
         public byte[]? SendOcspRequest(Uri responder, byte[] request, long maxBytes, CancellationToken cancellationToken)
@@ -93,7 +100,7 @@ namespace SmimeTools.Engine.Trust
 
             if (response.Content.Headers.ContentLength is long length && length > maxBytes)
             {
-                throw new InvalidDataException($"the answer is {length} bytes, more than the {maxBytes} allowed.");
+                throw new AnswerTooLargeException($"the server announced {length} bytes");
             }
 
             await using var stream = await response.Content.ReadAsStreamAsync(token).ConfigureAwait(false);
@@ -109,10 +116,19 @@ namespace SmimeTools.Engine.Trust
 
                 if (buffer.Length + read > maxBytes)
                 {
-                    throw new InvalidDataException($"the answer is larger than the {maxBytes} bytes allowed.");
+                    throw new AnswerTooLargeException($"the server sent more than {maxBytes} bytes");
                 }
 
                 buffer.Write(chunk, 0, read);
+            }
+        }
+
+        /// <summary>An answer refused for its size, told apart from other bad answers so that a CRL's names its limit.</summary>
+        private sealed class AnswerTooLargeException : IOException
+        {
+            public AnswerTooLargeException(string message)
+                : base(message)
+            {
             }
         }
     }

@@ -36,7 +36,11 @@ namespace SmimeTools.Engine.Trust
 
             var url = LdapUrl.Parse(location.OriginalString);
             var attribute = url.Attributes.FirstOrDefault() ?? DefaultAttribute;
-            using var connection = LdapConnection.Open(url, _options, cancellationToken);
+            // The CRL limit is the one that applies: the reply that carries the CRL may be as large, with room for its entry.
+            int reply = (int)Math.Min(int.MaxValue, maxBytes + (64 * 1024));
+            var options = _options.Limits.MaximumDirectoryReplySize >= reply ? _options
+                : _options.With(_options.Limits with { MaximumDirectoryReplySize = reply, MaximumDirectoryResultSize = Math.Max(_options.Limits.MaximumDirectoryResultSize, reply) });
+            using var connection = LdapConnection.Open(url, options, cancellationToken);
             var result = connection.Search(url.BaseDn, url.Scope ?? LdapScope.Base, LdapFilter.Any, new[] { attribute }, cancellationToken);
             var entry = result.Entries.FirstOrDefault()
                 ?? throw new InvalidDataException($"{url.Display} has no entry '{url.BaseDn}'.");
@@ -44,7 +48,8 @@ namespace SmimeTools.Engine.Trust
                 ?? throw new InvalidDataException($"the entry '{entry.DistinguishedName}' has no {attribute}.");
             if (value.LongLength > maxBytes)
             {
-                throw new InvalidDataException($"the CRL is {value.LongLength} bytes, more than the {maxBytes} allowed.");
+                throw InputLimits.Exceeded(ErrorIds.CrlTooLarge, $"The CRL at {url.Display}", $"it is {value.LongLength} bytes",
+                    nameof(InputLimits.MaximumCrlSize), maxBytes, url.Display);
             }
 
             return value;

@@ -12,14 +12,15 @@ namespace SmimeTools.Engine.Trust
     /// </summary>
     internal sealed class PathBuilder
     {
-        /// <summary>Most issuer candidates examined in one build, whatever the input.</summary>
-        internal const int StepBudget = 4000;
+        /// <summary>Issuer candidates examined in one build per candidate path allowed (16 × 256 ≈ 4000).</summary>
+        internal const int StepsPerPathCandidate = 16;
 
         private readonly ValidationRun _run;
         private readonly CertificatePool _intermediates;
         private readonly CertificatePool _anchors;
         private readonly DateTimeOffset _time;
         private readonly int _maxLength;
+        private readonly long _stepBudget;
         private readonly Func<CertificateData, bool>? _anchorFilter;
         private int _steps;
 
@@ -29,7 +30,8 @@ namespace SmimeTools.Engine.Trust
             _intermediates = run.Intermediates;
             _anchors = run.Anchors;
             _time = run.Time;
-            _maxLength = Math.Max(1, run.Options.MaxChainLength);
+            _maxLength = Math.Max(1, run.Options.Limits.MaximumPathLength);
+            _stepBudget = (long)StepsPerPathCandidate * run.Options.Limits.MaximumPathCandidates;
             _anchorFilter = anchorFilter;
         }
 
@@ -73,6 +75,7 @@ namespace SmimeTools.Engine.Trust
             if (stack.Count >= _maxLength)
             {
                 WasCut = true;
+                _run.CutByLength |= _intermediates.WithSubject(current.Issuer).Any(i => !_anchors.Contains(i) && stack.TrueForAll(c => c.Id != i.Id));
                 RecordPartial(stack, extended);
                 yield break;
             }
@@ -80,10 +83,10 @@ namespace SmimeTools.Engine.Trust
             foreach (var issuer in Order(current, _intermediates.WithSubject(current.Issuer)))
             {
                 _run.Token.ThrowIfCancellationRequested();
-                if (++_steps > StepBudget || --_run.StepsLeft < 0)
+                if (++_steps > _stepBudget || --_run.StepsLeft < 0)
                 {
                     WasCut = true;
-                    _run.Exhausted |= _run.StepsLeft < 0;
+                    _run.Exhausted = true;
                     break;
                 }
 

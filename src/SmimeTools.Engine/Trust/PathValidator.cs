@@ -21,9 +21,6 @@ namespace SmimeTools.Engine.Trust
     /// </remarks>
     public static class PathValidator
     {
-        /// <summary>Most complete candidate paths validated before the best attempt is reported.</summary>
-        internal const int MaxPathsExamined = 32;
-
         /// <summary>Validates <paramref name="certificate"/> with what <paramref name="options"/> gives.</summary>
         public static PathValidationResult Validate(X509Certificate2 certificate, ValidationOptions options, CancellationToken cancellationToken = default) =>
             Validate(certificate, null, null, options, cancellationToken);
@@ -97,15 +94,13 @@ namespace SmimeTools.Engine.Trust
             }
 
             var policy = new PolicyInputs(options.InitialPolicies, options.RequireExplicitPolicy, options.InhibitPolicyMapping, options.InhibitAnyPolicy);
-            var outcome = FindPath(run, target, null, TargetKind.EndEntity, policy, out var partial, out bool cut, out int examined);
+            var outcome = FindPath(run, target, null, TargetKind.EndEntity, policy, out var partial, out _, out int examined);
             bool trusted = outcome != null;
-            if (outcome == null)
+            outcome ??= ProcessPartial(run, target, partial, policy);
+            if (!outcome.IsValid)
             {
-                outcome = ProcessPartial(run, target, partial, cut, policy);
-            }
-            else if (run.Exhausted && !outcome.IsValid)
-            {
-                outcome.Problems.Add(TooMuchWork(run));
+                // Alternatives were left untried: the answer would be a guess, so the limit that stopped the search is the answer.
+                ThrowIfCut(run, target);
             }
 
             var chain = Enumerable.Reverse(outcome.Path).Select(c => c.Certificate).ToList();
@@ -147,12 +142,13 @@ namespace SmimeTools.Engine.Trust
             foreach (var (targetFirst, anchor) in builder.Build(target))
             {
                 run.Token.ThrowIfCancellationRequested();
-                if (++examined > MaxPathsExamined || --run.PathsLeft < 0)
+                if (--run.PathsLeft < 0)
                 {
-                    examined--;
-                    run.Exhausted |= run.PathsLeft < 0;
+                    run.Exhausted = true;
                     break;
                 }
+
+                examined++;
 
                 var path = Enumerable.Reverse(targetFirst).ToList();
                 var outcome = Process(run, path, anchor, kind, policy, checkRevocation: true);
@@ -181,7 +177,7 @@ namespace SmimeTools.Engine.Trust
             (outcome.Problems.Any(p => p.IsError && p.Code == TrustProblemCode.InvalidSignature && p.ChainIndex >= 0) ? 1 : 0, outcome.ErrorCount);
 
         /// <summary>Checks what can be checked of a path that reaches no chosen anchor, and says why it does not.</summary>
-        private static PathOutcome ProcessPartial(ValidationRun run, CertificateData target, List<CertificateData>? partial, bool cut, PolicyInputs policy)
+        private static PathOutcome ProcessPartial(ValidationRun run, CertificateData target, List<CertificateData>? partial, PolicyInputs policy)
         {
             partial ??= new List<CertificateData> { target };
             var top = partial[^1];
@@ -202,11 +198,6 @@ namespace SmimeTools.Engine.Trust
                 outcome.Problems.Add(new TrustProblem(TrustProblemCode.PartialChain, TrustProblemSeverity.Error,
                     $"The issuer of {top.DisplayName}, '{top.Issuer}', was not found among the certificates available, so the chain does not reach a trusted root. Give the missing intermediate certificate, or trust the root it chains to.",
                     top.Certificate, partial.Count - 1));
-            }
-
-            if (cut || run.Exhausted)
-            {
-                outcome.Problems.Add(TooMuchWork(run));
             }
 
             return outcome;
@@ -231,10 +222,23 @@ namespace SmimeTools.Engine.Trust
             }
         }
 
-        private static TrustProblem TooMuchWork(ValidationRun run) =>
-            new(TrustProblemCode.ChainTooLong, TrustProblemSeverity.Error,
-                $"Path building stopped: a chain would be longer than {run.Options.MaxChainLength} certificates, or the certificates and CRLs given form too many alternatives to try.",
-                null, -1);
+        private static void ThrowIfCut(ValidationRun run, CertificateData target)
+        {
+            var limits = run.Options.Limits;
+            if (run.Exhausted)
+            {
+                throw InputLimits.Exceeded(ErrorIds.TooManyPathCandidates, $"The certificate of {target.DisplayName}",
+                    "the certificates and CRLs given form more candidate paths to a trust anchor than may be tried",
+                    nameof(InputLimits.MaximumPathCandidates), limits.MaximumPathCandidates, target.DisplayName);
+            }
+
+            if (run.CutByLength)
+            {
+                throw InputLimits.Exceeded(ErrorIds.PathTooLong, $"The certificate of {target.DisplayName}",
+                    $"its path to a trust anchor would hold more than {limits.MaximumPathLength} certificates",
+                    nameof(InputLimits.MaximumPathLength), limits.MaximumPathLength, target.DisplayName);
+            }
+        }
 
         private static void AddAll(CertificatePool pool, IEnumerable<CertificateData> certificates)
         {

@@ -503,7 +503,7 @@ namespace SmimeTools.Engine.Trust
 
                 try
                 {
-                    byte[]? data = _run.Online(token => _run.Fetcher.FetchCrl(uri, _run.Options.MaxCrlSize, token));
+                    byte[]? data = _run.Online(token => _run.Fetcher.FetchCrl(uri, _run.Options.Limits.MaximumCrlSize, token));
                     if (data == null)
                     {
                         notes.Add($"The CRL at {uri} was not fetched: {uri.Scheme} is not supported here.");
@@ -513,7 +513,7 @@ namespace SmimeTools.Engine.Trust
                     _run.AddCrls(data, uri.AbsoluteUri, online: true);
                     added = true;
                 }
-                catch (Exception e) when (e is not OperationCanceledException)
+                catch (Exception e) when (e is not OperationCanceledException and not SmimeException { Kind: SmimeErrorKind.LimitsExceeded })
                 {
                     notes.Add($"The CRL at {uri} could not be fetched: {e.Message}");
                 }

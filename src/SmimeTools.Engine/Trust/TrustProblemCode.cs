@@ -51,7 +51,11 @@ namespace SmimeTools.Engine.Trust
         /// <summary>A certificate (or CRL) cannot be decoded, or one of its extensions is damaged.</summary>
         MalformedCertificate,
 
-        /// <summary>The path is longer than <see cref="ValidationOptions.MaxChainLength"/>, or building it needed more work than allowed.</summary>
+        /// <summary>
+        /// No longer reported: a path longer than <see cref="InputLimits.MaximumPathLength"/>, or more candidates than
+        /// <see cref="InputLimits.MaximumPathCandidates"/>, fail validation with PathTooLong or TooManyPathCandidates.
+        /// Kept so that the codes after it keep their numbers.
+        /// </summary>
         ChainTooLong,
 
         /// <summary>

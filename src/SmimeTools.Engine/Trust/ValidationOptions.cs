@@ -17,6 +17,7 @@ namespace SmimeTools.Engine.Trust
         public const string AnyPolicy = "2.5.29.32.0";
 
         private readonly List<(byte[] Data, string Source)> _crlFiles = new();
+        private int _crlFileCount;
 
         /// <summary>Trust anchors given explicitly (-TrustedRoot). Any certificate may be one, self-signed or not.</summary>
         public IList<X509Certificate2> TrustedRoots { get; } = new List<X509Certificate2>();
@@ -78,11 +79,12 @@ namespace SmimeTools.Engine.Trust
         /// <summary>Most network requests one validation makes.</summary>
         public int MaxOnlineRequests { get; set; } = 16;
 
-        /// <summary>Largest CRL read (from a file, a message or the network), in bytes.</summary>
-        public long MaxCrlSize { get; set; } = 32L * 1024 * 1024;
-
-        /// <summary>Most certificates in a path below the trust anchor; longer paths are refused.</summary>
-        public int MaxChainLength { get; set; } = 16;
+        /// <summary>
+        /// CRL size and count, path length and candidate paths (<see cref="InputLimits.MaximumCrlSize"/>,
+        /// <see cref="InputLimits.MaximumCrlCount"/>, <see cref="InputLimits.MaximumPathLength"/>, <see cref="InputLimits.MaximumPathCandidates"/>).
+        /// Set it before <see cref="AddCrlPath"/>, which reads files within it.
+        /// </summary>
+        public InputLimits Limits { get; set; } = InputLimits.Default;
 
         /// <summary>
         /// In <see cref="RevocationMode.Online"/>, also read CRLs from ldap:// and ldaps:// distribution points
@@ -102,7 +104,9 @@ namespace SmimeTools.Engine.Trust
         /// </summary>
         /// <exception cref="SmimeException">
         /// <see cref="ErrorIds.PathNotFound"/> when nothing is at <paramref name="path"/>; <see cref="ErrorIds.UnreadableCrlFile"/>
-        /// when a file named directly holds no CRL, cannot be read or is larger than <see cref="MaxCrlSize"/>.
+        /// when a file named directly holds no CRL or cannot be read; <see cref="ErrorIds.CrlTooLarge"/> for a file (named, or in
+        /// the folder) larger than <see cref="InputLimits.MaximumCrlSize"/>; <see cref="ErrorIds.TooManyCrls"/> when the files
+        /// given so far hold more than <see cref="InputLimits.MaximumCrlCount"/> CRLs.
         /// </exception>
         public void AddCrlPath(string path)
         {
@@ -111,10 +115,10 @@ namespace SmimeTools.Engine.Trust
             {
                 foreach (string file in Directory.EnumerateFiles(path))
                 {
-                    byte[]? data = CrlFileReader.TryRead(file, MaxCrlSize, out _);
+                    byte[]? data = CrlFileReader.TryRead(file, Limits, out _);
                     if (data != null)
                     {
-                        _crlFiles.Add((data, "file " + file));
+                        AddCrlFile(data, file);
                     }
                 }
 
@@ -127,7 +131,7 @@ namespace SmimeTools.Engine.Trust
                     $"The CRL file or folder '{path}' does not exist.", "Check the path given as a CRL.", path);
             }
 
-            byte[]? crl = CrlFileReader.TryRead(path, MaxCrlSize, out string? problem);
+            byte[]? crl = CrlFileReader.TryRead(path, Limits, out string? problem);
             if (crl == null)
             {
                 throw new SmimeException(ErrorIds.UnreadableCrlFile, SmimeErrorKind.InvalidData,
@@ -135,7 +139,19 @@ namespace SmimeTools.Engine.Trust
                     "Give a CRL file in DER or PEM form (-----BEGIN X509 CRL-----).", path);
             }
 
-            _crlFiles.Add((crl, "file " + path));
+            AddCrlFile(crl, path);
+        }
+
+        private void AddCrlFile(byte[] data, string file)
+        {
+            _crlFileCount += CrlFileReader.Split(data).Count;
+            if (_crlFileCount > Limits.MaximumCrlCount)
+            {
+                throw InputLimits.Exceeded(ErrorIds.TooManyCrls, $"The CRL files given (up to '{file}')", $"they hold {_crlFileCount} CRLs",
+                    nameof(InputLimits.MaximumCrlCount), Limits.MaximumCrlCount, file);
+            }
+
+            _crlFiles.Add((data, "file " + file));
         }
     }
 }

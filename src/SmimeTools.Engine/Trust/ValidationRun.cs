@@ -14,11 +14,8 @@ namespace SmimeTools.Engine.Trust
         /// <summary>How deep validations of CRL issuers' paths may nest.</summary>
         internal const int MaxNesting = 4;
 
-        /// <summary>Most issuer candidates examined in one validation, nested CRL-issuer validations included.</summary>
-        internal const int TotalStepBudget = 20000;
-
-        /// <summary>Most candidate paths processed in one validation, nested CRL-issuer validations included.</summary>
-        internal const int TotalPathBudget = 256;
+        /// <summary>Issuer candidates examined in one validation per candidate path allowed (80 × 256 ≈ the 20000 steps that PKITS never nears).</summary>
+        internal const int StepsPerPathCandidate = 80;
 
         private readonly Dictionary<string, List<CrlData>> _crlsByIssuer = new(StringComparer.Ordinal);
         private readonly HashSet<string> _crlIds = new(StringComparer.Ordinal);
@@ -31,6 +28,8 @@ namespace SmimeTools.Engine.Trust
             Intermediates = intermediates;
             Anchors = anchors;
             Token = token;
+            PathsLeft = options.Limits.MaximumPathCandidates;
+            StepsLeft = (int)Math.Min(int.MaxValue, (long)StepsPerPathCandidate * options.Limits.MaximumPathCandidates);
             Revocation = new RevocationChecker(this);
         }
 
@@ -58,10 +57,13 @@ namespace SmimeTools.Engine.Trust
         public int Nesting { get; set; }
 
         /// <summary>Issuer candidates that path building may still examine in this validation.</summary>
-        public int StepsLeft { get; set; } = TotalStepBudget;
+        public int StepsLeft { get; set; }
 
-        /// <summary>Candidate paths that may still be processed in this validation.</summary>
-        public int PathsLeft { get; set; } = TotalPathBudget;
+        /// <summary>Candidate paths that may still be processed in this validation (<see cref="InputLimits.MaximumPathCandidates"/>, nested CRL-issuer validations included).</summary>
+        public int PathsLeft { get; set; }
+
+        /// <summary>True once a branch was cut at <see cref="InputLimits.MaximumPathLength"/> with issuers left to try.</summary>
+        public bool CutByLength { get; set; }
 
         /// <summary>True once a budget ran out: some alternatives were not tried, which can only make the result less valid.</summary>
         public bool Exhausted { get; set; }
@@ -75,7 +77,7 @@ namespace SmimeTools.Engine.Trust
         public void AddCrls(byte[] data, string source, bool online)
         {
             var problems = new List<string>();
-            foreach (var crl in CrlData.Parse(data, source, online, Options.MaxCrlSize, problems))
+            foreach (var crl in CrlData.Parse(data, source, online, Options.Limits, problems))
             {
                 AddCrl(crl);
             }
@@ -88,10 +90,18 @@ namespace SmimeTools.Engine.Trust
 
         public void AddCrl(CrlData crl)
         {
-            if (!_crlIds.Add(crl.Id))
+            if (_crlIds.Contains(crl.Id))
             {
                 return;
             }
+
+            if (_crlIds.Count >= Options.Limits.MaximumCrlCount)
+            {
+                throw InputLimits.Exceeded(ErrorIds.TooManyCrls, $"The validation (adding {crl.Description})", $"it has read {_crlIds.Count} CRLs already",
+                    nameof(InputLimits.MaximumCrlCount), Options.Limits.MaximumCrlCount, crl.Source);
+            }
+
+            _crlIds.Add(crl.Id);
 
             if (!_crlsByIssuer.TryGetValue(crl.Issuer.Key, out var list))
             {

@@ -18,7 +18,7 @@ namespace SmimeTools.Commands
     internal static class DirectoryArguments
     {
         public static List<SmimeDirectory> Directories(IEnumerable<object?> values, PSCredential? credential, bool startTls, X509Certificate2[]? trustedRoot,
-            int? timeoutSec, int? sizeLimit)
+            int? timeoutSec, int? sizeLimit, int? maximumReplySize = null, long? maximumResultSize = null)
         {
             var result = new List<SmimeDirectory>();
             foreach (var value in values)
@@ -30,12 +30,13 @@ namespace SmimeTools.Commands
                     case SmimeDirectory directory:
                         result.Add(new SmimeDirectory(directory.Uri, directory.StartTls || startTls, credential ?? directory.Credential,
                             directory.TrustedRoot.Concat(trustedRoot ?? Array.Empty<X509Certificate2>()).ToArray(),
-                            timeoutSec ?? directory.TimeoutSec, sizeLimit ?? directory.SizeLimit));
+                            timeoutSec ?? directory.TimeoutSec, sizeLimit ?? directory.SizeLimit,
+                            maximumReplySize ?? directory.MaximumDirectoryReplySize, maximumResultSize ?? directory.MaximumDirectoryResultSize));
                         break;
                     case string uri:
                         SmimeDirectory.ValidateUri(uri);
                         result.Add(new SmimeDirectory(uri.Trim(), startTls, credential, trustedRoot ?? Array.Empty<X509Certificate2>(),
-                            timeoutSec ?? SmimeDirectory.DefaultTimeoutSec, sizeLimit ?? SmimeDirectory.DefaultSizeLimit));
+                            timeoutSec ?? SmimeDirectory.DefaultTimeoutSec, sizeLimit ?? SmimeDirectory.DefaultSizeLimit, maximumReplySize, maximumResultSize));
                         break;
                     case object other:
                         throw new SmimeException(ErrorIds.InvalidDirectoryUri, SmimeErrorKind.InvalidArgument,
@@ -59,6 +60,11 @@ namespace SmimeTools.Commands
                 Timeout = TimeSpan.FromSeconds(directory.TimeoutSec),
                 SizeLimit = directory.SizeLimit,
                 TimeLimitSeconds = Math.Max(1, directory.TimeoutSec),
+                Limits = InputLimits.Default with
+                {
+                    MaximumDirectoryReplySize = directory.MaximumDirectoryReplySize ?? InputLimits.Default.MaximumDirectoryReplySize,
+                    MaximumDirectoryResultSize = directory.MaximumDirectoryResultSize ?? InputLimits.Default.MaximumDirectoryResultSize,
+                },
             });
         }
 

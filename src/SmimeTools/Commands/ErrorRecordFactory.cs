@@ -28,6 +28,7 @@ namespace SmimeTools.Commands
             SmimeErrorKind.ReadError => ErrorCategory.ReadError,
             SmimeErrorKind.WriteError => ErrorCategory.WriteError,
             SmimeErrorKind.InvalidOperation => ErrorCategory.InvalidOperation,
+            SmimeErrorKind.LimitsExceeded => ErrorCategory.LimitsExceeded,
             SmimeErrorKind.OperationStopped => ErrorCategory.OperationStopped,
             _ => ErrorCategory.NotSpecified,
         };

@@ -41,6 +41,16 @@ namespace SmimeTools.Commands
         [ValidateRange(1, 100000)]
         public int SizeLimit { get; set; }
 
+        /// <summary>Largest single reply accepted from a directory, in bytes (8 MiB by default).</summary>
+        [Parameter(ParameterSetName = DirectorySet)]
+        [ValidateRange(1, int.MaxValue)]
+        public int MaximumDirectoryReplySize { get; set; }
+
+        /// <summary>Most bytes of all replies to one directory search (64 MiB by default).</summary>
+        [Parameter(ParameterSetName = DirectorySet)]
+        [ValidateRange(1, long.MaxValue)]
+        public long MaximumDirectoryResultSize { get; set; }
+
         private void ReadDirectories()
         {
             System.Collections.Generic.List<SmimeDirectory> directories;
@@ -49,7 +59,9 @@ namespace SmimeTools.Commands
                 directories = DirectoryArguments.Directories(Directory, Credential, StartTls,
                     DirectoryArguments.TrustedRoots(DirectoryTrustedRoot, GetUnresolvedProviderPathFromPSPath),
                     MyInvocation.BoundParameters.ContainsKey(nameof(TimeoutSec)) ? TimeoutSec : null,
-                    MyInvocation.BoundParameters.ContainsKey(nameof(SizeLimit)) ? SizeLimit : null);
+                    MyInvocation.BoundParameters.ContainsKey(nameof(SizeLimit)) ? SizeLimit : null,
+                    MyInvocation.BoundParameters.ContainsKey(nameof(MaximumDirectoryReplySize)) ? MaximumDirectoryReplySize : null,
+                    MyInvocation.BoundParameters.ContainsKey(nameof(MaximumDirectoryResultSize)) ? MaximumDirectoryResultSize : null);
             }
             catch (SmimeException e)
             {

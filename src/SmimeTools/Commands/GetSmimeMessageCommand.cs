@@ -87,12 +87,12 @@ namespace SmimeTools.Commands
             {
                 if (!mbox)
                 {
-                    WriteObject(MessageInspector.Inspect(input, folder, ResolveRecipient, StopToken));
+                    WriteObject(MessageInspector.Inspect(input, folder, ResolveRecipient, StopToken, Limits));
                     _done++;
                     return;
                 }
 
-                foreach (var summary in MessageInspector.InspectMbox(input, folder, e => WriteEngineError(e, input.Path), ResolveRecipient, StopToken))
+                foreach (var summary in MessageInspector.InspectMbox(input, folder, e => WriteEngineError(e, input.Path), ResolveRecipient, StopToken, Limits))
                 {
                     _done++;
                     WriteProgress(new ProgressRecord(2, Activity, $"{input.DisplayName}: message {summary.Index}") { ParentActivityId = 1 });

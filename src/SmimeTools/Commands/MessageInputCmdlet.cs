@@ -13,7 +13,7 @@ namespace SmimeTools.Commands
     /// What the message cmdlets share: -Path, -LiteralPath and -InputObject in, progress, and per-message errors so
     /// one bad message does not stop the rest.
     /// </summary>
-    public abstract class MessageInputCmdlet : FileCmdlet
+    public abstract class MessageInputCmdlet : InputLimitCmdlet
     {
         /// <summary>A message as MIME text, bytes, or a result object of another SmimeTools cmdlet.</summary>
         [Parameter(Mandatory = true, ParameterSetName = ParameterSets.InputObject, ValueFromPipeline = true)]

@@ -42,13 +42,26 @@ namespace SmimeTools.Commands
         [ValidateRange(1, 100000)]
         public int SizeLimit { get; set; } = SmimeDirectory.DefaultSizeLimit;
 
+        /// <summary>Largest single reply accepted from the directory, in bytes (8 MiB by default).</summary>
+        [Parameter]
+        [ValidateRange(1, int.MaxValue)]
+        public int MaximumDirectoryReplySize { get; set; }
+
+        /// <summary>Most bytes of all replies to one search (64 MiB by default).</summary>
+        [Parameter]
+        [ValidateRange(1, long.MaxValue)]
+        public long MaximumDirectoryResultSize { get; set; }
+
         protected override void EndProcessing()
         {
             try
             {
                 SmimeDirectory.ValidateUri(Uri);
                 var roots = DirectoryArguments.TrustedRoots(TrustedRoot, GetUnresolvedProviderPathFromPSPath) ?? Array.Empty<System.Security.Cryptography.X509Certificates.X509Certificate2>();
-                WriteObject(new SmimeDirectory(Uri.Trim(), StartTls, Credential, roots, TimeoutSec, SizeLimit));
+                var bound = MyInvocation.BoundParameters;
+                WriteObject(new SmimeDirectory(Uri.Trim(), StartTls, Credential, roots, TimeoutSec, SizeLimit,
+                    bound.ContainsKey(nameof(MaximumDirectoryReplySize)) ? MaximumDirectoryReplySize : null,
+                    bound.ContainsKey(nameof(MaximumDirectoryResultSize)) ? MaximumDirectoryResultSize : null));
             }
             catch (SmimeException e)
             {

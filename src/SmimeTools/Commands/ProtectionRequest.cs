@@ -36,6 +36,7 @@ namespace SmimeTools.Commands
                 KeyEncryption = command.KeyEncryption,
                 EncryptionCertificate = command.EncryptionCertificate,
                 AllowWeakAlgorithm = command.AllowWeakAlgorithm,
+                Limits = command.InputLimits,
             };
 
             X509Certificate2? signer = null;

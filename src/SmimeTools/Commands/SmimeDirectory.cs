@@ -9,8 +9,11 @@ namespace SmimeTools.Commands
     /// </summary>
     public sealed class SmimeDirectory
     {
-        internal SmimeDirectory(string uri, bool startTls, PSCredential? credential, X509Certificate2[] trustedRoot, int timeoutSec, int sizeLimit)
+        internal SmimeDirectory(string uri, bool startTls, PSCredential? credential, X509Certificate2[] trustedRoot, int timeoutSec, int sizeLimit,
+            int? maximumReplySize = null, long? maximumResultSize = null)
         {
+            MaximumDirectoryReplySize = maximumReplySize;
+            MaximumDirectoryResultSize = maximumResultSize;
             Uri = uri;
             StartTls = startTls;
             Credential = credential;
@@ -36,6 +39,12 @@ namespace SmimeTools.Commands
 
         /// <summary>Most entries one search returns.</summary>
         public int SizeLimit { get; }
+
+        /// <summary>Largest single reply accepted from the directory, in bytes; null for the default (8 MiB).</summary>
+        public int? MaximumDirectoryReplySize { get; }
+
+        /// <summary>Most bytes of all replies to one search; null for the default (64 MiB).</summary>
+        public long? MaximumDirectoryResultSize { get; }
 
         /// <summary>"ldaps://ldap.example.com/ou=people,dc=example,dc=com": how it shows in a list.</summary>
         public override string ToString() => Uri + (StartTls ? " (StartTLS)" : string.Empty) + (Credential != null ? $" as {Credential.UserName}" : string.Empty);

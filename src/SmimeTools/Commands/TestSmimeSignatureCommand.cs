@@ -65,6 +65,26 @@ namespace SmimeTools.Commands
         [Parameter]
         public SwitchParameter NoSystemTrust { get; set; }
 
+        /// <summary>Largest CRL read, in bytes, from -Crl, the message or the network (32 MiB by default).</summary>
+        [Parameter]
+        [ValidateRange(1, long.MaxValue)]
+        public long MaximumCrlSize { get; set; }
+
+        /// <summary>Most CRLs one validation reads (256 by default).</summary>
+        [Parameter]
+        [ValidateRange(1, int.MaxValue)]
+        public int MaximumCrlCount { get; set; }
+
+        /// <summary>Most certificates in a path below the trust anchor (16 by default).</summary>
+        [Parameter]
+        [ValidateRange(1, 1000)]
+        public int MaximumPathLength { get; set; }
+
+        /// <summary>Most candidate paths one validation tries (256 by default).</summary>
+        [Parameter]
+        [ValidateRange(1, 1_000_000)]
+        public int MaximumPathCandidates { get; set; }
+
         /// <summary>Return one boolean per message: true when it has at least one signature and every signer is valid.</summary>
         [Parameter]
         public SwitchParameter Quiet { get; set; }
@@ -78,10 +98,22 @@ namespace SmimeTools.Commands
         {
             try
             {
+                var bound = MyInvocation.BoundParameters;
+                var defaults = Limits;
+                var limits = defaults with
+                {
+                    MaximumCrlSize = bound.ContainsKey(nameof(MaximumCrlSize)) ? MaximumCrlSize : defaults.MaximumCrlSize,
+                    MaximumCrlCount = bound.ContainsKey(nameof(MaximumCrlCount)) ? MaximumCrlCount : defaults.MaximumCrlCount,
+                    MaximumPathLength = bound.ContainsKey(nameof(MaximumPathLength)) ? MaximumPathLength : defaults.MaximumPathLength,
+                    MaximumPathCandidates = bound.ContainsKey(nameof(MaximumPathCandidates)) ? MaximumPathCandidates : defaults.MaximumPathCandidates,
+                };
+
                 // A policy that is no OID is refused before any file is read or key opened.
                 var policies = (Policy ?? Array.Empty<string>()).Select(p => CertificatePolicyOid.Parse(p, nameof(Policy))).ToList();
                 var validation = new ValidationOptions
                 {
+                    // Before -Crl is read: the files are read within these limits.
+                    Limits = limits,
                     UseSystemTrustStore = !NoSystemTrust,
                     UseUserTrustStore = !NoSystemTrust,
                     UseStoreIntermediates = true,
@@ -117,7 +149,7 @@ namespace SmimeTools.Commands
                     _keys = CloseOnStop(DecryptionKeys.FromIdentities(CertificateArguments.Entries(Identity, "Identity", GetUnresolvedProviderPathFromPSPath), TokenPinPrompt.For(this)));
                 }
 
-                _options = new SignatureVerifyOptions { Validation = validation, Keys = _keys ?? (IReadOnlyList<IKeyDecryptor>)Array.Empty<IKeyDecryptor>() };
+                _options = new SignatureVerifyOptions { Validation = validation, Keys = _keys ?? (IReadOnlyList<IKeyDecryptor>)Array.Empty<IKeyDecryptor>(), Limits = limits };
             }
             catch (SmimeException e)
             {

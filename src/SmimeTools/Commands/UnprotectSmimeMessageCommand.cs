@@ -68,6 +68,7 @@ namespace SmimeTools.Commands
                     RemoveSignature = RemoveSignature,
                     RequireAuthenticated = RequireAuthenticated,
                     ResolveRecipient = ResolveRecipient,
+                    Limits = Limits,
                 };
                 Run(input, () => WriteObject(MessageUnprotector.Unprotect(input, options, output, StopToken)));
             }

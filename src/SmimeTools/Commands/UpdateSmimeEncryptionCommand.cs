@@ -14,7 +14,7 @@ namespace SmimeTools.Commands
     /// <summary>Update-SmimeEncryption: moves encrypted archives (message files, Maildir, mbox) to new keys in place, losing nothing.</summary>
     [Cmdlet(VerbsData.Update, "SmimeEncryption", DefaultParameterSetName = ParameterSets.Path, SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
     [OutputType(typeof(EncryptionUpdateSummary), typeof(MessageUpdate))]
-    public sealed class UpdateSmimeEncryptionCommand : FileCmdlet
+    public sealed class UpdateSmimeEncryptionCommand : InputLimitCmdlet
     {
         /// <summary>The new recipients: certificates, certificate files, or addresses looked up as Protect-SmimeMessage -To does.</summary>
         [Parameter(Mandatory = true)]
@@ -131,6 +131,7 @@ namespace SmimeTools.Commands
                     CheckKeys = keys.Where(k => recipients.Any(r => r.Thumbprint == k.Certificate.Thumbprint)).ToArray(),
                     FindCertificate = r => (known ??= CertStoreLocations.ReadForAddresses(CertStoreLocation, WriteVerbose).ToList()).FirstOrDefault(r.Names),
                     AllowWeakAlgorithm = AllowWeakAlgorithm,
+                    Limits = Limits,
                 });
             }
             catch (SmimeException e)

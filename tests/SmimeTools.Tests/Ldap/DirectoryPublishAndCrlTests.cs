@@ -95,8 +95,8 @@ namespace SmimeTools.Tests.Ldap
             var crl = fetcher.FetchCrl(new Uri(_fixture.Server!.CrlUri), 1 << 20, CancellationToken.None);
             Assert.Equal(File.ReadAllBytes(Path.Combine(_fixture.Pki.Folder, "intermediate.crl")), crl);
 
-            var tooSmall = Assert.Throws<InvalidDataException>(() => fetcher.FetchCrl(new Uri(_fixture.Server.CrlUri), 10, CancellationToken.None));
-            Assert.Contains("more than the 10 allowed", tooSmall.Message, StringComparison.Ordinal);
+            var tooSmall = Assert.Throws<SmimeTools.Engine.SmimeException>(() => fetcher.FetchCrl(new Uri(_fixture.Server.CrlUri), 10, CancellationToken.None));
+            Assert.Equal(SmimeTools.Engine.ErrorIds.CrlTooLarge, tooSmall.ErrorId);
             Assert.Null(new LdapRevocationFetcher(new NoFetcher()).FetchCrl(new Uri("http://127.0.0.1/x.crl"), 100, CancellationToken.None));
         }
 

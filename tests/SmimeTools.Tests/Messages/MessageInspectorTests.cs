@@ -73,7 +73,7 @@ namespace SmimeTools.Tests.Messages
             }
 
             var e = Assert.Throws<SmimeException>(() => Inspect(Encoding.ASCII.GetString(content)));
-            Assert.Equal(ErrorIds.MalformedMessage, e.ErrorId);
+            Assert.Equal(ErrorIds.NestingTooDeep, e.ErrorId);
         }
 
         [Theory]

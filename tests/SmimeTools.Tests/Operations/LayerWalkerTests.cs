@@ -106,9 +106,16 @@ namespace SmimeTools.Tests.Operations
         public void EveryUseCaseRefusesOneLayerMore()
         {
             var message = Nest(LayerWalker.DefaultMaximumDepth + 1);
-            Assert.Equal(ErrorIds.MalformedMessage, Assert.Throws<SmimeException>(() => Unprotect(message)).ErrorId);
-            Assert.Equal(ErrorIds.MalformedMessage, Assert.Throws<SmimeException>(() => Inspect(message)).ErrorId);
-            Assert.Equal(ErrorIds.MalformedMessage, Assert.Throws<SmimeException>(() => Verify(message)).ErrorId);
+            Assert.Equal(ErrorIds.NestingTooDeep, Assert.Throws<SmimeException>(() => Unprotect(message)).ErrorId);
+            Assert.Equal(ErrorIds.NestingTooDeep, Assert.Throws<SmimeException>(() => Inspect(message)).ErrorId);
+            Assert.Equal(ErrorIds.NestingTooDeep, Assert.Throws<SmimeException>(() => Verify(message)).ErrorId);
+
+            // The limit names the way out, and raising it opens the message.
+            var raised = new InputLimits { MaximumNestingDepth = LayerWalker.DefaultMaximumDepth + 1 };
+            Assert.Equal(LayerWalker.DefaultMaximumDepth + 1,
+                MessageUnprotector.Unprotect(MessageInput.FromBytes(message), new UnprotectOptions { Limits = raised }, MessageOutput.ToMemory()).Layers.Count);
+            Assert.Equal(LayerWalker.DefaultMaximumDepth + 1, MessageInspector.Inspect(MessageInput.FromBytes(message), Path.GetTempPath(), limits: raised).Layers.Count);
+            Assert.Empty(SignatureVerifier.Verify(MessageInput.FromBytes(message), new SignatureVerifyOptions { Limits = raised }));
         }
 
         [Fact]

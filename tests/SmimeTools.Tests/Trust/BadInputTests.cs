@@ -41,12 +41,12 @@ namespace SmimeTools.Tests.Trust
 
             var user = current.IssueUser("deep");
             var options = Options(root);
-            var result = PathValidator.Validate(MiniCa.ToDotNet(user), MiniCa.ToDotNet(cas), null, options);
-            Assert.False(result.IsValid);
-            Assert.Contains(result.Problems, p => p.Code == TrustProblemCode.ChainTooLong);
+            var e = Assert.Throws<SmimeTools.Engine.SmimeException>(() => PathValidator.Validate(MiniCa.ToDotNet(user), MiniCa.ToDotNet(cas), null, options));
+            Assert.Equal(SmimeTools.Engine.ErrorIds.PathTooLong, e.ErrorId);
+            Assert.Contains(nameof(SmimeTools.Engine.InputLimits.MaximumPathLength), e.RecommendedAction, StringComparison.Ordinal);
 
             // Within the limit the same kind of chain is fine.
-            options.MaxChainLength = 64;
+            options.Limits = options.Limits with { MaximumPathLength = 64 };
             Assert.True(PathValidator.Validate(MiniCa.ToDotNet(user), MiniCa.ToDotNet(cas), null, options).IsValid);
         }
 
@@ -74,10 +74,99 @@ namespace SmimeTools.Tests.Trust
             var result = PathValidator.Validate(MiniCa.ToDotNet(user), certificates, null, Options(root));
             Assert.True(result.IsValid, string.Join(" | ", result.Problems));
 
-            // Against an anchor none of them reaches, every alternative is a dead end: the step budget ends the search.
+            // Against an anchor none of them reaches, every alternative is a dead end, within the budget.
             var nowhere = PathValidator.Validate(MiniCa.ToDotNet(user), certificates, null, Options(MiniCa.Root("Elsewhere")));
             Assert.False(nowhere.IsValid);
-            Assert.Contains(nowhere.Problems, p => p.Code is TrustProblemCode.ChainTooLong or TrustProblemCode.UntrustedRoot or TrustProblemCode.PartialChain);
+            Assert.Contains(nowhere.Problems, p => p.Code is TrustProblemCode.UntrustedRoot or TrustProblemCode.PartialChain);
+        }
+
+        [Fact]
+        public void ACrossCertifiedMeshStopsAtTheCandidateLimit()
+        {
+            // Eight CAs, each certified by every other: thousands of loop-free paths, none reaching the anchor.
+            var certificates = Mesh(8, out var first);
+            var user = first.IssueUser("meshed");
+            var options = Options(MiniCa.Root("Mesh Elsewhere"));
+            var started = DateTime.UtcNow;
+            var e = Assert.Throws<SmimeTools.Engine.SmimeException>(() => PathValidator.Validate(MiniCa.ToDotNet(user), certificates, null, options));
+            Assert.Equal(SmimeTools.Engine.ErrorIds.TooManyPathCandidates, e.ErrorId);
+            Assert.Contains("-" + nameof(SmimeTools.Engine.InputLimits.MaximumPathCandidates), e.RecommendedAction, StringComparison.Ordinal);
+            Assert.True(DateTime.UtcNow - started < TimeSpan.FromSeconds(30));
+
+            // A mesh of four is searched whole within the default limit and found to lead nowhere; at a limit of 1 it is cut.
+            var small = Mesh(4, out var smallFirst);
+            var smallUser = MiniCa.ToDotNet(smallFirst.IssueUser("small-mesh"));
+            var searched = PathValidator.Validate(smallUser, small, null, options);
+            Assert.False(searched.IsValid);
+            Assert.Contains(searched.Problems, p => p.Code is TrustProblemCode.UntrustedRoot or TrustProblemCode.PartialChain);
+            options.Limits = options.Limits with { MaximumPathCandidates = 1 };
+            Assert.Equal(SmimeTools.Engine.ErrorIds.TooManyPathCandidates,
+                Assert.Throws<SmimeTools.Engine.SmimeException>(() => PathValidator.Validate(smallUser, small, null, options)).ErrorId);
+        }
+
+        private static List<X509Certificate2> Mesh(int size, out MiniCa first)
+        {
+            var cas = Enumerable.Range(0, size).Select(i => MiniCa.Root($"Mesh {size} CA {i}")).ToList();
+            var certificates = new List<X509Certificate2>();
+            foreach (var subject in cas)
+            {
+                foreach (var issuer in cas.Where(c => c != subject))
+                {
+                    certificates.Add(issuer.IssueCa(subject.Name, subject.Key).DotNet);
+                }
+            }
+
+            first = cas[0];
+            return certificates;
+        }
+
+        [Fact]
+        public void TooManyCrlsFailTheValidation()
+        {
+            var root = MiniCa.Root("Many CRLs Root");
+            var user = root.IssueUser("many-crls");
+            var options = Options(root, RevocationMode.Offline);
+            options.Limits = options.Limits with { MaximumCrlCount = 2 };
+            foreach (var ca in new[] { root, MiniCa.Root("CRL Stranger 1"), MiniCa.Root("CRL Stranger 2") })
+            {
+                options.Crls.Add(ca.IssueCrl().GetEncoded());
+            }
+
+            var e = Assert.Throws<SmimeTools.Engine.SmimeException>(() => PathValidator.Validate(MiniCa.ToDotNet(user), options));
+            Assert.Equal(SmimeTools.Engine.ErrorIds.TooManyCrls, e.ErrorId);
+
+            options.Limits = options.Limits with { MaximumCrlCount = 3 };
+            Assert.True(PathValidator.Validate(MiniCa.ToDotNet(user), options).IsValid);
+        }
+
+        [Fact]
+        public void CrlFilesAndFoldersAreReadWithinTheLimits()
+        {
+            var folder = System.IO.Directory.CreateTempSubdirectory("smime-crl-limits-").FullName;
+            try
+            {
+                var crls = new[] { "A", "B", "C" }.Select(n => MiniCa.Root("CRL File " + n).IssueCrl().GetEncoded()).ToArray();
+                for (int i = 0; i < crls.Length; i++)
+                {
+                    System.IO.File.WriteAllBytes(System.IO.Path.Combine(folder, $"{i}.crl"), crls[i]);
+                }
+
+                var counted = new ValidationOptions { Limits = new SmimeTools.Engine.InputLimits { MaximumCrlCount = 2 } };
+                Assert.Equal(SmimeTools.Engine.ErrorIds.TooManyCrls, Assert.Throws<SmimeTools.Engine.SmimeException>(() => counted.AddCrlPath(folder)).ErrorId);
+
+                var small = crls.Min(c => c.Length) - 1;
+                var sized = new ValidationOptions { Limits = new SmimeTools.Engine.InputLimits { MaximumCrlSize = small } };
+                var file = Assert.Throws<SmimeTools.Engine.SmimeException>(() => sized.AddCrlPath(System.IO.Path.Combine(folder, "0.crl")));
+                Assert.Equal(SmimeTools.Engine.ErrorIds.CrlTooLarge, file.ErrorId);
+                Assert.Contains("0.crl", file.Message, StringComparison.Ordinal);
+                Assert.Equal(SmimeTools.Engine.ErrorIds.CrlTooLarge, Assert.Throws<SmimeTools.Engine.SmimeException>(() => sized.AddCrlPath(folder)).ErrorId);
+
+                new ValidationOptions().AddCrlPath(folder);
+            }
+            finally
+            {
+                System.IO.Directory.Delete(folder, recursive: true);
+            }
         }
 
         [Fact]

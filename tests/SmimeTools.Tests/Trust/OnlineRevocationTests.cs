@@ -108,9 +108,9 @@ namespace SmimeTools.Tests.Trust
         public void AnOversizeCrlIsRefused()
         {
             var user = _servers.Ca.IssueUser("huge", g => MiniCa.AddCrlDistributionPoint(g, _servers.Http.BaseUri + "huge.crl"));
-            var result = ValidateMini(user, options => options.MaxCrlSize = 1024 * 1024);
-            Assert.Equal(TrustProblemCode.RevocationUnknown, result.Status);
-            Assert.Contains(result.RevocationChecks[0].Notes, n => n.Contains("huge.crl", StringComparison.Ordinal) && n.Contains("allowed", StringComparison.Ordinal));
+            var e = Assert.Throws<SmimeTools.Engine.SmimeException>(() => ValidateMini(user, options => options.Limits = options.Limits with { MaximumCrlSize = 1024 * 1024 }));
+            Assert.Equal(SmimeTools.Engine.ErrorIds.CrlTooLarge, e.ErrorId);
+            Assert.Contains("huge.crl", e.Message, StringComparison.Ordinal);
         }
 
         [Fact]

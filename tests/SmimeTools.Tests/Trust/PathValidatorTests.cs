@@ -268,15 +268,12 @@ namespace SmimeTools.Tests.Trust
         }
 
         [Fact]
-        public void TooSmallACrlLimitLeavesRevocationUnknown()
+        public void ACrlOverTheSizeLimitFailsTheValidation()
         {
             var options = Options();
-            options.MaxCrlSize = 100;
-            var result = Validate("rsa2048", options);
-            Assert.Equal(TrustProblemCode.RevocationUnknown, result.Status);
-
-            // Each CRL over the limit is ignored with a warning of its own.
-            Assert.Equal(2, result.Problems.Count(p => p.Code == TrustProblemCode.MalformedCertificate && !p.IsError));
+            options.Limits = options.Limits with { MaximumCrlSize = 100 };
+            var e = Assert.Throws<SmimeTools.Engine.SmimeException>(() => Validate("rsa2048", options));
+            Assert.Equal(SmimeTools.Engine.ErrorIds.CrlTooLarge, e.ErrorId);
         }
 
         [Fact]

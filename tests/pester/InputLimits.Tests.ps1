@@ -1,0 +1,160 @@
+# Resource limits through the cmdlets: crafted input stops with the limit's ErrorId, and the parameter of the same name raises it.
+BeforeAll {
+    . (Join-Path $PSScriptRoot 'Common.ps1')
+    Import-Module $ModulePath -Force
+    $pki = Get-TestPki
+    $message = $pki.sampleMessagePath
+    $trust = @{ TrustedRoot = $pki.root.certificatePath; Crl = $pki.intermediate.crlDerPath, $pki.root.crlDerPath }
+    $alice = Get-SmimeCertificate -Path $pki.users.rsa2048.pkcs12Path -Password $pki.SecurePassword
+    $testId = 'SmimeTools.Commands.TestSmimeSignatureCommand'
+    $headers = "From: alice@example.com`r`nTo: bob@example.com`r`nSubject: limits`r`nMIME-Version: 1.0`r`n"
+
+    # A message whose body nests $Levels multiparts, each with a boundary of its own.
+    function New-NestedMessage([int] $Levels) {
+        $path = Join-Path $TestDrive "nested-$Levels.eml"
+        $writer = [IO.StreamWriter]::new($path, $false, [Text.Encoding]::ASCII)
+        try {
+            $writer.Write($headers)
+            for ($i = 0; $i -lt $Levels; $i++) {
+                $writer.Write("Content-Type: multipart/mixed; boundary=b$i`r`n`r`n--b$i`r`n")
+            }
+            $writer.Write("Content-Type: text/plain`r`n`r`ndeep`r`n")
+        }
+        finally { $writer.Dispose() }
+        $path
+    }
+
+    # A CompressedData layer (RFC 3274) of $Size zero bytes: a zlib bomb, made here as OpenSSL on Debian has no zlib.
+    function New-ZeroBombMessage([long] $Size) {
+        $compressed = [IO.MemoryStream]::new()
+        $zlib = [IO.Compression.ZLibStream]::new($compressed, [IO.Compression.CompressionLevel]::Optimal, $true)
+        $zeros = [byte[]]::new(1MB)
+        for ($written = 0L; $written -lt $Size; $written += $zeros.Length) { $zlib.Write($zeros, 0, $zeros.Length) }
+        $zlib.Dispose()
+        $der = [System.Formats.Asn1.AsnWriter]::new([System.Formats.Asn1.AsnEncodingRules]::DER)
+        $contentInfo = $der.PushSequence()
+        $der.WriteObjectIdentifier('1.2.840.113549.1.9.16.1.9')
+        $explicit = $der.PushSequence([System.Formats.Asn1.Asn1Tag]::new([System.Formats.Asn1.TagClass]::ContextSpecific, 0, $true))
+        $compressedData = $der.PushSequence()
+        $der.WriteInteger(0)
+        $algorithm = $der.PushSequence(); $der.WriteObjectIdentifier('1.2.840.113549.1.9.16.3.8'); $algorithm.Dispose()
+        $encapsulated = $der.PushSequence()
+        $der.WriteObjectIdentifier('1.2.840.113549.1.7.1')
+        $content = $der.PushSequence([System.Formats.Asn1.Asn1Tag]::new([System.Formats.Asn1.TagClass]::ContextSpecific, 0, $true))
+        $der.WriteOctetString($compressed.ToArray())
+        $content.Dispose(); $encapsulated.Dispose(); $compressedData.Dispose(); $explicit.Dispose(); $contentInfo.Dispose()
+        $path = Join-Path $TestDrive "bomb-$Size.eml"
+        [IO.File]::WriteAllText($path, $headers +
+            "Content-Type: application/pkcs7-mime; smime-type=compressed-data; name=smime.p7z`r`nContent-Transfer-Encoding: base64`r`n`r`n" +
+            [Convert]::ToBase64String($der.Encode(), [Base64FormattingOptions]::InsertLineBreaks) + "`r`n")
+        $path
+    }
+}
+
+Describe 'Resource limits' {
+    Context 'nesting of MIME parts and layers' {
+        It 'refuses a million nested parts at once, naming -MaximumNestingDepth' {
+            $deep = New-NestedMessage 1000000
+            $elapsed = Measure-Command {
+                $result = Test-SmimeSignature -Path $deep @trust -ErrorAction SilentlyContinue -ErrorVariable problems
+            }
+            $result | Should -BeNullOrEmpty
+            $problems.Count | Should -Be 1
+            $problems[0].FullyQualifiedErrorId | Should -Be "NestingTooDeep,$testId"
+            $problems[0].CategoryInfo.Category | Should -Be 'LimitsExceeded'
+            $problems[0].ErrorDetails.RecommendedAction | Should -Match '-MaximumNestingDepth'
+            $elapsed.TotalSeconds | Should -BeLessThan 60
+            { Get-SmimeMessage -Path $deep -ErrorAction Stop } | Should -Not -Throw
+            { Protect-SmimeMessage -Path $deep -SignWith $alice -ErrorAction Stop } |
+                Should -Throw -ErrorId 'NestingTooDeep,SmimeTools.Commands.ProtectSmimeMessageCommand'
+        }
+
+        It 'goes one level deeper with -MaximumNestingDepth' {
+            $seventeen = New-NestedMessage 17
+            { Test-SmimeSignature -Path $seventeen @trust -ErrorAction Stop } | Should -Throw -ErrorId "NestingTooDeep,$testId"
+            { Test-SmimeSignature -Path $seventeen @trust -MaximumNestingDepth 17 -ErrorAction Stop } | Should -Throw -ErrorId "NotSigned,$testId"
+        }
+    }
+
+    Context 'compressed layers' {
+        BeforeAll { $bomb = New-ZeroBombMessage 16MB }
+
+        It 'stops a zlib bomb at the ratio, then at the size, and opens it when both are raised' {
+            (Get-Item $bomb).Length | Should -BeLessThan 1MB
+            { Unprotect-SmimeMessage -Path $bomb -ErrorAction Stop } |
+                Should -Throw -ErrorId 'CompressionRatioTooHigh,SmimeTools.Commands.UnprotectSmimeMessageCommand'
+            { Get-SmimeMessage -Path $bomb -MaximumCompressionRatio 100000 -MaximumDecompressedSize 4MB -ErrorAction Stop } |
+                Should -Throw -ErrorId 'DecompressedTooLarge,SmimeTools.Commands.GetSmimeMessageCommand'
+            $opened = Join-Path $TestDrive 'opened.eml'
+            $result = Unprotect-SmimeMessage -Path $bomb -Destination $opened -MaximumCompressionRatio 100000 -MaximumDecompressedSize 32MB
+            $result.Layers.Kind | Should -Be 'Compressed'
+            (Get-Item $opened).Length | Should -BeGreaterThan 16MB
+        }
+    }
+
+    Context 'certificates, CRLs and paths of a signature' {
+        BeforeAll {
+            $signed = Join-Path $TestDrive 'signed.eml'
+            Protect-SmimeMessage -Path $message -SignWith $alice -Destination $signed | Out-Null
+        }
+
+        It 'is valid within the default limits' {
+            (Test-SmimeSignature -Path $signed @trust).IsValid | Should -BeTrue
+        }
+
+        It 'refuses a signed layer with more certificates than -MaximumCertificateCount' {
+            { Test-SmimeSignature -Path $signed @trust -MaximumCertificateCount 1 -ErrorAction Stop } | Should -Throw -ErrorId "TooManyCertificates,$testId"
+        }
+
+        It 'refuses a path longer than -MaximumPathLength' {
+            { Test-SmimeSignature -Path $signed @trust -MaximumPathLength 1 -ErrorAction Stop } | Should -Throw -ErrorId "PathTooLong,$testId"
+        }
+
+        It 'refuses a CRL file larger than -MaximumCrlSize, and more CRLs than -MaximumCrlCount' {
+            { Test-SmimeSignature -Path $signed @trust -MaximumCrlSize 10 -ErrorAction Stop } | Should -Throw -ErrorId "CrlTooLarge,$testId"
+            { Test-SmimeSignature -Path $signed @trust -MaximumCrlCount 1 -ErrorAction Stop } | Should -Throw -ErrorId "TooManyCrls,$testId"
+        }
+
+        It 'counts candidate paths, not certificates, against -MaximumPathCandidates' {
+            (Test-SmimeSignature -Path $signed @trust -MaximumPathCandidates 1).IsValid | Should -BeTrue
+        }
+
+        It 'stops in a cross-certified mesh at -MaximumPathCandidates' {
+            # Seven CAs, each certified by every other, none by the root trusted: thousands of loop-free dead ends.
+            $sc = [System.Security.Cryptography.X509Certificates.X509Certificate2]
+            $ext = [System.Security.Cryptography.X509Certificates.X509BasicConstraintsExtension]
+            $keys = 0..6 | ForEach-Object { [System.Security.Cryptography.ECDsa]::Create([System.Security.Cryptography.ECCurve+NamedCurves]::nistP256) }
+            $names = 0..6 | ForEach-Object { [System.Security.Cryptography.X509Certificates.X500DistinguishedName]::new("CN=Mesh CA $_") }
+            $from = [DateTimeOffset]::UtcNow.AddDays(-1); $to = [DateTimeOffset]::UtcNow.AddDays(30)
+            $serial = 1
+            $mesh = foreach ($s in 0..6) {
+                foreach ($i in 0..6) {
+                    if ($i -eq $s) { continue }
+                    $request = [System.Security.Cryptography.X509Certificates.CertificateRequest]::new($names[$s], $keys[$s], 'SHA256')
+                    $request.CertificateExtensions.Add($ext::new($true, $false, 0, $true))
+                    $request.CertificateExtensions.Add([System.Security.Cryptography.X509Certificates.X509KeyUsageExtension]::new('KeyCertSign, CrlSign', $true))
+                    $request.Create($names[$i], [System.Security.Cryptography.X509Certificates.X509SignatureGenerator]::CreateForECDsa($keys[$i]), $from, $to, [byte[]] @(0, ($serial++)))
+                }
+            }
+            $userKey = [System.Security.Cryptography.ECDsa]::Create([System.Security.Cryptography.ECCurve+NamedCurves]::nistP256)
+            $request = [System.Security.Cryptography.X509Certificates.CertificateRequest]::new('CN=meshed, E=alice@example.com', $userKey, 'SHA256')
+            $request.CertificateExtensions.Add([System.Security.Cryptography.X509Certificates.X509KeyUsageExtension]::new('DigitalSignature, NonRepudiation', $true))
+            $emailProtection = [System.Security.Cryptography.OidCollection]::new()
+            [void] $emailProtection.Add([System.Security.Cryptography.Oid]::new('1.3.6.1.5.5.7.3.4'))
+            $request.CertificateExtensions.Add([System.Security.Cryptography.X509Certificates.X509EnhancedKeyUsageExtension]::new($emailProtection, $false))
+            $san = [System.Security.Cryptography.X509Certificates.SubjectAlternativeNameBuilder]::new(); $san.AddEmailAddress('alice@example.com')
+            $request.CertificateExtensions.Add($san.Build())
+            $user = $request.Create($names[0], [System.Security.Cryptography.X509Certificates.X509SignatureGenerator]::CreateForECDsa($keys[0]), $from, $to, [byte[]] @(1, 0))
+            $user = [System.Security.Cryptography.X509Certificates.ECDsaCertificateExtensions]::CopyWithPrivateKey($user, $userKey)
+            $meshSigned = Join-Path $TestDrive 'mesh.eml'
+            Protect-SmimeMessage -Path $message -SignWith $user -Destination $meshSigned -WarningAction SilentlyContinue | Out-Null
+
+            $meshTrust = @{ TrustedRoot = $pki.root.certificatePath; ExtraCertificate = @($mesh); Revocation = 'None'; NoSystemTrust = $true }
+            { Test-SmimeSignature -Path $meshSigned @meshTrust -ErrorAction Stop } | Should -Throw -ErrorId "TooManyPathCandidates,$testId"
+            # Raised, the whole mesh is searched and the answer is the real one: no path reaches the root trusted.
+            $searched = Test-SmimeSignature -Path $meshSigned @meshTrust -MaximumPathCandidates 100000 -ErrorAction Stop
+            $searched.IsValid | Should -BeFalse
+            $searched.Status | Should -BeIn 'PartialChain', 'UntrustedRoot'
+        }
+    }
+}
