@@ -150,7 +150,11 @@ namespace SmimeTools.Engine.IO
             }
         }
 
-        private static string OurContent => Environment.ProcessId.ToString(CultureInfo.InvariantCulture) + "\n";
+        // liblockfile's "<pid>\n", and a second line saying the lock is SmimeTools' on this machine: only such a lock, whose
+        // process is gone, is taken over (a job killed with SIGKILL leaves it); another program's lock is never removed.
+        private static string OurContent => Environment.ProcessId.ToString(CultureInfo.InvariantCulture) + "\n" + OurMark + "\n";
+
+        private static string OurMark => "smimetools@" + Environment.MachineName;
 
         // liblockfile's way: a unique file in the same folder, link(2)ed to the lock name, which fails if the name exists.
         private static void CreateDotlock(string mailbox, string dotlock)
@@ -179,6 +183,11 @@ namespace SmimeTools.Engine.IO
                     if (IsSameFile(unique, dotlock))
                     {
                         // NFS may answer a retried link(2) that did succeed with EEXIST; liblockfile checks the link count.
+                        return;
+                    }
+
+                    if (RemoveIfLeftByUs(dotlock) && HardLink.TryCreate(unique, dotlock) == 0)
+                    {
                         return;
                     }
 
@@ -297,7 +306,7 @@ namespace SmimeTools.Engine.IO
             // liblockfile's rule for a stale lock, reported and left for the user to judge.
             var stale = pid == null ? age > StaleAge : !ours && !running;
             var action = stale
-                ? $"If no program uses the mailbox any more, remove '{dotlock}' and run again; SmimeTools never removes another program's lock."
+                ? $"If no program uses the mailbox any more, remove '{dotlock}' and run again; SmimeTools removes only a lock it left itself."
                 : "Close the mail client or stop the delivery agent that uses the mailbox, or run again later.";
             return new SmimeException(ErrorIds.MailboxLocked, SmimeErrorKind.ResourceUnavailable,
                 $"The mailbox '{mailbox}' is locked: the dot-lock file '{dotlock}' exists ({holder}{ageText}). It was not touched.", action, mailbox);
@@ -370,6 +379,36 @@ namespace SmimeTools.Engine.IO
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
                 // Our process ID in it still marks it as held for liblockfile and Dovecot.
+            }
+        }
+
+        /// <summary>
+        /// Removes a dot-lock an earlier SmimeTools process on this machine left when it was killed: it carries our mark and a
+        /// process ID that no longer runs. Read twice, so a lock taken again meanwhile is left alone.
+        /// </summary>
+        private static bool RemoveIfLeftByUs(string dotlock)
+        {
+            try
+            {
+                var content = File.ReadAllText(dotlock, Encoding.ASCII);
+                var lines = content.Split('\n');
+                if (lines.Length < 2 || lines[1] != OurMark
+                    || !int.TryParse(lines[0], NumberStyles.None, CultureInfo.InvariantCulture, out var pid) || pid == Environment.ProcessId || IsRunning(pid))
+                {
+                    return false;
+                }
+
+                if (File.ReadAllText(dotlock, Encoding.ASCII) != content)
+                {
+                    return false;
+                }
+
+                File.Delete(dotlock);
+                return true;
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                return false;
             }
         }
 

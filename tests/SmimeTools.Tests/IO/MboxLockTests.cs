@@ -52,7 +52,7 @@ namespace SmimeTools.Tests.IO
             using (var mailboxLock = MboxLock.Acquire(Mailbox))
             {
                 Assert.Equal(Dotlock, mailboxLock.DotlockPath);
-                Assert.Equal($"{Environment.ProcessId}\n", File.ReadAllText(Dotlock));
+                Assert.Equal($"{Environment.ProcessId}\nsmimetools@{Environment.MachineName}\n", File.ReadAllText(Dotlock));
                 Assert.Equal(new[] { "inbox.lock" }, FilesBesideTheMailbox());
             }
 
@@ -107,6 +107,32 @@ namespace SmimeTools.Tests.IO
             Assert.Equal(content, File.ReadAllText(Dotlock));
             Assert.Equal(written, File.GetLastWriteTimeUtc(Dotlock));
             Assert.Equal(new[] { "inbox.lock" }, FilesBesideTheMailbox());
+        }
+
+        [SkippableTheory]
+        [InlineData(true)]
+        [InlineData(false)]
+        public void ADotlockAKilledSmimeToolsProcessOfThisMachineLeftIsTakenOverAndNoOtherOne(bool thisMachine)
+        {
+            RequireLinux();
+            // Above the largest pid_max Linux allows, so no process has it: the run that made it was killed.
+            var content = "4194305\nsmimetools@" + (thisMachine ? Environment.MachineName : "another-host") + "\n";
+            File.WriteAllText(Dotlock, content);
+
+            if (thisMachine)
+            {
+                using (var taken = MboxLock.Acquire(Mailbox))
+                {
+                    Assert.StartsWith(Environment.ProcessId + "\n", File.ReadAllText(Dotlock), StringComparison.Ordinal);
+                }
+
+                Assert.False(File.Exists(Dotlock));
+            }
+            else
+            {
+                Assert.Equal(ErrorIds.MailboxLocked, ErrorIdOf(() => MboxLock.Acquire(Mailbox)));
+                Assert.Equal(content, File.ReadAllText(Dotlock));
+            }
         }
 
         [SkippableFact]
@@ -192,7 +218,7 @@ namespace SmimeTools.Tests.IO
             using (MboxLock.Acquire(Mailbox))
             {
                 Assert.NotEqual(0, ExternalTool.Run("dotlockfile", once).ExitCode);
-                Assert.Equal($"{Environment.ProcessId}\n", File.ReadAllText(Dotlock));
+                Assert.Equal($"{Environment.ProcessId}\nsmimetools@{Environment.MachineName}\n", File.ReadAllText(Dotlock));
             }
 
             Assert.Equal(0, ExternalTool.Run("dotlockfile", once).ExitCode);
