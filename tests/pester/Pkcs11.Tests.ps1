@@ -191,7 +191,7 @@ Describe 'PKCS#11 tokens (SoftHSM2)' -Skip:$noSoftHsm {
 
     Context 'enrolment: the key is generated on the token and never leaves it' {
         It 'with -WhatIf generates nothing' {
-            New-SmimeCertificateRequest -Subject 'CN=Dora Example' -Pkcs11Module $library -Token $label -Pin $wrongPin -OutFile (Join-Path $TestDrive 'whatif.csr') -WhatIf
+            New-SmimeCertificateRequest -Subject 'CN=Dora Example' -Email dora@example.com -Pkcs11Module $library -Token $label -Pin $wrongPin -OutFile (Join-Path $TestDrive 'whatif.csr') -WhatIf
             Join-Path $TestDrive 'whatif.csr' | Should -Not -Exist
         }
 
