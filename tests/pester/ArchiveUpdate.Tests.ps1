@@ -266,7 +266,8 @@ BeforeAll {
         @(Get-Content $path | Where-Object { $_ -like "done`t*" } | ForEach-Object { [Uri]::UnescapeDataString(($_ -split "`t")[1]) })
     }
     function Leftovers([string] $Root) {
-        @(Get-ChildItem $Root -Recurse -Force -File | Where-Object { $_.Name -like '*.tmp' -or $_.Name -like '*.smimetools-new' -or $_.Name -like '*.lock' } |
+        @(Get-ChildItem $Root -Recurse -Force -File | Where-Object { $_.Name -like '*.tmp' -or $_.Name -like '*.smimetools-*' -or $_.Name -like '*.lock' } |
+            Where-Object Name -ne '.smimetools-update.journal' |
             ForEach-Object FullName)
     }
 }
@@ -465,10 +466,14 @@ Update-SmimeEncryption -Path '$($archive.Root)' -Recurse -To '$(Crt p256)' -Iden
                     default { $expected.Failed++ }
                 }
             }
+            # An mbox the last run goes on with (its journal's last line for it is a message's progress) reports the messages an
+            # earlier run wrote as skipped: for it only Updated + Skipped is known beforehand.
+            $resumed = 0
             foreach ($box in $boxes) {
                 $name = Split-Path $box -Leaf
                 if ($mboxState[$name] -eq 'done') { $expected.Skipped++; continue }
                 if ($mboxState[$name] -eq 'swap') { continue }
+                if ($mboxState[$name] -eq 'mbox') { $resumed++ }
                 foreach ($item in $archive.Items | Where-Object Key -eq $name) {
                     switch ($item.Message.Kind) { 'Update' { $expected.Updated++ } 'Current' { $expected.Skipped++ } default { $expected.Failed++ } }
                 }
@@ -510,14 +515,13 @@ Update-SmimeEncryption -Path '$($archive.Root)' -Recurse -To '$(Crt p256)' -Iden
         }
 
         It 'counts in the last summary what was left to do' {
-            $summary.Updated | Should -Be $expected.Updated
-            $summary.Skipped | Should -Be $expected.Skipped
             $summary.Failed | Should -Be $expected.Failed
+            ($summary.Updated + $summary.Skipped) | Should -Be ($expected.Updated + $expected.Skipped)
+            if ($resumed -eq 0) { $summary.Updated | Should -Be $expected.Updated } else { $summary.Updated | Should -BeLessOrEqual $expected.Updated }
         }
 
-        It 'leaves no temporary file beside message files or in the Maildir, and no lock' {
-            # The snapshots a killed run leaves beside mbox files are the next context's test.
-            Leftovers $archive.Root | Where-Object { $_ -notlike '*/mbox/.smimetools-*.tmp' } | Should -BeNullOrEmpty
+        It 'leaves no temporary file, snapshot or lock behind' {
+            Leftovers $archive.Root | Should -BeNullOrEmpty
             Get-ChildItem (Join-Path $archive.Root 'Maildir/tmp') -Force | Should -BeNullOrEmpty
         }
     }
