@@ -569,7 +569,9 @@ Update-SmimeEncryption -Path '$box' -To '$(Crt p256)' -Identity `$old | Out-Null
         }
 
         It 'updates every message of the mbox in the end' {
-            $final.Updated | Should -Be 40
+            # Messages an earlier run already wrote into the new content are reported as skipped when the mbox is resumed.
+            ($final.Updated + $final.Skipped) | Should -Be 40
+            $final.Failed | Should -Be 0
             @(Get-SmimeMessage -Path $box | Where-Object { $_.Layers[0].Recipients.Count -eq 2 }).Count | Should -Be 40
         }
 
