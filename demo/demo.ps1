@@ -308,6 +308,77 @@ finally {
     Remove-Item $archive -Recurse -Force -ErrorAction SilentlyContinue
 }
 
+# ── Rolling an archive from an expiring certificate to its successor ──────────────────────────────
+# The demo CA issues Alice a certificate that expires in ten days (with .NET's CertificateRequest, as a CA would); her
+# successor is the demo PKI's renewed.crt. The same roll-over runs with the old key on a smart card in the token step.
+$rollover = Join-Path ([IO.Path]::GetTempPath()) ('smimetools-demo-rollover-' + [guid]::NewGuid().ToString('n').Substring(0, 8))
+New-Item -ItemType Directory (Join-Path $rollover 'archive') | Out-Null
+function New-ExpiringIdentity([string] $Destination, [int] $Days) {
+    # An RSA 2048 mail certificate for alice@example.com from the demo intermediate CA, valid for $Days more days.
+    $issuer = [Security.Cryptography.X509Certificates.X509Certificate2]::CreateFromPemFile((Join-Path $folder 'intermediate.crt'), (Join-Path $folder 'intermediate.key'))
+    $key = [Security.Cryptography.RSA]::Create(2048)
+    $request = [Security.Cryptography.X509Certificates.CertificateRequest]::new('E=alice@example.com, CN=Alice Example, O=SmimeTools Test', $key,
+        [Security.Cryptography.HashAlgorithmName]::SHA256, [Security.Cryptography.RSASignaturePadding]::Pkcs1)
+    $names = [Security.Cryptography.X509Certificates.SubjectAlternativeNameBuilder]::new()
+    $names.AddEmailAddress('alice@example.com')
+    $mail = [Security.Cryptography.OidCollection]::new()
+    [void] $mail.Add([Security.Cryptography.Oid]::new('1.3.6.1.5.5.7.3.4'))
+    $extensions = $request.CertificateExtensions
+    $extensions.Add($names.Build())
+    $extensions.Add([Security.Cryptography.X509Certificates.X509BasicConstraintsExtension]::new($false, $false, 0, $true))
+    $extensions.Add([Security.Cryptography.X509Certificates.X509KeyUsageExtension]::new('DigitalSignature, KeyEncipherment', $true))
+    $extensions.Add([Security.Cryptography.X509Certificates.X509EnhancedKeyUsageExtension]::new($mail, $false))
+    $extensions.Add([Security.Cryptography.X509Certificates.X509SubjectKeyIdentifierExtension]::new($request.PublicKey, $false))
+    $extensions.Add([Security.Cryptography.X509Certificates.X509AuthorityKeyIdentifierExtension]::CreateFromCertificate($issuer, $true, $false))
+    $serial = [Security.Cryptography.RandomNumberGenerator]::GetBytes(16)
+    $serial[0] = $serial[0] -band 0x7f
+    $now = [DateTimeOffset]::UtcNow
+    $certificate = $request.Create($issuer, $now.AddHours(-1), $now.AddDays($Days), $serial)
+    [IO.File]::WriteAllBytes("$Destination.p12", [Security.Cryptography.X509Certificates.RSACertificateExtensions]::CopyWithPrivateKey($certificate, $key).Export('Pkcs12', $pki.password))
+    Set-Content "$Destination.crt" -Value $certificate.ExportCertificatePem()
+}
+New-ExpiringIdentity (Join-Path $rollover 'expiring') 10
+try {
+    $expiring = Get-SmimeCertificate -Path (Join-Path $rollover 'expiring.p12') -Password $password | Where-Object HasPrivateKey
+    $successor = Get-SmimeCertificate -Path (Join-Path $folder 'renewed.crt')
+    $rolled = Join-Path $rollover 'archive'
+    foreach ($n in 1..3) {
+        Protect-SmimeMessage -Path $pki.sampleMessagePath -To (Join-Path $rollover 'expiring.crt') -Destination (Join-Path $rolled "2026-$n.eml") | Out-Null
+    }
+    Protect-SmimeMessage -Path $pki.sampleMessagePath -SignWith $expiring -To (Join-Path $rollover 'expiring.crt') -Destination (Join-Path $rolled '2026-signed.eml') | Out-Null
+
+    Show-Step "Alice's certificate expires in ten days; her successor certificate is ready" `
+        'Get-SmimeCertificate expiring.crt, renewed.crt | Format-Table Thumbprint, NotBefore, NotAfter, DaysLeft'
+    Get-SmimeCertificate -Path (Join-Path $rollover 'expiring.crt'), (Join-Path $folder 'renewed.crt') |
+        Format-Table Thumbprint, NotBefore, NotAfter, @{ n = 'DaysLeft'; e = { [int]($_.NotAfter - (Get-Date)).TotalDays } }, @{ n = 'File'; e = { Split-Path $_.Source -Leaf } } -AutoSize |
+        Show-Table
+
+    Show-Step 'First add the successor to every message (the encrypted content is kept byte for byte; both keys open it now)' `
+        'Update-SmimeEncryption -Path archive -To renewed.crt -Identity $expiring -PassThru'
+    $results = Update-SmimeEncryption -Path $rolled -To (Join-Path $folder 'renewed.crt') -Identity $expiring -PassThru
+    $results | Select-Object -SkipLast 1 | Format-Table State, @{ n = 'Message'; e = { Split-Path $_.Path -Leaf } }, AlgorithmAfter, Checked -AutoSize | Show-Table
+    $results[-1] | Show-Table
+
+    Show-Step 'Then retire the expiring key: re-encrypt for the successor alone, opened with the successor key' `
+        'Update-SmimeEncryption -Path archive -Mode Reencrypt -To renewed.crt -Identity $successorKey -RemoveRecipient expiring.crt'
+    $successorKey = Get-SmimeCertificate -Path (Join-Path $folder 'renewed.p12') -Password $password | Where-Object HasPrivateKey
+    Update-SmimeEncryption -Path $rolled -Mode Reencrypt -To (Join-Path $folder 'renewed.crt') -Identity $successorKey -RemoveRecipient (Join-Path $rollover 'expiring.crt') |
+        Show-Table
+    Get-SmimeMessage -Path $rolled | Format-Table @{ n = 'Message'; e = { Split-Path $_.Path -Leaf } }, Protection,
+        @{ n = 'Recipients'; e = { $_.Layers[0].Recipients.Count } } -AutoSize | Show-Table
+
+    Show-Step 'The expiring key opens none of them now; the successor opens them, and the signature inside still verifies' `
+        'Unprotect-SmimeMessage -Identity $expiring; Test-SmimeSignature -Identity $successorKey -TrustedRoot root.crt -ExtraCertificate intermediate.crt'
+    Unprotect-SmimeMessage -Path (Join-Path $rolled '2026-1.eml') -Identity $expiring -ErrorAction SilentlyContinue -ErrorVariable shut | Out-Null
+    $shut | ForEach-Object { Write-Host ("ErrorId {0}: {1}" -f $_.FullyQualifiedErrorId.Split(',')[0], $_.Exception.Message) -ForegroundColor Yellow }
+    Test-SmimeSignature -Path (Join-Path $rolled '2026-signed.eml') -Identity $successorKey -TrustedRoot (Join-Path $folder 'root.crt') `
+        -ExtraCertificate (Join-Path $folder 'intermediate.crt') -Revocation None |
+        Format-Table Status, Signer | Show-Table
+}
+finally {
+    Remove-Item (Join-Path $rollover 'archive') -Recurse -Force -ErrorAction SilentlyContinue
+}
+
 # ── Directories (LDAP) ─────────────────────────────────────────────────────────────────────────────
 # A throwaway OpenLDAP slapd on 127.0.0.1, filled from the demo PKI, when slapd is installed.
 $pkiTool = Join-Path $PSScriptRoot '../out/testpki/SmimeTools.TestPki.dll'
@@ -408,6 +479,25 @@ else {
         New-SmimeCertificateRequest -Subject 'CN=Dora Example, O=SmimeTools Test' -Email dora@example.com -KeyType P256 -Pkcs11Module $softHsm -Token 'Demo card' -Pin $pin -OutFile (Join-Path $tokenDemo 'dora.csr') |
             Show-Table
 
+        Show-Step 'The same roll-over with the expiring key on the card: first add the successor, the card opening each content key' `
+            "Import-SmimeIdentity expiring.p12 -Pkcs11Module ...; Update-SmimeEncryption -Path archive -To renewed.crt -Identity `$cardKey"
+        $cardArchive = New-Item -ItemType Directory (Join-Path $tokenDemo 'archive')
+        foreach ($n in 1..3) {
+            Protect-SmimeMessage -Path $pki.sampleMessagePath -To (Join-Path $rollover 'expiring.crt') -Destination (Join-Path $cardArchive "2026-$n.eml") | Out-Null
+        }
+        Import-SmimeIdentity -Path (Join-Path $rollover 'expiring.p12') -Password $password -Pkcs11Module $softHsm -Token 'Demo card' -Pin $pin | Out-Null
+        $expiringThumbprint = (Get-SmimeCertificate -Path (Join-Path $rollover 'expiring.crt')).Thumbprint
+        $cardKey = Get-SmimeCertificate -Pkcs11Module $softHsm -Token 'Demo card' -Pin $pin -Thumbprint $expiringThumbprint
+        $cardKey | Format-Table Subject, KeyLocation, NotAfter | Show-Table
+        Update-SmimeEncryption -Path $cardArchive -To (Join-Path $folder 'renewed.crt') -Identity $cardKey | Show-Table
+
+        Show-Step 'Then retire the card key: re-encrypt for the successor alone (the card opens each message once more)' `
+            "Update-SmimeEncryption -Path archive -Mode Reencrypt -To renewed.crt -Identity `$cardKey -RemoveRecipient `$cardKey"
+        Update-SmimeEncryption -Path $cardArchive -Mode Reencrypt -To (Join-Path $folder 'renewed.crt') -Identity $cardKey -RemoveRecipient $cardKey | Show-Table
+        $successorKey = Get-SmimeCertificate -Path (Join-Path $folder 'renewed.p12') -Password $password | Where-Object HasPrivateKey
+        Get-ChildItem $cardArchive | Unprotect-SmimeMessage -Identity $successorKey |
+            Format-Table @{ n = 'Message'; e = { Split-Path $_.Source -Leaf } }, Layers, @{ n = 'OpenedBy'; e = { $_.Layers[0].OpenedBy } } -AutoSize | Show-Table
+
         Show-Step 'A wrong PIN is its own error' "Get-SmimeCertificate -Pkcs11Module ... -Pin (wrong)"
         try {
             Get-SmimeCertificate -Pkcs11Module $softHsm -Token 'Demo card' -Pin (ConvertTo-SecureString '000000' -AsPlainText -Force) | Out-Null
@@ -423,3 +513,5 @@ else {
         Remove-Item $tokenDemo -Recurse -Force -ErrorAction SilentlyContinue
     }
 }
+
+Remove-Item $rollover -Recurse -Force -ErrorAction SilentlyContinue
