@@ -284,3 +284,34 @@ Describe 'Publishing on completion (slapd)' -Skip:($noDirectory -or $noOpenSsl) 
         (Get-SmimeCertificate -Directory $dir.ldapUri -Email erin@example.com).Thumbprint | Should -Be $certificate.Thumbprint
     }
 }
+
+Describe 'The whole loop: a CSV of users, the local CA, completion, then mail between them' {
+    It 'issues every request of the batch with New-SmimeCertificate, installs the identities, and they sign and decrypt' {
+        $work = New-Item -ItemType Directory (Join-Path $TestDrive 'loop')
+        $out = New-Item -ItemType Directory (Join-Path $work 'identities')
+        $ca = New-SmimeCertificate -SelfSigned -CertificateAuthority -Subject 'CN=Loop Test CA' -KeyType P256 -NotAfter (Get-Date).AddDays(30)
+        $crl = New-SmimeCrl -Issuer $ca -OutFile (Join-Path $work 'ca.crl')
+        $state = Join-Path $work 'state.json'
+        $keyPassword = Secure 'loop-key-pw'
+        $users = "Email,CommonName,KeyType`ndora@example.test,Dora Example,Rsa2048`nerin@example.test,Erin Example,P256" | ConvertFrom-Csv
+
+        # Requests, issued by the local CA straight from the pipeline (bound by their Pem property), then installed.
+        $issued = @($users | New-SmimeCertificateRequest -StateFile $state -KeyFolder $work -KeyPassword $keyPassword | New-SmimeCertificate -Issuer $ca)
+        $issued | Should -HaveCount 2
+        $results = @($issued | Complete-SmimeCertificateRequest -StateFile $state -OutFolder $out -Password (Secure 'loop-p12-pw') -KeyPassword $keyPassword -Chain $ca -PassThru)
+        $records = $results | Where-Object { $_.PSObject.TypeNames[0] -eq 'SmimeTools.Engine.Enrolment.CompletionRecord' }
+        $records.Status | Sort-Object -Unique | Should -Be 'Installed'
+        (Get-Content $state -Raw | ConvertFrom-Json).requests.status | Should -Be @('Installed', 'Installed')
+
+        # What was installed is an S/MIME identity: Dora signs and encrypts to Erin, Erin decrypts and the signature is valid.
+        $dora = Get-SmimeCertificate -Path ($records | Where-Object Email -eq 'dora@example.test').InstalledTo -Password (Secure 'loop-p12-pw') | Where-Object HasUsableKey
+        $erin = Get-SmimeCertificate -Path ($records | Where-Object Email -eq 'erin@example.test').InstalledTo -Password (Secure 'loop-p12-pw') | Where-Object HasUsableKey
+        $draft = Join-Path $work 'draft.eml'
+        Set-Content -Path $draft -NoNewline -Value "From: dora@example.test`r`nTo: erin@example.test`r`nSubject: enrolled`r`nContent-Type: text/plain`r`n`r`nWelcome aboard.`r`n"
+        $sent = Protect-SmimeMessage -Path $draft -SignWith $dora -To $erin -Destination (Join-Path $work 'sent.eml')
+        $sent | Should -BeEncryptedTo $erin
+        $opened = Unprotect-SmimeMessage -Path $sent.Destination -Identity $erin -Destination (Join-Path $work 'opened.eml')
+        $opened | Should -BeValidSmimeSignature -Signer dora@example.test -TrustedRoot $ca -Crl $crl.Path
+        Get-Content -Raw $opened.Destination | Should -Match 'Welcome aboard'
+    }
+}
