@@ -55,6 +55,8 @@ function Install-SystemPackage {
         ldapsearch = 'ldap-utils'
         'softhsm2-util' = 'softhsm2'
         dotlockfile = 'liblockfile-bin'
+        # build.ps1 Fuzz only.
+        'afl-fuzz' = 'afl++'
     }
     $missing = @($wanted.Keys | Where-Object { -not (Get-Command $_ -ErrorAction Ignore) -and -not (Test-Path "/usr/sbin/$_") } | ForEach-Object { $wanted[$_] })
     if ($missing.Count -eq 0) { return }
