@@ -216,9 +216,25 @@ namespace SmimeTools.Engine.Cms
                 throw Malformed($"a {header.Describe()} of {header.Length:N0} bytes is larger than this reader accepts");
             }
 
-            var contents = new byte[header.Length];
-            ReadExactly(contents);
-            return contents;
+            if (header.Length <= BufferSize)
+            {
+                var contents = new byte[header.Length];
+                ReadExactly(contents);
+                return contents;
+            }
+
+            // A length field is only a claim: the buffer grows with the bytes that arrive, so a short input cannot make it allocate the claim.
+            using var collected = new MemoryStream();
+            var chunk = new byte[BufferSize];
+            for (long left = header.Length; left > 0;)
+            {
+                int n = (int)Math.Min(chunk.Length, left);
+                ReadExactly(chunk.AsSpan(0, n));
+                collected.Write(chunk, 0, n);
+                left -= n;
+            }
+
+            return collected.ToArray();
         }
 
         /// <summary>The whole element (header and contents) whose header was read, at most <see cref="MaxElementBytes"/>.</summary>
