@@ -249,6 +249,11 @@ namespace SmimeTools.Engine.Cms
         public string ReadObjectIdentifier(string meaning)
         {
             var header = ReadHeader(Asn1StreamingHeader.ClassUniversal, Asn1StreamingHeader.TagObjectIdentifier, meaning);
+            if (header.IsConstructed || header.IsIndefinite)
+            {
+                throw Malformed($"{meaning} is not a primitive OBJECT IDENTIFIER of definite length");
+            }
+
             if (header.Length > 1024)
             {
                 throw Malformed($"{meaning} is {header.Length:N0} bytes long");
@@ -329,7 +334,7 @@ namespace SmimeTools.Engine.Cms
             {
                 return decode();
             }
-            catch (Exception e) when (e is IOException or ArgumentException or InvalidCastException or FormatException or InvalidOperationException or OverflowException)
+            catch (Exception e) when (DecodingFailure.Is(e))
             {
                 throw Malformed($"{meaning} cannot be decoded ({e.Message})", e);
             }

@@ -90,6 +90,11 @@ namespace SmimeTools.Engine.Cms
                 {
                     // Reported by the caller; see above.
                 }
+                catch (Exception e) when (DecodingFailure.Is(e))
+                {
+                    // Damaged algorithm parameters are plain to see in the message: saying so tells an attacker nothing about the key.
+                    throw EnvelopedErrors.Malformed("the key-encryption algorithm of a recipient cannot be decoded", e);
+                }
 
                 if (recovered != null && algorithm.AcceptsKeyLength(recovered.Length))
                 {
@@ -110,7 +115,7 @@ namespace SmimeTools.Engine.Cms
             {
                 agreed = KeyAgreementRecipient.RecoverKey(KeyAgreement!, AgreedKey!, key);
             }
-            catch (Exception e) when (e is CryptographicException or InvalidOperationException or ArgumentException)
+            catch (Exception e) when (e is CryptographicException || DecodingFailure.Is(e))
             {
                 throw EnvelopedErrors.DecryptionFailed("the content-encryption key could not be recovered", e);
             }
