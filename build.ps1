@@ -29,7 +29,7 @@
     all of them, riskiest first, when left out.
 
 .PARAMETER Minutes
-    Fuzz only: how long afl-fuzz runs on each target (10 by default).
+    Fuzz only: how long afl-fuzz runs on each target (10 by default); several values go with -Target in order.
 
 .PARAMETER Configuration
     The .NET build configuration, Release by default.
@@ -45,7 +45,7 @@ param(
 
     [string[]] $Target,
 
-    [double] $Minutes = 10,
+    [double[]] $Minutes = 10,
 
     [ValidateSet('Debug', 'Release')]
     [string] $Configuration = 'Release',

@@ -15,7 +15,8 @@ param(
     [Parameter(Mandatory)] [string] $Root,
     [Parameter(Mandatory)] [string] $PkiFolder,
     [string[]] $Target,
-    [double] $Minutes = 10,
+    # Minutes per target, in the order of -Target; the last value holds for the targets after it.
+    [double[]] $Minutes = 10,
     [string] $Configuration = 'Release'
 )
 
@@ -71,7 +72,9 @@ $env:AFL_SKIP_CPUFREQ = '1'
 $env:AFL_AUTORESUME = '1'
 $env:AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES = '1'
 
+$index = 0
 $summary = foreach ($name in $targets) {
+    $runMinutes = $Minutes[[Math]::Min($index++, $Minutes.Count - 1)]
     $work = Join-Path $fuzzOut $name
     $seeds = Join-Path $work 'seeds'
     $findings = Join-Path $work 'findings'
@@ -91,8 +94,8 @@ $summary = foreach ($name in $targets) {
         Write-Warning "No corpora at ${corpora}: $name is seeded with its generated seeds only."
     }
 
-    Write-Step "Fuzzing $name for $Minutes min ($fromCorpora seeds from the corpora, the rest generated)"
-    $seconds = [int][Math]::Max(60, $Minutes * 60)
+    Write-Step "Fuzzing $name for $runMinutes min ($fromCorpora seeds from the corpora, the rest generated)"
+    $seconds = [int][Math]::Max(60, $runMinutes * 60)
     & nice -n 19 afl-fuzz -i $seeds -o $findings -t 5000 -m none -V $seconds -- dotnet $harness fuzz $name | Out-File (Join-Path $work 'afl.log')
     $stats = Join-Path $findings 'default/fuzzer_stats'
     if (-not (Test-Path $stats)) {
