@@ -45,7 +45,7 @@ param(
 
     [string[]] $Target,
 
-    [double[]] $Minutes = 10,
+    [string[]] $Minutes = '10',
 
     [ValidateSet('Debug', 'Release')]
     [string] $Configuration = 'Release',

@@ -16,7 +16,7 @@ param(
     [Parameter(Mandatory)] [string] $PkiFolder,
     [string[]] $Target,
     # Minutes per target, in the order of -Target; the last value holds for the targets after it.
-    [double[]] $Minutes = 10,
+    [string[]] $Minutes = '10',
     [string] $Configuration = 'Release'
 )
 
@@ -41,7 +41,9 @@ $corpusSeeds = @{
     ocsp       = @()
 }
 
-$targets = if ($Target) { $Target } else { $order }
+# From a shell (pwsh -File) a list arrives as one comma-separated string.
+$targets = if ($Target) { @($Target | ForEach-Object { $_ -split ',' } | Where-Object { $_ }) } else { $order }
+$Minutes = @($Minutes | ForEach-Object { $_ -split ',' } | Where-Object { $_ } | ForEach-Object { [double]::Parse($_, [cultureinfo]::InvariantCulture) })
 foreach ($name in $targets) {
     if ($name -notin $order) { throw "No fuzz target '$name'; there are: $($order -join ', ')." }
 }
