@@ -43,7 +43,7 @@ $corpusSeeds = @{
 
 # From a shell (pwsh -File) a list arrives as one comma-separated string.
 $targets = if ($Target) { @($Target | ForEach-Object { $_ -split ',' } | Where-Object { $_ }) } else { $order }
-$Minutes = @($Minutes | ForEach-Object { $_ -split ',' } | Where-Object { $_ } | ForEach-Object { [double]::Parse($_, [cultureinfo]::InvariantCulture) })
+$minuteList = [double[]] @($Minutes | ForEach-Object { $_ -split ',' } | Where-Object { $_ } | ForEach-Object { [double]::Parse($_, [cultureinfo]::InvariantCulture) })
 foreach ($name in $targets) {
     if ($name -notin $order) { throw "No fuzz target '$name'; there are: $($order -join ', ')." }
 }
@@ -76,7 +76,7 @@ $env:AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES = '1'
 
 $index = 0
 $summary = foreach ($name in $targets) {
-    $runMinutes = $Minutes[[Math]::Min($index++, $Minutes.Count - 1)]
+    $runMinutes = $minuteList[[Math]::Min($index++, $minuteList.Count - 1)]
     $work = Join-Path $fuzzOut $name
     $seeds = Join-Path $work 'seeds'
     $findings = Join-Path $work 'findings'
