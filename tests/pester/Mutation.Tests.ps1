@@ -19,9 +19,10 @@ BeforeAll {
     # Runs one cmdlet call on one input; returns the ErrorIds it ended with and how long it took.
     function Invoke-Case([scriptblock] $Call, [string] $File) {
         $watch = [Diagnostics.Stopwatch]::StartNew()
+        # The error records come back on the merged stream (an -ErrorVariable would be set in the script block's scope).
         $problems = @()
         try {
-            & $Call $File -ErrorAction SilentlyContinue -ErrorVariable +problems | Out-Null
+            $problems = @(& $Call $File -ErrorAction Continue 2>&1 | Where-Object { $_ -is [Management.Automation.ErrorRecord] })
         }
         catch {
             $problems += $_
