@@ -10,6 +10,7 @@
         dotnet pwsh ./build.ps1 Demo     # build, make a throwaway PKI, show the module at work
         dotnet pwsh ./build.ps1 Test     # build and run every xunit and Pester test
         dotnet pwsh ./build.ps1 Package  # build, then pack out/repository/SmimeTools.<version>.nupkg
+        dotnet pwsh ./build.ps1 Fuzz -Target asn1 -Minutes 30   # AFL++ on one parser (tests/fuzz/README.md)
 
     Build tools (Pester, and a second BouncyCastle for the isolation test) are restored from NuGet into
     out/tools; nothing is installed into the user's profile. On Debian-like systems, when run as root, the Test
@@ -21,7 +22,14 @@
     PowerShell with a throwaway HOME and XDG folders, so the user's own PSResourceGet configuration is not changed.
 
 .PARAMETER Task
-    Build (default), Test, Demo, Bench, Help or Package.
+    Build (default), Test, Demo, Bench, Help, Package or Fuzz.
+
+.PARAMETER Target
+    Fuzz only: the parsers to fuzz (asn1, enveloped, signed, pkcs12, ldap, mime, compressed, certfile, crl, ocsp);
+    all of them, riskiest first, when left out.
+
+.PARAMETER Minutes
+    Fuzz only: how long afl-fuzz runs on each target (10 by default); several values go with -Target in order.
 
 .PARAMETER Configuration
     The .NET build configuration, Release by default.
@@ -32,8 +40,12 @@
 [CmdletBinding()]
 param(
     [Parameter(Position = 0)]
-    [ValidateSet('Build', 'Test', 'Demo', 'Bench', 'Help', 'Package')]
+    [ValidateSet('Build', 'Test', 'Demo', 'Bench', 'Help', 'Package', 'Fuzz')]
     [string] $Task = 'Build',
+
+    [string[]] $Target,
+
+    [string[]] $Minutes = '10',
 
     [ValidateSet('Debug', 'Release')]
     [string] $Configuration = 'Release',
@@ -171,6 +183,16 @@ function Invoke-Package {
     Write-Host "Install it with: Register-PSResourceRepository -Name SmimeToolsLocal -Uri '$RepositoryOut' -Trusted; Install-PSResource SmimeTools -Repository SmimeToolsLocal"
 }
 
+function Invoke-Fuzz {
+    if (-not $SkipSystemPackages) { Install-SystemPackage }
+    $pkiFolder = Join-Path $Out 'test-pki'
+    if (-not (Test-Path (Join-Path $pkiFolder 'manifest.json'))) {
+        Write-Step 'Making the test PKI'
+        New-TestPki $pkiFolder | Out-Null
+    }
+    & (Join-Path $Root 'build/Invoke-Fuzz.ps1') -Root $Root -PkiFolder $pkiFolder -Target $Target -Minutes $Minutes -Configuration $Configuration
+}
+
 Push-Location $Root
 try {
     switch ($Task) {
@@ -180,6 +202,7 @@ try {
         'Demo' { Invoke-Demo }
         'Bench' { Invoke-Bench }
         'Package' { Invoke-Package }
+        'Fuzz' { Invoke-Fuzz }
     }
 }
 finally {

@@ -56,6 +56,8 @@ function Install-SystemPackage {
         'softhsm2-util' = 'softhsm2'
         dotlockfile = 'liblockfile-bin'
         scepserver = 'scep'
+        # build.ps1 Fuzz only.
+        'afl-fuzz' = 'afl++'
     }
     $missing = @($wanted.Keys | Where-Object { -not (Get-Command $_ -ErrorAction Ignore) -and -not (Test-Path "/usr/sbin/$_") } | ForEach-Object { $wanted[$_] })
     if ($missing.Count -eq 0) { return }

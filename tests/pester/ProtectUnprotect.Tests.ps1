@@ -273,6 +273,23 @@ Describe 'Unprotect-SmimeMessage' {
         Test-Path $destination | Should -BeFalse
     }
 
+    It 'says MalformedMessage for an S/MIME part that <Case> and leaves no file' -ForEach @(
+        @{ Case = 'has no body'; Body = '' }
+        @{ Case = 'decodes to nothing'; Body = "`r`n!!!!`r`n" }
+        @{ Case = 'is empty inside multipart/signed'; Body = $null }
+    ) {
+        # Damaged in transit: it is still S/MIME, not a plain message (NotSmimeMessage) and not an UnexpectedError.
+        $part = "Content-Type: application/pkcs7-mime; smime-type=enveloped-data; name=smime.p7m`r`nContent-Transfer-Encoding: base64`r`n"
+        $text = "From: a@example.com`r`nMIME-Version: 1.0`r`n" + $(if ($null -ne $Body) { $part + $Body } else {
+                "Content-Type: multipart/signed; protocol=`"application/pkcs7-signature`"; boundary=b`r`n`r`n--b`r`n$part`r`n--b`r`nContent-Type: application/pkcs7-signature`r`n`r`nAAAA`r`n--b--`r`n" })
+        $damaged = Join-Path $TestDrive "empty-part-$($Case.Length).eml"
+        [IO.File]::WriteAllText($damaged, $text)
+        $destination = Join-Path $TestDrive "empty-part-$($Case.Length)-opened.eml"
+        { Unprotect-SmimeMessage -Path $damaged -Identity $bob -RemoveSignature -Destination $destination -ErrorAction Stop } |
+            Should -Throw -ErrorId 'MalformedMessage,SmimeTools.Commands.UnprotectSmimeMessageCommand'
+        Test-Path $destination | Should -BeFalse
+    }
+
     It 'says DecryptionFailed for tampered ciphertext and leaves no file' {
         $encrypted = Join-Path $TestDrive 'tamper.eml'
         Protect-SmimeMessage -Path $message -To (Certificate rsa3072) -EncryptionAlgorithm Aes256Gcm -Destination $encrypted | Out-Null

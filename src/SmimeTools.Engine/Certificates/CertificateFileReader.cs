@@ -58,7 +58,7 @@ namespace SmimeTools.Engine.Certificates
             char[]? secret = password == null ? null : Reveal(password);
             try
             {
-                var entries = Read(data, path, secret);
+                var entries = ReadGuarded(data, path, secret);
                 foreach (var entry in entries)
                 {
                     if (entry.KeyLocation != KeyLocation.None)
@@ -138,7 +138,7 @@ namespace SmimeTools.Engine.Certificates
             char[]? secret = password == null ? null : Reveal(password);
             try
             {
-                var entries = Read(Encoding.ASCII.GetBytes(text.ToString()), certificatePath, secret);
+                var entries = ReadGuarded(Encoding.ASCII.GetBytes(text.ToString()), certificatePath, secret);
                 foreach (var entry in entries.Where(e => e.KeyLocation != KeyLocation.None))
                 {
                     ChainCollector.RememberCompanions(entry.Certificate,
@@ -167,6 +167,19 @@ namespace SmimeTools.Engine.Certificates
             catch (Exception e) when (e is IOException or ArgumentException or InvalidCastException)
             {
                 throw Unreadable(path, "it is neither a PEM key nor a DER PKCS#8 key", e);
+            }
+        }
+
+        /// <summary>As <see cref="Read"/>; damage BouncyCastle meets past the first checks (a key, a bundled certificate) is an unreadable file too.</summary>
+        private static IReadOnlyList<CertificateEntry> ReadGuarded(byte[] data, string path, char[]? password)
+        {
+            try
+            {
+                return Read(data, path, password);
+            }
+            catch (Exception e) when (Cms.DecodingFailure.Is(e) || e is CryptographicException or CertificateException)
+            {
+                throw Unreadable(path, $"part of it is damaged ({e.Message})", e);
             }
         }
 

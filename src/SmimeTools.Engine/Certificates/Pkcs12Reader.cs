@@ -54,7 +54,7 @@ namespace SmimeTools.Engine.Certificates
                     ?? throw BadPassword(path, password == null);
                 try
                 {
-                    var contents = Parse(authSafe, matched, path);
+                    var contents = ParseGuarded(authSafe, matched, path);
                     contents.HasMac = true;
                     contents.MacAlgorithm = pfx.MacData.Mac.DigestAlgorithm.Algorithm.Id;
                     return contents;
@@ -69,7 +69,7 @@ namespace SmimeTools.Engine.Certificates
             {
                 try
                 {
-                    return Parse(authSafe, readings[i], path);
+                    return ParseGuarded(authSafe, readings[i], path);
                 }
                 catch (PasswordMismatchException) when (i < readings.Length - 1)
                 {
@@ -99,6 +99,19 @@ namespace SmimeTools.Engine.Certificates
             }
 
             return CryptographicOperations.FixedTimeEquals(computed, macData.Mac.Digest.GetOctets());
+        }
+
+        /// <summary>As <see cref="Parse"/>; what a damaged part raises outside the guarded steps (lazily parsed content infos, algorithm names) is unreadable too.</summary>
+        private static Pkcs12Contents ParseGuarded(byte[] authSafe, Pkcs12Password password, string path)
+        {
+            try
+            {
+                return Parse(authSafe, password, path);
+            }
+            catch (Exception e) when (IsParseFailure(e))
+            {
+                throw Unreadable(path, "its contents are damaged", e);
+            }
         }
 
         private static Pkcs12Contents Parse(byte[] authSafe, Pkcs12Password password, string path)
@@ -335,7 +348,8 @@ namespace SmimeTools.Engine.Certificates
         }
 
         private static bool IsParseFailure(Exception e) =>
-            e is IOException or ArgumentException or InvalidCastException or InvalidOperationException or Asn1Exception or FormatException;
+            e is IOException or ArgumentException or InvalidCastException or InvalidOperationException or Asn1Exception or FormatException
+                or ArithmeticException or IndexOutOfRangeException;
 
         private static SmimeException Unreadable(string path, string why, Exception? inner = null) =>
             new(ErrorIds.UnreadableCertificateFile, SmimeErrorKind.InvalidData,

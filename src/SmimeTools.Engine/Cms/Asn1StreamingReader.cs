@@ -216,9 +216,25 @@ namespace SmimeTools.Engine.Cms
                 throw Malformed($"a {header.Describe()} of {header.Length:N0} bytes is larger than this reader accepts");
             }
 
-            var contents = new byte[header.Length];
-            ReadExactly(contents);
-            return contents;
+            if (header.Length <= BufferSize)
+            {
+                var contents = new byte[header.Length];
+                ReadExactly(contents);
+                return contents;
+            }
+
+            // A length field is only a claim: the buffer grows with the bytes that arrive, so a short input cannot make it allocate the claim.
+            using var collected = new MemoryStream();
+            var chunk = new byte[BufferSize];
+            for (long left = header.Length; left > 0;)
+            {
+                int n = (int)Math.Min(chunk.Length, left);
+                ReadExactly(chunk.AsSpan(0, n));
+                collected.Write(chunk, 0, n);
+                left -= n;
+            }
+
+            return collected.ToArray();
         }
 
         /// <summary>The whole element (header and contents) whose header was read, at most <see cref="MaxElementBytes"/>.</summary>
@@ -233,6 +249,11 @@ namespace SmimeTools.Engine.Cms
         public string ReadObjectIdentifier(string meaning)
         {
             var header = ReadHeader(Asn1StreamingHeader.ClassUniversal, Asn1StreamingHeader.TagObjectIdentifier, meaning);
+            if (header.IsConstructed || header.IsIndefinite)
+            {
+                throw Malformed($"{meaning} is not a primitive OBJECT IDENTIFIER of definite length");
+            }
+
             if (header.Length > 1024)
             {
                 throw Malformed($"{meaning} is {header.Length:N0} bytes long");
@@ -313,7 +334,7 @@ namespace SmimeTools.Engine.Cms
             {
                 return decode();
             }
-            catch (Exception e) when (e is IOException or ArgumentException or InvalidCastException or FormatException or InvalidOperationException or OverflowException)
+            catch (Exception e) when (DecodingFailure.Is(e))
             {
                 throw Malformed($"{meaning} cannot be decoded ({e.Message})", e);
             }

@@ -83,8 +83,9 @@ namespace SmimeTools.Engine.Cms
                     written += n;
                 }
             }
-            catch (InvalidDataException e)
+            catch (Exception e) when (e is InvalidDataException || (e is IOException && e.GetType().Namespace == typeof(ZLibStream).Namespace))
             {
+                // Corrupt deflate data surfaces as InvalidDataException or as zlib's own (non-public) IOException; an input read failure stays an IOException.
                 throw reader.Malformed("the compressed content is not valid zlib data", e);
             }
 

@@ -18,8 +18,11 @@ namespace SmimeTools.Engine.Cms
     /// </summary>
     internal abstract class ContentCipher : IDisposable
     {
-        /// <summary>Output may exceed input by at most this much per call (a held-back block, or a tag).</summary>
-        public const int MaxExpansion = 64;
+        /// <summary>
+        /// Output may exceed input by at most this much per call: a held-back block, or a tag. ChaCha20-Poly1305
+        /// decryption holds back a 64-byte block and the 16 bytes that might be its tag, so its Finish gives up to 127.
+        /// </summary>
+        public const int MaxExpansion = 128;
 
         public static ContentCipher Create(ContentCipherAlgorithm algorithm, byte[] key, bool forEncryption)
         {

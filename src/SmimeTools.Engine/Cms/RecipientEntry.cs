@@ -94,6 +94,11 @@ namespace SmimeTools.Engine.Cms
                 {
                     // Hidden on purpose; see above.
                 }
+                catch (Exception e) when (DecodingFailure.Is(e))
+                {
+                    // Damaged algorithm parameters are plain to see in the message: saying so tells an attacker nothing about the key.
+                    throw EnvelopedErrors.Malformed("the key-encryption algorithm of a recipient cannot be decoded", e);
+                }
 
                 if (recovered != null && algorithm.AcceptsKeyLength(recovered.Length))
                 {
@@ -113,7 +118,7 @@ namespace SmimeTools.Engine.Cms
             {
                 agreed = KeyAgreementRecipient.RecoverKey(KeyAgreement!, AgreedKey!, key);
             }
-            catch (Exception e) when (e is CryptographicException or InvalidOperationException or ArgumentException)
+            catch (Exception e) when (e is CryptographicException || DecodingFailure.Is(e))
             {
                 throw EnvelopedErrors.DecryptionFailed("the content-encryption key could not be recovered", e);
             }

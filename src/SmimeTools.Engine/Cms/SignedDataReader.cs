@@ -155,7 +155,7 @@ namespace SmimeTools.Engine.Cms
             {
                 return SignerEvaluator.Evaluate(info, signedAttributes, contentType, hashes, pool);
             }
-            catch (Exception e) when (e is ArgumentException or InvalidCastException or IOException or FormatException or InvalidOperationException or ArithmeticException or System.Security.Cryptography.CryptographicException)
+            catch (Exception e) when (DecodingFailure.Is(e) || e is System.Security.Cryptography.CryptographicException)
             {
                 throw new SmimeException(ErrorIds.MalformedMessage, SmimeErrorKind.InvalidData,
                     $"{what} has a SignerInfo that cannot be decoded ({e.Message}).",

@@ -238,7 +238,7 @@ namespace SmimeTools.Engine.Cms
                     return false;
                 }
             }
-            catch (Exception e) when (e is ArgumentException or InvalidCastException or ArithmeticException or NullReferenceException)
+            catch (Exception e) when (DecodingFailure.Is(e) || e is NullReferenceException)
             {
                 problem = $"the RSASSA-PSS parameters cannot be decoded ({e.Message})";
                 return false;

@@ -148,20 +148,20 @@ namespace SmimeTools.Engine.Ldap
                             nameof(InputLimits.MaximumDirectoryResultSize), _options.Limits.MaximumDirectoryResultSize, Url.Display);
                     }
 
-                    var tag = message.Operation.PeekTag();
+                    var tag = Decode(() => message.Operation.PeekTag(), "an answer");
                     if (tag.HasSameClassAndValue(SearchEntryTag))
                     {
-                        entries.Add(ReadEntry(message.Operation));
+                        entries.Add(Decode(() => ReadEntry(message.Operation), "a search entry"));
                     }
                     else if (tag.HasSameClassAndValue(SearchReferenceTag))
                     {
                         // Referrals to other servers are not followed: the directory asked for is the one searched.
-                        message.Operation.ReadEncodedValue();
+                        Decode(() => message.Operation.ReadEncodedValue(), "a search reference");
                     }
                     else if (tag.HasSameClassAndValue(SearchDoneTag))
                     {
                         done = ReadResult(message.Operation, SearchDoneTag);
-                        cookie = ReadPagedCookie(message.Controls);
+                        cookie = Decode(() => ReadPagedCookie(message.Controls), "a paged-results control");
                     }
                     else
                     {
@@ -535,7 +535,9 @@ namespace SmimeTools.Engine.Ldap
             return new LdapEntry(dn, attributes);
         }
 
-        private LdapResult ReadResult(AsnReader operation, Asn1Tag expected)
+        private LdapResult ReadResult(AsnReader operation, Asn1Tag expected) => Decode(() => ReadResultOf(operation, expected), "a result");
+
+        private LdapResult ReadResultOf(AsnReader operation, Asn1Tag expected)
         {
             if (!operation.PeekTag().HasSameClassAndValue(expected))
             {
@@ -700,6 +702,19 @@ namespace SmimeTools.Engine.Ldap
 
                 offset += read;
                 count -= read;
+            }
+        }
+
+        /// <summary>Runs one decoding step over a server's answer; BER that does not hold what LDAP says it should is a protocol error, not a crash.</summary>
+        private T Decode<T>(Func<T> read, string what)
+        {
+            try
+            {
+                return read();
+            }
+            catch (Exception e) when (e is AsnContentException or OverflowException)
+            {
+                throw ProtocolError($"{what} that is not valid LDAP ({e.Message})", e);
             }
         }
 

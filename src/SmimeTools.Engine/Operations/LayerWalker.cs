@@ -150,6 +150,11 @@ namespace SmimeTools.Engine.Operations
         {
             Cancellation.ThrowIfCancellationRequested();
             CheckDepth(at);
+            if (content.IsPkcs7Mime && !content.HasBody && !Tree)
+            {
+                throw NoContent(content, at);
+            }
+
             if (content.IsPkcs7Mime && content.HasBody)
             {
                 using var decoded = content.OpenDecodedBody();
@@ -210,6 +215,11 @@ namespace SmimeTools.Engine.Operations
                     return false;
                 }
 
+                if (kind == CmsContentKind.Unknown && cms.ReadByte() < 0)
+                {
+                    throw NoContent(part, at);
+                }
+
                 throw MessageParsing.Malformed(DisplayName, $"its S/MIME part holds CMS content of a kind that cannot be opened ({kind})", null);
             }
 
@@ -268,6 +278,15 @@ namespace SmimeTools.Engine.Operations
         }
 
         /// <summary>Turns failures of malformed data that the readers do not name themselves into MalformedMessage.</summary>
+        /// <summary>An application/pkcs7-mime part with nothing in it, or whose body decodes to nothing: damaged, not unprotected.</summary>
+        private SmimeException NoContent(LayerContent part, LayerPosition at)
+        {
+            var where = at.Path.Length == 0 ? "body" : $"part {at.Path}";
+            var name = part.FileName is { Length: > 0 } fileName ? $" ('{fileName}')" : string.Empty;
+            return MessageParsing.Malformed(DisplayName,
+                $"its application/pkcs7-mime {where}{name} has no content (the body is empty or decodes to nothing), so it was damaged on the way", null);
+        }
+
         private void Guard(Action walk)
         {
             try

@@ -87,7 +87,8 @@ namespace SmimeTools.Engine.Trust
             return null;
         }
 
-        private static RevocationOutcome? Read(byte[] answer, CertificateID id, byte[] nonce, CertificateData issuer, KeyInfo issuerKey,
+        /// <summary>Judges one responder's answer to the request for <paramref name="id"/>; null with a problem when it is unusable. Internal for the fuzz target.</summary>
+        internal static RevocationOutcome? Read(byte[] answer, CertificateID id, byte[] nonce, CertificateData issuer, KeyInfo issuerKey,
             Uri responder, out string? problem, out bool badSignature)
         {
             badSignature = false;
