@@ -17,6 +17,7 @@ namespace SmimeTools.Engine.Certificates
     public sealed class DecryptionKeys : IReadOnlyList<IKeyDecryptor>, IDisposable
     {
         private readonly Func<List<IKeyDecryptor>> _open;
+        private readonly object _gate = new();
         private List<IKeyDecryptor>? _keys;
         private bool _closed;
 
@@ -73,7 +74,16 @@ namespace SmimeTools.Engine.Certificates
 
         public IKeyDecryptor this[int index] => Keys[index];
 
-        private List<IKeyDecryptor> Keys => _closed ? throw new ObjectDisposedException(nameof(DecryptionKeys)) : _keys ??= _open();
+        private List<IKeyDecryptor> Keys => _closed ? throw new ObjectDisposedException(nameof(DecryptionKeys)) : _keys ?? Load();
+
+        /// <summary>Opened once, even when several messages are decrypted at once.</summary>
+        private List<IKeyDecryptor> Load()
+        {
+            lock (_gate)
+            {
+                return _keys ??= _open();
+            }
+        }
 
         public IEnumerator<IKeyDecryptor> GetEnumerator() => Keys.GetEnumerator();
 
