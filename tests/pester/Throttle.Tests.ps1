@@ -86,4 +86,29 @@ Describe '-ThrottleLimit' {
         $files = @(Get-ChildItem $signed -Filter *.eml | Sort-Object Name) + @($inputs[4]) + @(Get-ChildItem $signed -Filter *.eml | Sort-Object Name)
         $files | Test-SmimeSignature @trust -Quiet -ThrottleLimit 2 | Should -Be $true, $true, $true, $true, $false, $true, $true, $true, $true
     }
+
+    It 'leaves no temporary file and no partial file when stopped (Ctrl+C)' {
+        $many = New-Item -ItemType Directory (Join-Path $TestDrive 'many')
+        foreach ($i in 1..150) { Copy-Item $inputs[$i % 12].FullName (Join-Path $many ('n{0:000}.eml' -f $i)) }
+        $out = Out-Folder 'stopped'
+        $shell = [powershell]::Create()
+        $null = $shell.AddScript({
+            param($ModulePath, $Folder, $Out, $Identity)
+            Import-Module $ModulePath
+            Get-ChildItem $Folder -Filter *.eml | Protect-SmimeMessage -SignWith $Identity -Destination $Out -ThrottleLimit 2
+        }).AddArgument($ModulePath).AddArgument($many.FullName).AddArgument($out.FullName).AddArgument($alice)
+        $running = $shell.BeginInvoke()
+        # Stop once the first batch is in place, in the middle of the job.
+        $deadline = [DateTime]::UtcNow.AddSeconds(60)
+        while (@(Get-ChildItem $out -Filter *.eml).Count -eq 0 -and -not $running.IsCompleted -and [DateTime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 20 }
+        $shell.Stop()
+        $shell.InvocationStateInfo.State | Should -Be 'Stopped'
+        $shell.Dispose()
+        $written = @(Get-ChildItem $out -Filter *.eml)
+        $written.Count | Should -BeGreaterThan 0
+        $written.Count | Should -BeLessThan 150
+        Temporary $out | Should -BeNullOrEmpty
+        # Every file that is there is whole: its signature checks.
+        ($written | Test-SmimeSignature @trust -Quiet) | Should -Not -Contain $false
+    }
 }
