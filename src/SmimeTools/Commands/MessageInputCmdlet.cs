@@ -31,6 +31,8 @@ namespace SmimeTools.Commands
 
         private int _pipelineThread = Environment.CurrentManagedThreadId;
 
+        private bool _ranFirst;
+
         /// <summary>How many messages are worked on at once (-ThrottleLimit of the cmdlets that have it); 1 is one after another.</summary>
         protected int Workers { get; set; } = 1;
 
@@ -63,9 +65,23 @@ namespace SmimeTools.Commands
             var batch = _queue.ToList();
             _queue.Clear();
             _pipelineThread = Environment.CurrentManagedThreadId;
+            if (!_ranFirst && Workers > 1 && batch.Count > 1)
+            {
+                // The very first message alone, on the pipeline thread: the keys it needs are opened there, and a PIN asked for there.
+                _ranFirst = true;
+                RunBatch(batch.Take(1).ToList(), 1);
+                batch.RemoveAt(0);
+            }
+
+            _ranFirst = true;
+            RunBatch(batch, CanWorkInParallel ? Workers : 1);
+        }
+
+        private void RunBatch(List<QueuedMessage> batch, int workers)
+        {
             try
             {
-                MessageBatch.Run(batch, m => m.Output, CanWorkInParallel ? Workers : 1, m => m.Work(), (m, write, failure) =>
+                MessageBatch.Run(batch, m => m.Output, workers, m => m.Work(), (m, write, failure) =>
                 {
                     WriteNotes();
                     if (failure == null)

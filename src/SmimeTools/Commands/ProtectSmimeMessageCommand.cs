@@ -124,7 +124,7 @@ namespace SmimeTools.Commands
 
         protected override string ProgressActivity => "Protecting messages";
 
-        // A key not opened yet opens with the first message alone; a token key that signs one at a time keeps it so.
+        // A key that signs one message at a time keeps the work on one thread.
         protected override bool CanWorkInParallel => _options?.SigningKey is not { CanSignInParallel: false };
 
         protected override void EndProcessing()
