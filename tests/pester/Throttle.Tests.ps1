@@ -22,7 +22,9 @@ BeforeAll {
 Describe '-ThrottleLimit' {
     It 'signs in input order, and Test-SmimeSignature -ThrottleLimit 2 checks them in input order' {
         $signed = Out-Folder 'signed'
-        $results = $inputs | Protect-SmimeMessage -SignWith $alice -Destination $signed -ThrottleLimit 2
+        # Each result comes once its file is in place, while the pipeline still runs.
+        $results = $inputs | Protect-SmimeMessage -SignWith $alice -Destination $signed -ThrottleLimit 2 |
+            ForEach-Object { if (-not (Test-Path -LiteralPath $_.Destination)) { throw "result before its file: $($_.Destination)" }; $_ }
         $results.Source | Should -Be $inputs.FullName
         foreach ($result in $results) { Test-Path $result.Destination | Should -BeTrue }
         Temporary $signed | Should -BeNullOrEmpty

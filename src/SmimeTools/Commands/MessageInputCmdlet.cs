@@ -48,7 +48,9 @@ namespace SmimeTools.Commands
         {
             _queue.Add(new QueuedMessage(input, input.Path ?? InputObject?.Value, output, work, onFailure));
             // A few messages per worker: enough to batch the fsyncs and keep every thread busy, few enough to show results soon.
-            if (_queue.Count >= Math.Max(16, 4 * Workers))
+            // Without a file to fsync, one at a time needs no batch, and results kept in memory are not held back.
+            var batchSize = output?.Path != null ? Math.Max(16, 4 * Workers) : Workers == 1 ? 1 : 4 * Workers;
+            if (_queue.Count >= batchSize)
             {
                 RunQueued();
             }
