@@ -35,17 +35,43 @@ namespace SmimeTools.Engine.Messages
             ? System.IO.Path.GetTempPath()
             : System.IO.Path.GetDirectoryName(Path) ?? System.IO.Path.GetTempPath();
 
-        internal Target Open() => Path == null ? new Target(null) : new Target(AtomicFileWriter.Create(Path, Overwrite, PrivateFile));
+        /// <summary>
+        /// A file whose commit waits for <see cref="AtomicFileWriter.CommitAll"/>: written and closed by the engine, not yet
+        /// flushed or renamed. Null for memory, and for files committed at once.
+        /// </summary>
+        internal AtomicFileWriter? Pending { get; private set; }
+
+        /// <summary>Set by a batch: the file is not committed when the message is done, but with the others of its batch.</summary>
+        internal bool DeferCommit { get; set; }
+
+        internal Target Open() => Path == null ? new Target(null, null) : new Target(AtomicFileWriter.Create(Path, Overwrite, PrivateFile), DeferCommit ? this : null);
+
+        /// <summary>Throws the pending file away (its temporary file is removed); nothing when there is none.</summary>
+        internal void Discard()
+        {
+            Pending?.Dispose();
+            Pending = null;
+        }
+
+        /// <summary>Takes the pending file for its batch to commit.</summary>
+        internal AtomicFileWriter? TakePending()
+        {
+            var pending = Pending;
+            Pending = null;
+            return pending;
+        }
 
         /// <summary>One write of the output: commit it, or dispose it to throw it away.</summary>
         internal sealed class Target : IDisposable
         {
-            private readonly AtomicFileWriter? _file;
+            private readonly MessageOutput? _batched;
             private readonly MemoryStream? _memory;
+            private AtomicFileWriter? _file;
 
-            public Target(AtomicFileWriter? file)
+            public Target(AtomicFileWriter? file, MessageOutput? batched)
             {
                 _file = file;
+                _batched = batched;
                 _memory = file == null ? new MemoryStream() : null;
             }
 
@@ -53,6 +79,16 @@ namespace SmimeTools.Engine.Messages
 
             public byte[]? Commit()
             {
+                if (_file != null && _batched != null)
+                {
+                    // Handed to the batch, which flushes, renames and disposes it.
+                    _file.Stream.Flush();
+                    _batched.Discard();
+                    _batched.Pending = _file;
+                    _file = null;
+                    return null;
+                }
+
                 if (_file != null)
                 {
                     _file.Commit();

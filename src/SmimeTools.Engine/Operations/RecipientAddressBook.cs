@@ -24,7 +24,12 @@ namespace SmimeTools.Engine.Operations
         public string? AddressOf(EnvelopedRecipient recipient)
         {
             ArgumentNullException.ThrowIfNull(recipient);
-            _known ??= _load().ToList();
+            lock (_load)
+            {
+                // Read once, even when several messages ask at once.
+                _known ??= _load().ToList();
+            }
+
             foreach (var certificate in _known)
             {
                 if (recipient.Names(certificate) && CertificateFacts.GetEmails(certificate).FirstOrDefault() is { } email)

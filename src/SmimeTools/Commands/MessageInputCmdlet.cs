@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.IO;
+using System.Linq;
 using System.Management.Automation;
 using System.Text;
 using SmimeTools.Engine;
@@ -21,6 +22,110 @@ namespace SmimeTools.Commands
         public MessageData? InputObject { get; set; }
 
         private int _done;
+
+        /// <summary>Messages waiting for their batch, in input order.</summary>
+        private readonly List<QueuedMessage> _queue = new();
+
+        /// <summary>Verbose notes of worker threads, written on the pipeline thread when their batch is done.</summary>
+        private readonly System.Collections.Concurrent.ConcurrentQueue<string> _notes = new();
+
+        private int _pipelineThread = Environment.CurrentManagedThreadId;
+
+        private bool _ranFirst;
+
+        /// <summary>How many messages are worked on at once (-ThrottleLimit of the cmdlets that have it); 1 is one after another.</summary>
+        protected int Workers { get; set; } = 1;
+
+        /// <summary>False while the work cannot run on several threads (a signing key not opened yet, or one that signs one at a time).</summary>
+        protected virtual bool CanWorkInParallel => true;
+
+        /// <summary>
+        /// Takes one message's work into the current batch. <paramref name="work"/> runs later, perhaps on another thread: it
+        /// must not write to the pipeline, but returns what to write, which runs on the pipeline thread once the message and
+        /// its file (<paramref name="output"/>) are done and durable. Errors are the message's own, with <paramref name="onFailure"/> after.
+        /// </summary>
+        protected void Queue(MessageInput input, MessageOutput? output, Func<Action> work, Action? onFailure = null)
+        {
+            _queue.Add(new QueuedMessage(input, input.Path ?? InputObject?.Value, output, work, onFailure));
+            // A few messages per worker: enough to batch the fsyncs and keep every thread busy, few enough to show results soon.
+            // Without a file to fsync, one at a time needs no batch, and results kept in memory are not held back.
+            var batchSize = output?.Path != null ? Math.Max(16, 4 * Workers) : Workers == 1 ? 1 : 4 * Workers;
+            if (_queue.Count >= batchSize)
+            {
+                RunQueued();
+            }
+        }
+
+        /// <summary>Runs the batch of queued messages and writes their results and errors, in input order.</summary>
+        protected void RunQueued()
+        {
+            if (_queue.Count == 0)
+            {
+                return;
+            }
+
+            var batch = _queue.ToList();
+            _queue.Clear();
+            _pipelineThread = Environment.CurrentManagedThreadId;
+            if (!_ranFirst && Workers > 1 && batch.Count > 1)
+            {
+                // The very first message alone, on the pipeline thread: the keys it needs are opened there, and a PIN asked for there.
+                _ranFirst = true;
+                RunBatch(batch.Take(1).ToList(), 1);
+                batch.RemoveAt(0);
+            }
+
+            _ranFirst = true;
+            RunBatch(batch, CanWorkInParallel ? Workers : 1);
+        }
+
+        private void RunBatch(List<QueuedMessage> batch, int workers)
+        {
+            try
+            {
+                MessageBatch.Run(batch, m => m.Output, workers, m => m.Work(), (m, write, failure) =>
+                {
+                    WriteNotes();
+                    if (failure == null)
+                    {
+                        write!();
+                        return;
+                    }
+
+                    Report(m.Input, m.Target, failure);
+                    m.OnFailure?.Invoke();
+                }, StopToken);
+            }
+            catch (OperationCanceledException)
+            {
+                // Ctrl+C: nothing of this batch was put in place and its temporary files are gone; PowerShell reports the stop.
+            }
+
+            WriteNotes();
+        }
+
+        /// <summary>A verbose note that may come from a worker thread: written at once on the pipeline thread, else with its batch.</summary>
+        protected void Note(string text)
+        {
+            if (Environment.CurrentManagedThreadId == _pipelineThread)
+            {
+                WriteVerbose(text);
+            }
+            else
+            {
+                _notes.Enqueue(text);
+            }
+        }
+
+        private void WriteNotes()
+        {
+            while (_notes.TryDequeue(out var text))
+            {
+                WriteVerbose(text);
+            }
+        }
+
+        private sealed record QueuedMessage(MessageInput Input, object? Target, MessageOutput? Output, Func<Action> Work, Action? OnFailure);
 
         /// <summary>The activity shown by Write-Progress ("Protecting messages").</summary>
         protected abstract string ProgressActivity { get; }
@@ -48,6 +153,7 @@ namespace SmimeTools.Commands
 
         protected override void EndProcessing()
         {
+            RunQueued();
             WriteProgress(new ProgressRecord(1, ProgressActivity, $"{_done} done") { RecordType = ProgressRecordType.Completed });
             base.EndProcessing();
         }
@@ -126,25 +232,37 @@ namespace SmimeTools.Commands
             {
                 action();
             }
-            catch (SmimeException e)
+            catch (Exception e)
             {
-                WriteEngineError(e, target);
+                Report(input, target, e);
             }
-            catch (OperationCanceledException)
+        }
+
+        /// <summary>One message's failure as its non-terminating error; a failure nobody foresaw stops the cmdlet as before.</summary>
+        private void Report(MessageInput input, object? target, Exception failure)
+        {
+            switch (failure)
             {
-                // Ctrl+C: the engine has removed its temporary files; PowerShell reports the stop.
-            }
-            catch (Exception e) when (e is System.Security.Cryptography.CryptographicException or System.IO.IOException
-                or UnauthorizedAccessException or FormatException or InvalidOperationException or NotSupportedException)
-            {
-                // Not a failure the engine foresaw: report it against this message and go on with the rest.
-                WriteError(new ErrorRecord(e, ErrorIds.UnexpectedError, ErrorCategory.NotSpecified, target)
-                {
-                    ErrorDetails = new ErrorDetails($"Unexpected failure on {input.DisplayName}: {e.Message}")
+                case SmimeException e:
+                    WriteEngineError(e, target);
+                    break;
+                case OperationCanceledException:
+                    // Ctrl+C: the engine has removed its temporary files; PowerShell reports the stop.
+                    break;
+                case System.Security.Cryptography.CryptographicException or System.IO.IOException
+                    or UnauthorizedAccessException or FormatException or InvalidOperationException or NotSupportedException:
+                    // Not a failure the engine foresaw: report it against this message and go on with the rest.
+                    WriteError(new ErrorRecord(failure, ErrorIds.UnexpectedError, ErrorCategory.NotSpecified, target)
                     {
-                        RecommendedAction = "Please report this with the message if you can share it; the other messages were still processed.",
-                    },
-                });
+                        ErrorDetails = new ErrorDetails($"Unexpected failure on {input.DisplayName}: {failure.Message}")
+                        {
+                            RecommendedAction = "Please report this with the message if you can share it; the other messages were still processed.",
+                        },
+                    });
+                    break;
+                default:
+                    System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(failure).Throw();
+                    break;
             }
         }
     }

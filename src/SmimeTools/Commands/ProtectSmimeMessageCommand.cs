@@ -77,6 +77,11 @@ namespace SmimeTools.Commands
         [Parameter]
         public SwitchParameter AllowWeakAlgorithm { get; set; }
 
+        /// <summary>How many messages are worked on at once; up to the number of cores pays. Output keeps the input order.</summary>
+        [Parameter]
+        [ValidateRange(1, 256)]
+        public int ThrottleLimit { get => Workers; set => Workers = value; }
+
         private ProtectOptions? _options;
 
         protected override void BeginProcessing()
@@ -113,14 +118,22 @@ namespace SmimeTools.Commands
                     continue;
                 }
 
-                Run(input, () => WriteObject(MessageProtector.Protect(input, _options, output, StopToken)));
+                Queue(input, output, () =>
+                {
+                    var result = MessageProtector.Protect(input, _options, output, StopToken);
+                    return () => WriteObject(result);
+                });
             }
         }
 
         protected override string ProgressActivity => "Protecting messages";
 
+        // A key that signs one message at a time keeps the work on one thread.
+        protected override bool CanWorkInParallel => _options?.SigningKey is not { CanSignInParallel: false };
+
         protected override void EndProcessing()
         {
+            RunQueued();
             (_options?.SigningKey as IDisposable)?.Dispose();
             base.EndProcessing();
         }

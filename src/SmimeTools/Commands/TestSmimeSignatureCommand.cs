@@ -5,6 +5,7 @@ using System.Management.Automation;
 using SmimeTools.Engine;
 using SmimeTools.Engine.Certificates;
 using SmimeTools.Engine.Keys;
+using SmimeTools.Engine.Messages;
 using SmimeTools.Engine.Operations;
 using SmimeTools.Engine.Trust;
 
@@ -89,6 +90,11 @@ namespace SmimeTools.Commands
         [Parameter]
         public SwitchParameter Quiet { get; set; }
 
+        /// <summary>How many messages are checked at once; up to the number of cores pays. Output keeps the input order.</summary>
+        [Parameter]
+        [ValidateRange(1, 256)]
+        public int ThrottleLimit { get => Workers; set => Workers = value; }
+
         private SignatureVerifyOptions? _options;
         private DecryptionKeys? _keys;
 
@@ -161,54 +167,58 @@ namespace SmimeTools.Commands
         {
             foreach (var input in InputsWithProgress())
             {
-                var answered = false;
-                Run(input, () =>
-                {
-                    IReadOnlyList<SignatureResult> results;
-                    try
-                    {
-                        results = SignatureVerifier.Verify(input, _options!, StopToken);
-                    }
-                    catch (SmimeException e) when (Quiet && e.ErrorId == ErrorIds.MalformedMessage)
-                    {
-                        // -Quiet answers the question: a message that cannot be read is not validly signed.
-                        WriteVerbose(e.Message);
-                        return;
-                    }
-
-                    answered = true;
-                    // An attached message's signatures are its own: they never make the message itself signed.
-                    var own = results.Where(r => r.AttachedMessage == null).ToList();
-                    if (Quiet)
-                    {
-                        WriteObject(own.Count > 0 && own.All(r => r.IsValid));
-                        return;
-                    }
-
-                    foreach (var result in results)
-                    {
-                        WriteObject(result);
-                    }
-
-                    if (own.Count == 0)
-                    {
-                        WriteEngineError(new SmimeException(ErrorIds.NotSigned, SmimeErrorKind.InvalidData,
-                            $"The message {input.DisplayName} carries no signature" + (_keys == null ? " outside encrypted layers." : "."),
-                            _keys == null ? "If it is encrypted, give the recipient's identity to -Identity to check signatures inside." : "Nothing to verify: the sender did not sign it.",
-                            input.DisplayName), input.Path ?? (object?)InputObject?.Value);
-                    }
-                });
-
-                if (Quiet && !answered)
-                {
-                    // A message that cannot be read is not validly signed.
-                    WriteObject(false);
-                }
+                var target = input.Path ?? (object?)InputObject?.Value;
+                // -Quiet: a message that cannot be read is not validly signed.
+                Queue(input, null, () => Verify(input, target), Quiet ? () => WriteObject(false) : null);
             }
+        }
+
+        /// <summary>Checks one message (on any thread) and returns what to write for it (on the pipeline thread).</summary>
+        private Action Verify(MessageInput input, object? target)
+        {
+            IReadOnlyList<SignatureResult> results;
+            try
+            {
+                results = SignatureVerifier.Verify(input, _options!, StopToken);
+            }
+            catch (SmimeException e) when (Quiet && e.ErrorId == ErrorIds.MalformedMessage)
+            {
+                // -Quiet answers the question: a message that cannot be read is not validly signed.
+                return () =>
+                {
+                    WriteVerbose(e.Message);
+                    WriteObject(false);
+                };
+            }
+
+            return () =>
+            {
+                // An attached message's signatures are its own: they never make the message itself signed.
+                var own = results.Where(r => r.AttachedMessage == null).ToList();
+                if (Quiet)
+                {
+                    WriteObject(own.Count > 0 && own.All(r => r.IsValid));
+                    return;
+                }
+
+                foreach (var result in results)
+                {
+                    WriteObject(result);
+                }
+
+                if (own.Count == 0)
+                {
+                    WriteEngineError(new SmimeException(ErrorIds.NotSigned, SmimeErrorKind.InvalidData,
+                        $"The message {input.DisplayName} carries no signature" + (_keys == null ? " outside encrypted layers." : "."),
+                        _keys == null ? "If it is encrypted, give the recipient's identity to -Identity to check signatures inside." : "Nothing to verify: the sender did not sign it.",
+                        input.DisplayName), target);
+                }
+            };
         }
 
         protected override void EndProcessing()
         {
+            RunQueued();
             _keys?.Dispose();
             _keys = null;
             base.EndProcessing();

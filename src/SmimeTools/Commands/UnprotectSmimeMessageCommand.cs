@@ -41,6 +41,11 @@ namespace SmimeTools.Commands
         [Parameter]
         public SwitchParameter RequireAuthenticated { get; set; }
 
+        /// <summary>How many messages are worked on at once; up to the number of cores pays. Output keeps the input order.</summary>
+        [Parameter]
+        [ValidateRange(1, 256)]
+        public int ThrottleLimit { get => Workers; set => Workers = value; }
+
         private DecryptionKeys? _keys;
         private bool _keysOpened;
         private RecipientAddressBook? _addresses;
@@ -70,7 +75,11 @@ namespace SmimeTools.Commands
                     ResolveRecipient = ResolveRecipient,
                     Limits = Limits,
                 };
-                Run(input, () => WriteObject(MessageUnprotector.Unprotect(input, options, output, StopToken)));
+                Queue(input, output, () =>
+                {
+                    var result = MessageUnprotector.Unprotect(input, options, output, StopToken);
+                    return () => WriteObject(result);
+                });
             }
         }
 
@@ -78,6 +87,7 @@ namespace SmimeTools.Commands
 
         protected override void EndProcessing()
         {
+            RunQueued();
             CloseKeys();
             base.EndProcessing();
         }
@@ -95,7 +105,7 @@ namespace SmimeTools.Commands
             {
                 // Without -Identity the stores are named now (a bad path stops the cmdlet) but read only when a layer needs a key.
                 _keys = CloseOnStop(Identity == null
-                    ? DecryptionKeys.FromSources(CertStoreLocations.Sources(CertStoreLocation), WriteVerbose)
+                    ? DecryptionKeys.FromSources(CertStoreLocations.Sources(CertStoreLocation), Note)
                     : DecryptionKeys.FromIdentities(CertificateArguments.Entries(Identity, "Identity", GetUnresolvedProviderPathFromPSPath, StoreIdentitiesFor),
                         TokenPinPrompt.For(this)));
             }
@@ -107,13 +117,13 @@ namespace SmimeTools.Commands
 
         /// <summary>The identities of the stores that carry the address; NoMatchingCertificate when there is none.</summary>
         private IEnumerable<CertificateEntry> StoreIdentitiesFor(string address) =>
-            IdentitiesByAddress.Find(CertStoreLocations.Sources(CertStoreLocation), address, WriteVerbose);
+            IdentitiesByAddress.Find(CertStoreLocations.Sources(CertStoreLocation), address, Note);
 
         /// <summary>For NoDecryptionKey: whose the recipients are, from the user's own and correspondents' certificates.</summary>
         private string? ResolveRecipient(Engine.Cms.EnvelopedRecipient recipient)
         {
             _addresses ??= new RecipientAddressBook(() => CertStoreLocations.ReadForAddresses(
-                CertStoreLocation.Append(CertStoreLocations.CurrentUserAddressBook).Distinct(StringComparer.OrdinalIgnoreCase), WriteVerbose));
+                CertStoreLocation.Append(CertStoreLocations.CurrentUserAddressBook).Distinct(StringComparer.OrdinalIgnoreCase), Note));
             return _addresses.AddressOf(recipient);
         }
 
