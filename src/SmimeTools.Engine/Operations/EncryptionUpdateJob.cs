@@ -29,6 +29,9 @@ namespace SmimeTools.Engine.Operations
         // The name FileReplacement gives a temporary file: "." + the message's name + "." + 12 hex digits + ".tmp".
         private static readonly System.Text.RegularExpressions.Regex LeftoverName = new(@"^\.(.+)\.[0-9a-f]{12}\.tmp$");
 
+        // The name TemporaryFile gives a scratch file.
+        private static readonly System.Text.RegularExpressions.Regex ScratchName = new(@"^\.smimetools-[0-9a-f]{32}\.tmp$");
+
         // Workers of a parallel job share the summary and the journals.
         private readonly object _gate = new();
 
@@ -335,15 +338,18 @@ namespace SmimeTools.Engine.Operations
 
             using var mailbox = MboxLock.Acquire(file.FullName, cancellationToken: cancellationToken);
             var newContent = Path.Combine(folder, "." + file.Name + ".smimetools-new");
+            var snapshotPath = Path.Combine(folder, "." + file.Name + ".smimetools-snapshot");
+            RemoveScratchLeftovers(folder);
             if (journal.TryGetSwap(key, out var pending, out var pendingDigest) && File.Exists(pending) && Digest(pending, cancellationToken).AsSpan().SequenceEqual(pendingDigest))
             {
-                // A run stopped while copying the checked new content over the old: finish it.
+                // A run stopped while copying the checked new content over the old: finish it, and drop the snapshot it left.
                 Swap(mailbox, pending, journal, key, Digest(mailbox.Stream, cancellationToken), pendingDigest, file);
+                File.Delete(snapshotPath);
                 return;
             }
 
             // Named after the mbox and made while it is locked, so a snapshot a killed run left is simply replaced.
-            using var snapshot = TemporaryFile.CreateAt(Path.Combine(folder, "." + file.Name + ".smimetools-snapshot"), shared: true);
+            using var snapshot = TemporaryFile.CreateAt(snapshotPath, shared: true);
             mailbox.Stream.Position = 0;
             var before = CopyHashing(mailbox.Stream, snapshot.Stream, cancellationToken);
             snapshot.Stream.Flush();
@@ -601,6 +607,36 @@ namespace SmimeTools.Engine.Operations
                     && File.GetLastWriteTimeUtc(leftover) < _started)
                 {
                     File.Delete(leftover);
+                }
+            }
+        }
+
+        /// <summary>
+        /// Scratch files (".smimetools-" + 32 hex digits + ".tmp") older than this job in an mbox's folder: on Unix a scratch
+        /// file is unlinked as soon as it is made, so one still named there was left by a killed process. Once per folder.
+        /// </summary>
+        private void RemoveScratchLeftovers(string folder)
+        {
+            lock (_gate)
+            {
+                if (OperatingSystem.IsWindows() || !_swept.Add("scratch:" + folder))
+                {
+                    return;
+                }
+            }
+
+            foreach (var leftover in Directory.EnumerateFiles(folder, ".smimetools-*.tmp"))
+            {
+                if (ScratchName.IsMatch(Path.GetFileName(leftover)) && File.GetLastWriteTimeUtc(leftover) < _started)
+                {
+                    try
+                    {
+                        File.Delete(leftover);
+                    }
+                    catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                    {
+                        // Not ours to remove after all; it is left as it is.
+                    }
                 }
             }
         }

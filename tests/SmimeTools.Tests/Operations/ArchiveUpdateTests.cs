@@ -247,7 +247,8 @@ namespace SmimeTools.Tests.Operations
             var ours = Path.Combine(folder, ".a.eml.0123456789ab.tmp");
             var notOurs = Path.Combine(folder, ".notes.0123456789ab.tmp");
             var snapshot = Path.Combine(folder, ".box.mbox.smimetools-snapshot");
-            foreach (var leftover in new[] { ours, notOurs, snapshot })
+            var scratch = Path.Combine(folder, ".smimetools-" + Guid.NewGuid().ToString("N") + ".tmp");
+            foreach (var leftover in new[] { ours, notOurs, snapshot, scratch })
             {
                 File.WriteAllText(leftover, "left by a killed run");
                 File.SetLastWriteTimeUtc(leftover, DateTime.UtcNow.AddMinutes(-5));
@@ -266,6 +267,7 @@ namespace SmimeTools.Tests.Operations
 
             Assert.False(File.Exists(ours));
             Assert.False(File.Exists(snapshot));
+            Assert.False(File.Exists(scratch), "a scratch file still named on disk was left by a killed process");
             Assert.True(File.Exists(notOurs), "a hidden file named after no message is not ours to remove");
         }
 
