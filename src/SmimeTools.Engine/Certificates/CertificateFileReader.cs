@@ -349,19 +349,13 @@ namespace SmimeTools.Engine.Certificates
             var entries = new List<CertificateEntry>();
             foreach (var certificate in certificates)
             {
-                var publicKey = certificate.GetPublicKey();
-                var key = keys.FirstOrDefault(k => Matches(publicKey, k));
+                var key = keys.FirstOrDefault(k => KeyPairs.IsPairOf(k, certificate.SubjectPublicKeyInfo));
                 entries.Add(key == null
                     ? new CertificateEntry(ToDotNet(certificate), null, path)
                     : WithKey(certificate, key, path));
             }
 
             return entries;
-        }
-
-        private static bool Matches(AsymmetricKeyParameter publicKey, AsymmetricKeyParameter privateKey)
-        {
-            return KeyPairs.IsPairOf(privateKey, publicKey);
         }
 
         private static CertificateEntry WithKey(BcCertificate certificate, AsymmetricKeyParameter key, string path)

@@ -2,7 +2,10 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 using System.Runtime.CompilerServices;
+using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
+using SmimeTools.Engine.Keys;
+using SmimeTools.Engine.Policy;
 
 namespace SmimeTools.Engine.Certificates
 {
@@ -57,10 +60,16 @@ namespace SmimeTools.Engine.Certificates
             try
             {
                 var bcSubject = new Org.BouncyCastle.X509.X509Certificate(subject.RawData);
+                if (issuer.PublicKey.Oid.Value == AlgorithmOids.Rsa
+                    && RsaSignatures.TryVerify(issuer.PublicKey.ExportSubjectPublicKeyInfo(), bcSubject.SignatureAlgorithm, bcSubject.GetTbsCertificate(), bcSubject.GetSignature(), out bool valid))
+                {
+                    return valid && RsaSignatures.SameAlgorithm(bcSubject.SignatureAlgorithm, bcSubject.TbsCertificate.Signature);
+                }
+
                 var bcIssuer = new Org.BouncyCastle.X509.X509Certificate(issuer.RawData);
                 return bcSubject.IsSignatureValid(bcIssuer.GetPublicKey());
             }
-            catch (Exception e) when (e is ArgumentException or InvalidOperationException or Org.BouncyCastle.Security.InvalidKeyException
+            catch (Exception e) when (e is ArgumentException or InvalidOperationException or CryptographicException or Org.BouncyCastle.Security.InvalidKeyException
                 or Org.BouncyCastle.Security.SignatureException or Org.BouncyCastle.Security.SecurityUtilityException
                 or Org.BouncyCastle.Security.Certificates.CertificateException)
             {

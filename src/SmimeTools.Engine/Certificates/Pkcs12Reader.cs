@@ -322,17 +322,19 @@ namespace SmimeTools.Engine.Certificates
         /// <summary>True or false when the key's kind can be checked against the certificate, null when it cannot.</summary>
         private static bool? Fits(AsymmetricKeyParameter key, BcCertificate certificate)
         {
-            AsymmetricKeyParameter publicKey;
+            if (!KeyPairs.CanCompare(key))
+            {
+                return null;
+            }
+
             try
             {
-                publicKey = certificate.GetPublicKey();
+                return KeyPairs.IsPairOf(key, certificate.SubjectPublicKeyInfo);
             }
             catch (Exception e) when (e is SecurityUtilityException or ArgumentException or InvalidCastException or IOException)
             {
                 return null;
             }
-
-            return KeyPairs.CanCompare(key) ? KeyPairs.IsPairOf(key, publicKey) : null;
         }
 
         private static T Guard<T>(string path, Func<T> read)

@@ -1,5 +1,8 @@
+using Org.BouncyCastle.Asn1.Pkcs;
+using Org.BouncyCastle.Asn1.X509;
 using Org.BouncyCastle.Crypto;
 using Org.BouncyCastle.Crypto.Parameters;
+using Org.BouncyCastle.Security;
 
 namespace SmimeTools.Engine.Keys
 {
@@ -20,7 +23,24 @@ namespace SmimeTools.Engine.Keys
             _ => false,
         };
 
-        /// <summary>True for the key kinds <see cref="IsPairOf"/> can check; for others it can only say false.</summary>
+        /// <summary>
+        /// True when the private key is the other half of the public key a certificate names. An RSA key is compared
+        /// by its numbers: BouncyCastle's RSA public key object runs a probable-prime test on the modulus (~25 ms for
+        /// 2048 bits), which would be paid for every certificate of a file or bundle.
+        /// </summary>
+        public static bool IsPairOf(AsymmetricKeyParameter privateKey, SubjectPublicKeyInfo publicKey)
+        {
+            if (privateKey is RsaKeyParameters rsa && publicKey.Algorithm.Algorithm.Equals(PkcsObjectIdentifiers.RsaEncryption))
+            {
+                var numbers = RsaPublicKeyStructure.GetInstance(publicKey.ParsePublicKey());
+                return rsa.Modulus.Equals(numbers.Modulus)
+                    && (rsa is not RsaPrivateCrtKeyParameters crt || crt.PublicExponent.Equals(numbers.PublicExponent));
+            }
+
+            return IsPairOf(privateKey, PublicKeyFactory.CreateKey(publicKey));
+        }
+
+        /// <summary>True for the key kinds the IsPairOf overloads can check; for others it can only say false.</summary>
         public static bool CanCompare(AsymmetricKeyParameter privateKey) => privateKey is RsaKeyParameters or ECPrivateKeyParameters
             or Ed25519PrivateKeyParameters or X25519PrivateKeyParameters or Ed448PrivateKeyParameters or X448PrivateKeyParameters
             or DsaPrivateKeyParameters;

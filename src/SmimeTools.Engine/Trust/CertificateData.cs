@@ -5,6 +5,7 @@ using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using Org.BouncyCastle.Asn1;
 using Org.BouncyCastle.Asn1.X509;
+using SmimeTools.Engine.Keys;
 using BcCertificate = Org.BouncyCastle.X509.X509Certificate;
 
 namespace SmimeTools.Engine.Trust
@@ -158,7 +159,7 @@ namespace SmimeTools.Engine.Trust
         {
             try
             {
-                return KeyInfo.SameAlgorithm(Bc.SignatureAlgorithm, Bc.TbsCertificate.Signature)
+                return RsaSignatures.SameAlgorithm(Bc.SignatureAlgorithm, Bc.TbsCertificate.Signature)
                     && issuerKey.Verify(Bc.SignatureAlgorithm, Bc.GetTbsCertificate(), Bc.GetSignature());
             }
             catch (Exception e) when (IsDecodingFailure(e))

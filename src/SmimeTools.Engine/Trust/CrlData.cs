@@ -4,6 +4,7 @@ using System.Linq;
 using System.Security.Cryptography;
 using Org.BouncyCastle.Asn1;
 using Org.BouncyCastle.Asn1.X509;
+using SmimeTools.Engine.Keys;
 using Org.BouncyCastle.Math;
 using Org.BouncyCastle.X509;
 
@@ -133,7 +134,7 @@ namespace SmimeTools.Engine.Trust
             bool valid;
             try
             {
-                valid = KeyInfo.SameAlgorithm(Bc.SignatureAlgorithm, Bc.CertificateList.TbsCertList.Signature)
+                valid = RsaSignatures.SameAlgorithm(Bc.SignatureAlgorithm, Bc.CertificateList.TbsCertList.Signature)
                     && key.Verify(Bc.SignatureAlgorithm, Bc.GetTbsCertList(), Bc.GetSignature());
             }
             catch (Exception e) when (CertificateData.IsDecodingFailure(e))
