@@ -31,6 +31,10 @@
 .PARAMETER Minutes
     Fuzz only: how long afl-fuzz runs on each target (10 by default); several values go with -Target in order.
 
+.PARAMETER Executions
+    Fuzz only: stop each target once AFL has made this many executions (counting a resumed target's earlier runs).
+    Without -Minutes there is then no time limit.
+
 .PARAMETER Configuration
     The .NET build configuration, Release by default.
 
@@ -47,6 +51,8 @@ param(
 
     [string[]] $Minutes = '10',
 
+    [long] $Executions = 0,
+
     [ValidateSet('Debug', 'Release')]
     [string] $Configuration = 'Release',
 
@@ -57,6 +63,7 @@ $ErrorActionPreference = 'Stop'
 Set-StrictMode -Version 3.0
 
 $Root = $PSScriptRoot
+$MinutesGiven = $PSBoundParameters.ContainsKey('Minutes')
 $Out = Join-Path $Root 'out'
 $ModuleOut = Join-Path $Out 'SmimeTools'
 $ToolsOut = Join-Path $Out 'tools'
@@ -190,7 +197,9 @@ function Invoke-Fuzz {
         Write-Step 'Making the test PKI'
         New-TestPki $pkiFolder | Out-Null
     }
-    & (Join-Path $Root 'build/Invoke-Fuzz.ps1') -Root $Root -PkiFolder $pkiFolder -Target $Target -Minutes $Minutes -Configuration $Configuration
+    $budget = @{ Executions = $Executions }
+    if ($MinutesGiven -or $Executions -le 0) { $budget.Minutes = $Minutes }
+    & (Join-Path $Root 'build/Invoke-Fuzz.ps1') -Root $Root -PkiFolder $pkiFolder -Target $Target -Configuration $Configuration @budget
 }
 
 Push-Location $Root

@@ -17,6 +17,9 @@ param(
     [string[]] $Target,
     # Minutes per target, in the order of -Target; the last value holds for the targets after it.
     [string[]] $Minutes = '10',
+    # Stop each target after this many executions (afl-fuzz -E; on a resumed target AFL counts the earlier runs too).
+    # Given without -Minutes, a target runs until it has them, however long that takes.
+    [long] $Executions = 0,
     [string] $Configuration = 'Release'
 )
 
@@ -96,9 +99,18 @@ $summary = foreach ($name in $targets) {
         Write-Warning "No corpora at ${corpora}: $name is seeded with its generated seeds only."
     }
 
-    Write-Step "Fuzzing $name for $runMinutes min ($fromCorpora seeds from the corpora, the rest generated)"
-    $seconds = [int][Math]::Max(60, $runMinutes * 60)
-    & nice -n 19 afl-fuzz -i $seeds -o $findings -t 5000 -m none -V $seconds -- dotnet $harness fuzz $name | Out-File (Join-Path $work 'afl.log')
+    $budget = @()
+    $told = @()
+    if ($Executions -gt 0) {
+        $budget += '-E', $Executions
+        $told += "$Executions executions"
+    }
+    if ($Executions -le 0 -or $PSBoundParameters.ContainsKey('Minutes')) {
+        $budget += '-V', [int][Math]::Max(60, $runMinutes * 60)
+        $told += "$runMinutes min"
+    }
+    Write-Step "Fuzzing $name for $($told -join ' or ') ($fromCorpora seeds from the corpora, the rest generated)"
+    & nice -n 19 afl-fuzz -i $seeds -o $findings -t 5000 -m none @budget -- dotnet $harness fuzz $name | Out-File (Join-Path $work 'afl.log')
     $stats = Join-Path $findings 'default/fuzzer_stats'
     if (-not (Test-Path $stats)) {
         Write-Warning "afl-fuzz left no statistics for $name; see $(Join-Path $work 'afl.log')."
