@@ -89,6 +89,7 @@ namespace SmimeTools.Engine
 
         // Resource limits (InputLimits): each names the limit; the parameter of the same name raises it.
         public const string NestingTooDeep = "NestingTooDeep";
+        public const string TooManyParts = "TooManyParts";
         public const string DecompressedTooLarge = "DecompressedTooLarge";
         public const string CompressionRatioTooHigh = "CompressionRatioTooHigh";
         public const string TooManyCertificates = "TooManyCertificates";

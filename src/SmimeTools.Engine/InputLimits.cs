@@ -18,6 +18,13 @@ namespace SmimeTools.Engine
         /// <summary>Most MIME levels and protection layers a message nests (no real mail client nests more than a handful).</summary>
         public int MaximumNestingDepth { get; init; } = DefaultNestingDepth;
 
+        /// <summary>
+        /// Most MIME entities (parts, multiparts, attached messages) one message, or the content of one of its protection
+        /// layers, holds: MimeKit builds an object for each, so a flood of empty parts would otherwise choose the memory
+        /// taken. A digest of a few hundred messages has a few thousand.
+        /// </summary>
+        public int MaximumPartCount { get; init; } = 10_000;
+
         /// <summary>Most bytes one CompressedData layer expands to (1 GiB: larger than any mail server accepts).</summary>
         public long MaximumDecompressedSize { get; init; } = 1L << 30;
 
@@ -50,6 +57,7 @@ namespace SmimeTools.Engine
         public InputLimits Validated()
         {
             ArgumentOutOfRangeException.ThrowIfNegativeOrZero(MaximumNestingDepth);
+            ArgumentOutOfRangeException.ThrowIfNegativeOrZero(MaximumPartCount);
             ArgumentOutOfRangeException.ThrowIfNegativeOrZero(MaximumDecompressedSize);
             ArgumentOutOfRangeException.ThrowIfNegativeOrZero(MaximumCompressionRatio);
             ArgumentOutOfRangeException.ThrowIfNegativeOrZero(MaximumCertificateCount);

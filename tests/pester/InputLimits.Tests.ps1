@@ -76,6 +76,49 @@ Describe 'Resource limits' {
         }
     }
 
+    Context 'MIME parts' {
+        BeforeAll {
+            # 200,000 empty parts under one boundary: 1.4 MB that MimeKit would otherwise hold as 200,000 objects.
+            $flood = Join-Path $TestDrive 'flood.eml'
+            [IO.File]::WriteAllText($flood, $headers + "Content-Type: multipart/mixed; boundary=b`r`n`r`n" + ("--b`r`n`r`n" * 200000) + "--b--`r`n")
+        }
+
+        It 'refuses a flood of empty parts at -MaximumPartCount, in every cmdlet that reads the message' {
+            $result = Get-SmimeMessage -Path $flood -ErrorAction SilentlyContinue -ErrorVariable problems
+            $result | Should -BeNullOrEmpty
+            $problems.Count | Should -Be 1
+            $problems[0].FullyQualifiedErrorId | Should -Be 'TooManyParts,SmimeTools.Commands.GetSmimeMessageCommand'
+            $problems[0].CategoryInfo.Category | Should -Be 'LimitsExceeded'
+            $problems[0].Exception.Message | Should -Match 'more than 10000 MIME parts'
+            $problems[0].ErrorDetails.RecommendedAction | Should -Match '-MaximumPartCount'
+            $problems[0].TargetObject | Should -Be $flood
+            { Test-SmimeSignature -Path $flood @trust -ErrorAction Stop } | Should -Throw -ErrorId "TooManyParts,$testId"
+            $signed = Join-Path $TestDrive 'flood-signed.eml'
+            { Protect-SmimeMessage -Path $flood -SignWith $alice -Destination $signed -ErrorAction Stop } |
+                Should -Throw -ErrorId 'TooManyParts,SmimeTools.Commands.ProtectSmimeMessageCommand'
+            Test-Path $signed | Should -BeFalse
+        }
+
+        It 'reads the flood whole when -MaximumPartCount is raised' {
+            (Get-SmimeMessage -Path $flood -MaximumPartCount 200001 -ErrorAction Stop).Subject | Should -Be 'limits'
+        }
+
+        It 'offers the limits of protection layers only where layers are opened' {
+            foreach ($name in 'Unprotect-SmimeMessage', 'Test-SmimeSignature', 'Get-SmimeMessage', 'Update-SmimeEncryption') {
+                $parameters = (Get-Command $name).Parameters
+                foreach ($limit in 'MaximumNestingDepth', 'MaximumPartCount', 'MaximumDecompressedSize', 'MaximumCompressionRatio', 'MaximumCertificateCount') {
+                    $parameters.ContainsKey($limit) | Should -BeTrue -Because "$name takes -$limit"
+                }
+            }
+            $protect = (Get-Command Protect-SmimeMessage).Parameters
+            $protect.ContainsKey('MaximumNestingDepth') | Should -BeTrue
+            $protect.ContainsKey('MaximumPartCount') | Should -BeTrue
+            foreach ($limit in 'MaximumDecompressedSize', 'MaximumCompressionRatio', 'MaximumCertificateCount') {
+                $protect.ContainsKey($limit) | Should -BeFalse -Because "Protect-SmimeMessage opens no layer, so -$limit would do nothing"
+            }
+        }
+    }
+
     Context 'compressed layers' {
         BeforeAll { $bomb = New-ZeroBombMessage 16MB }
 

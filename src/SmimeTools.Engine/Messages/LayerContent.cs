@@ -17,18 +17,20 @@ namespace SmimeTools.Engine.Messages
         private readonly TemporaryFile? _file;
         private readonly HeaderBlock? _headers;
         private readonly EntityOffsets? _offsets;
-        private readonly int _maximumDepth;
+        private readonly string? _displayName;
+        private readonly InputLimits _limits;
         private MimeEntity? _parsed;
 
         private LayerContent(MimeEntity? entity, TemporaryFile? file, HeaderBlock? headers, bool isBare, EntityOffsets? offsets = null,
-            int maximumDepth = InputLimits.DefaultNestingDepth)
+            string? displayName = null, InputLimits? limits = null)
         {
             _entity = entity;
             _file = file;
             _headers = headers;
             IsBare = isBare;
             _offsets = offsets;
-            _maximumDepth = maximumDepth;
+            _displayName = displayName;
+            _limits = limits ?? InputLimits.Default;
         }
 
         public static LayerContent Of(MimeEntity entity) => new(entity, null, null, false);
@@ -37,18 +39,19 @@ namespace SmimeTools.Engine.Messages
         public static LayerContent Of(HeaderBlock headers) => new(null, null, headers, false);
 
         /// <summary>The content of a decrypted or unwrapped layer; content without a header block is kept as a bare part.</summary>
-        // offsets, when given, records where the entities lie once the file is parsed; maximumDepth bounds MimeKit's nesting.
-        public static LayerContent Of(TemporaryFile file, CancellationToken cancellationToken, EntityOffsets? offsets = null,
-            int maximumDepth = InputLimits.DefaultNestingDepth)
+        // offsets, when given, records where the entities lie once the file is parsed; limits bound MimeKit's nesting and
+        // the parts it builds, and the errors name displayName's message.
+        public static LayerContent Of(TemporaryFile file, string displayName, InputLimits limits, CancellationToken cancellationToken,
+            EntityOffsets? offsets = null)
         {
             var headers = HeaderBlock.Read(file.Stream);
             if (headers != null)
             {
-                return new LayerContent(null, file, headers, false, offsets, maximumDepth);
+                return new LayerContent(null, file, headers, false, offsets, displayName, limits);
             }
 
             file.Rewind();
-            var bare = MessageParsing.ParseEntity(file.Stream, cancellationToken, out _, null, maximumDepth);
+            var bare = MessageParsing.ParseEntity(file.Stream, displayName, limits, cancellationToken, out _);
             return new LayerContent(bare, null, null, true);
         }
 
@@ -105,7 +108,7 @@ namespace SmimeTools.Engine.Messages
             if (_parsed == null)
             {
                 _file!.Rewind();
-                _parsed = MessageParsing.ParseEntity(_file.Stream, cancellationToken, out _, _offsets, _maximumDepth);
+                _parsed = MessageParsing.ParseEntity(_file.Stream, _displayName!, _limits, cancellationToken, out _, _offsets);
             }
 
             return _parsed;

@@ -22,16 +22,72 @@ namespace SmimeTools.Engine.Messages
             return options;
         }
 
+        /// <summary>
+        /// A MimeKit parser held to the limits it is given: nesting (<see cref="Options"/>) and, counted as MimeKit
+        /// builds them, the entities of each message or layer content it parses (<see cref="InputLimits.MaximumPartCount"/>),
+        /// so that a message of a million empty parts is refused after the first ten thousand, not held whole.
+        /// </summary>
+        public sealed class BoundedParser
+        {
+            private readonly InputLimits _limits;
+            private readonly string _target;
+            private int _parts;
+
+            /// <summary>A parser of <paramref name="source"/>; <paramref name="offsets"/>, when given, records where each entity lies.</summary>
+            /// <param name="source">What to parse.</param>
+            /// <param name="format">A message or entity, or an mbox file.</param>
+            /// <param name="limits">The nesting and part limits.</param>
+            /// <param name="item">What is parsed, as the error names it ("The message x.eml").</param>
+            /// <param name="target">The message it belongs to, the error's target.</param>
+            /// <param name="offsets">Where the entities lie, when wanted.</param>
+            public BoundedParser(Stream source, MimeFormat format, InputLimits limits, string item, string target, EntityOffsets? offsets = null)
+            {
+                _limits = limits;
+                Item = item;
+                _target = target;
+                Parser = new MimeParser(Options(limits.MaximumNestingDepth), source, format, persistent: source.CanSeek);
+                offsets?.Watch(Parser, source);
+                Parser.MimeEntityBegin += (_, _) =>
+                {
+                    if (++_parts > _limits.MaximumPartCount)
+                    {
+                        // The parser cannot go on past the throw: in an mbox file, what follows is not read, and says so.
+                        var reason = $"it holds more than {_limits.MaximumPartCount} MIME parts" + (format == MimeFormat.Mbox ? ", and the messages after it are not read" : "");
+                        throw InputLimits.Exceeded(ErrorIds.TooManyParts, Item, reason,
+                            nameof(InputLimits.MaximumPartCount), _limits.MaximumPartCount, _target);
+                    }
+                };
+            }
+
+            public MimeParser Parser { get; }
+
+            /// <summary>What the next parse reads, as an error names it.</summary>
+            public string Item { get; set; }
+
+            /// <summary>The next message, its parts counted from none.</summary>
+            public MimeMessage ParseMessage(CancellationToken cancellationToken)
+            {
+                _parts = 0;
+                return Parser.ParseMessage(cancellationToken);
+            }
+
+            /// <summary>The next entity, its parts counted from none.</summary>
+            public MimeEntity ParseEntity(CancellationToken cancellationToken)
+            {
+                _parts = 0;
+                return Parser.ParseEntity(cancellationToken);
+            }
+        }
+
         /// <summary>Parses a message; <c>offsets</c>, when given, records where each entity lies (to check multipart/signed against the bytes as they are).</summary>
-        public static MimeMessage ParseMessage(Stream source, string displayName, CancellationToken cancellationToken, EntityOffsets? offsets = null,
-            int maximumDepth = InputLimits.DefaultNestingDepth)
+        /// <exception cref="SmimeException"><see cref="ErrorIds.MalformedMessage"/>, <see cref="ErrorIds.TooManyParts"/>.</exception>
+        public static MimeMessage ParseMessage(Stream source, string displayName, InputLimits limits, CancellationToken cancellationToken,
+            EntityOffsets? offsets = null)
         {
             MimeMessage message;
             try
             {
-                var parser = new MimeParser(Options(maximumDepth), source, MimeFormat.Entity, persistent: source.CanSeek);
-                offsets?.Watch(parser, source);
-                message = parser.ParseMessage(cancellationToken);
+                message = new BoundedParser(source, MimeFormat.Entity, limits, $"The message {displayName}", displayName, offsets).ParseMessage(cancellationToken);
             }
             catch (FormatException e)
             {
@@ -47,17 +103,18 @@ namespace SmimeTools.Engine.Messages
         }
 
         /// <summary>
-        /// Parses the content of a protection layer. Content that is not MIME (old or test messages protect bare
-        /// text, as RFC 4134's examples do) becomes a text/plain or application/octet-stream part holding it as it is.
+        /// Parses the content of a protection layer of <paramref name="displayName"/>. Content that is not MIME (old or
+        /// test messages protect bare text, as RFC 4134's examples do) becomes a text/plain or application/octet-stream
+        /// part holding it as it is.
         /// </summary>
-        public static MimeEntity ParseEntity(Stream source, CancellationToken cancellationToken, out bool wasMime, EntityOffsets? offsets = null,
-            int maximumDepth = InputLimits.DefaultNestingDepth)
+        /// <exception cref="SmimeException"><see cref="ErrorIds.TooManyParts"/>.</exception>
+        public static MimeEntity ParseEntity(Stream source, string displayName, InputLimits limits, CancellationToken cancellationToken, out bool wasMime,
+            EntityOffsets? offsets = null)
         {
             var start = source.Position;
             try
             {
-                var parser = new MimeParser(Options(maximumDepth), source, MimeFormat.Entity, persistent: source.CanSeek);
-                offsets?.Watch(parser, source);
+                var parser = new BoundedParser(source, MimeFormat.Entity, limits, $"A protection layer of {displayName}", displayName, offsets);
                 wasMime = true;
                 return parser.ParseEntity(cancellationToken);
             }

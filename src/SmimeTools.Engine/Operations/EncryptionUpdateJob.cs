@@ -203,7 +203,7 @@ namespace SmimeTools.Engine.Operations
 
                 using var reader = new FileStream(item.Path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
                 using var raw = new FileStream(item.Path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
-                foreach (var (_, index, offset, end) in LayerWalker.ReadMbox(reader, item.Path, new EntityOffsets(), problem, cancellationToken, _options.Limits.MaximumNestingDepth))
+                foreach (var (_, index, offset, end) in LayerWalker.ReadMbox(reader, item.Path, new EntityOffsets(), problem, _options.Limits, cancellationToken))
                 {
                     var start = LineEnd(raw, offset);
                     try
@@ -365,7 +365,7 @@ namespace SmimeTools.Engine.Operations
                 using var raw = new FileStream(snapshot.Stream.Name, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
                 long copied = resumeFrom;
                 var beforeHex = Convert.ToHexString(before);
-                foreach (var (_, index, offset, end) in LayerWalker.ReadMbox(reader, file.FullName, new EntityOffsets(), problem, cancellationToken, _options.Limits.MaximumNestingDepth))
+                foreach (var (_, index, offset, end) in LayerWalker.ReadMbox(reader, file.FullName, new EntityOffsets(), problem, _options.Limits, cancellationToken))
                 {
                     count++;
                     var start = LineEnd(raw, offset);
@@ -393,7 +393,7 @@ namespace SmimeTools.Engine.Operations
                 output.Flush(flushToDisk: true);
                 output.Position = 0;
                 var messages = 0;
-                foreach (var _ in LayerWalker.ReadMbox(output, newContent, new EntityOffsets(), e => throw e, cancellationToken, _options.Limits.MaximumNestingDepth))
+                foreach (var _ in LayerWalker.ReadMbox(output, newContent, new EntityOffsets(), e => throw e, _options.Limits, cancellationToken))
                 {
                     messages++;
                 }

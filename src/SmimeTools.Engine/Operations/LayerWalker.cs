@@ -71,7 +71,7 @@ namespace SmimeTools.Engine.Operations
                 }
                 else
                 {
-                    var message = MessageParsing.ParseMessage(source, DisplayName, Cancellation, Offsets, MaximumDepth);
+                    var message = MessageParsing.ParseMessage(source, DisplayName, Limits, Cancellation, Offsets);
                     visitor.Begin(message);
                     Visit(LayerContent.Of(message.Body!), LayerPosition.Top, visitor);
                 }
@@ -98,12 +98,14 @@ namespace SmimeTools.Engine.Operations
 
         /// <summary>
         /// The messages of an mbox file in turn, streaming, each with its number (from 1), the offset of its "From "
-        /// line and where it ends. Damage that stops the parser ends the file with one problem.
+        /// line and where it ends. Damage that stops the parser, or a message past <see cref="InputLimits.MaximumPartCount"/>
+        /// (MimeKit cannot pick up after it), ends the file with one problem.
         /// </summary>
         public static IEnumerable<(MimeMessage Message, int Index, long Offset, long End)> ReadMbox(Stream source, string displayName,
-            EntityOffsets offsets, Action<SmimeException> problem, CancellationToken cancellationToken, int maximumDepth = DefaultMaximumDepth)
+            EntityOffsets offsets, Action<SmimeException> problem, InputLimits limits, CancellationToken cancellationToken)
         {
-            var parser = offsets.Watch(new MimeParser(MessageParsing.Options(maximumDepth), source, MimeFormat.Mbox, persistent: source.CanSeek), source);
+            var bounded = new MessageParsing.BoundedParser(source, MimeFormat.Mbox, limits, displayName, displayName, offsets);
+            var parser = bounded.Parser;
             var index = 0;
             while (!parser.IsEndOfStream)
             {
@@ -112,7 +114,8 @@ namespace SmimeTools.Engine.Operations
                 long offset;
                 try
                 {
-                    message = parser.ParseMessage(cancellationToken);
+                    bounded.Item = $"Message {index + 1} of the mbox file {displayName}";
+                    message = bounded.ParseMessage(cancellationToken);
                     offset = parser.MboxMarkerOffset;
                 }
                 catch (FormatException e)
@@ -120,6 +123,11 @@ namespace SmimeTools.Engine.Operations
                     problem(index == 0
                         ? MessageParsing.Malformed(displayName, "it is not an mbox file (no \"From \" line starts it)", e)
                         : MessageParsing.Malformed($"{displayName} after message {index}", "the mbox file cannot be read further", e));
+                    yield break;
+                }
+                catch (SmimeException e) when (e.ErrorId == ErrorIds.TooManyParts)
+                {
+                    problem(e);
                     yield break;
                 }
 
@@ -264,7 +272,7 @@ namespace SmimeTools.Engine.Operations
                 target.SetLength(bodyStart);
             }
 
-            Visit(LayerContent.Of(scratch!, Cancellation, Offsets, MaximumDepth), inside, visitor);
+            Visit(LayerContent.Of(scratch!, DisplayName, Limits, Cancellation, Offsets), inside, visitor);
             return true;
         }
 

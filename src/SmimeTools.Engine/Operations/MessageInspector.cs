@@ -47,7 +47,7 @@ namespace SmimeTools.Engine.Operations
             limits ??= InputLimits.Default;
             using var source = input.Open();
             var offsets = new EntityOffsets();
-            foreach (var (message, index, offset, end) in LayerWalker.ReadMbox(source, input.DisplayName, offsets, problem, cancellationToken, limits.MaximumNestingDepth))
+            foreach (var (message, index, offset, end) in LayerWalker.ReadMbox(source, input.DisplayName, offsets, problem, limits, cancellationToken))
             {
                 MessageSummary? summary = null;
                 try

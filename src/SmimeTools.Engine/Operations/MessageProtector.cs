@@ -42,7 +42,7 @@ namespace SmimeTools.Engine.Operations
 
             using var source = input.Open();
             var offsets = new EntityOffsets();
-            var message = MessageParsing.ParseMessage(source, input.DisplayName, cancellationToken, offsets, options.Limits.MaximumNestingDepth);
+            var message = MessageParsing.ParseMessage(source, input.DisplayName, options.Limits, cancellationToken, offsets);
             var body = message.Body!;
             MessageParsing.CheckNesting(body, input.DisplayName, options.Limits.MaximumNestingDepth);
 

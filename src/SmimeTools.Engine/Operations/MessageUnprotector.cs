@@ -153,7 +153,7 @@ namespace SmimeTools.Engine.Operations
                 {
                     var offsets = inOutput ? new EntityOffsets() : _offsets;
                     var entity = inOutput
-                        ? MessageParsing.ParseEntity(new MimeKit.IO.BoundStream(_target!.Stream, _bodyStart, -1, leaveOpen: true), _cancel, out _, offsets)
+                        ? MessageParsing.ParseEntity(new MimeKit.IO.BoundStream(_target!.Stream, _bodyStart, -1, leaveOpen: true), _input.DisplayName, _options.Limits, _cancel, out _, offsets)
                         : content.Parse(_cancel);
                     if (SmimeContentTypes.TryGetSigned(entity, out var signed, out var signature))
                     {

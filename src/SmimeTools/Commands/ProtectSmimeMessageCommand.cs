@@ -15,6 +15,9 @@ namespace SmimeTools.Commands
     [OutputType("SmimeTools.Engine.Operations.ProtectResult")]
     public sealed class ProtectSmimeMessageCommand : MessageCmdlet
     {
+        /// <summary>Protect wraps the message as it is: layers already in it are not opened, so it has no layer limits.</summary>
+        protected override bool OpensLayers => false;
+
         /// <summary>The signer: a certificate with its private key (the chain certificates that come with it are used too), or an address looked up in -CertStoreLocation.</summary>
         [Parameter]
         [ValidateNotNullOrEmpty]

@@ -2,6 +2,7 @@ using System;
 using System.IO;
 using System.Linq;
 using System.Text;
+using SmimeTools.Engine;
 using SmimeTools.Engine.Messages;
 using Xunit;
 
@@ -47,7 +48,7 @@ namespace SmimeTools.Tests.Messages
         {
             var source = new MemoryStream(Encoding.UTF8.GetBytes(text));
             var offsets = new EntityOffsets();
-            var message = MessageParsing.ParseMessage(source, "test", default, offsets);
+            var message = MessageParsing.ParseMessage(source, "test", InputLimits.Default, default, offsets);
             var output = new MemoryStream();
             var copied = CanonicalForm.Write(message.Body!, output, default, withOffsets ? offsets : null);
             return (output.ToArray(), copied);

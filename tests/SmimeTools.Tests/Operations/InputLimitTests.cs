@@ -110,6 +110,79 @@ namespace SmimeTools.Tests.Operations
             Assert.Empty(SignatureVerifier.Verify(MessageInput.FromBytes(deeper), new SignatureVerifyOptions { Limits = raised }));
         }
 
+        /// <summary>A multipart body of <paramref name="parts"/> empty parts, all under one boundary, with its Content-Type header.</summary>
+        private static string FlatParts(int parts)
+        {
+            var body = new StringBuilder("Content-Type: multipart/mixed; boundary=b\r\n\r\n");
+            for (var i = 0; i < parts; i++)
+            {
+                body.Append("--b\r\n\r\n");
+            }
+
+            return body.Append("--b--\r\n").ToString();
+        }
+
+        [Fact]
+        public void AFloodOfEmptyPartsStopsAtThePartLimitWithoutHoldingThemAll()
+        {
+            // 7 MB of "--b" lines: a million parts, each an object MimeKit would build and keep.
+            var message = Encoding.ASCII.GetBytes(Headers + FlatParts(1_000_000));
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            var verify = Assert.Throws<SmimeException>(() => SignatureVerifier.Verify(MessageInput.FromBytes(message), new SignatureVerifyOptions()));
+            long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+            Assert.Equal(ErrorIds.TooManyParts, verify.ErrorId);
+            Assert.Equal(SmimeErrorKind.LimitsExceeded, verify.Kind);
+            Assert.Contains("more than 10000 MIME parts", verify.Message, StringComparison.Ordinal);
+            Assert.Contains("-" + nameof(InputLimits.MaximumPartCount), verify.RecommendedAction, StringComparison.Ordinal);
+            Assert.True(allocated < 256L << 20, $"{allocated} bytes were allocated for a part flood stopped at 10,000 parts");
+
+            using var key = EnvelopedTestSupport.KeyOf(_fixture.Pki, "rsa2048");
+            Assert.Equal(ErrorIds.TooManyParts, Assert.Throws<SmimeException>(() => MessageProtector.Protect(MessageInput.FromBytes(message),
+                new ProtectOptions { SigningKey = key, SignatureCertificates = new[] { key.Certificate } }, MessageOutput.ToMemory())).ErrorId);
+            Assert.Equal(ErrorIds.TooManyParts,
+                Assert.Throws<SmimeException>(() => MessageInspector.Inspect(MessageInput.FromBytes(message), Path.GetTempPath())).ErrorId);
+        }
+
+        [Fact]
+        public void ThePartLimitHoldsInsideALayerAndCanBeRaised()
+        {
+            // Inside a compressed layer, the flood is met when the unwrapped content is parsed, and named as that layer's.
+            var flood = Encoding.ASCII.GetBytes(FlatParts(InputLimits.Default.MaximumPartCount));
+            var inside = CompressedMessage(Compressed(new MemoryStream(flood)));
+            var e = Assert.Throws<SmimeException>(() => MessageInspector.Inspect(MessageInput.FromBytes(inside), Path.GetTempPath()));
+            Assert.Equal(ErrorIds.TooManyParts, e.ErrorId);
+            Assert.StartsWith("A protection layer of (message in memory)", e.Message, StringComparison.Ordinal);
+            Assert.Equal(ErrorIds.TooManyParts,
+                Assert.Throws<SmimeException>(() => SignatureVerifier.Verify(MessageInput.FromBytes(inside), new SignatureVerifyOptions())).ErrorId);
+
+            // Unwrapping alone copies the content through under the outer headers, parsing only its header block: nothing is held.
+            var unwrapped = MessageUnprotector.Unprotect(MessageInput.FromBytes(inside), new UnprotectOptions(), MessageOutput.ToMemory()).Content!;
+            Assert.EndsWith(Encoding.ASCII.GetString(flood), Encoding.ASCII.GetString(unwrapped), StringComparison.Ordinal);
+
+            // The multipart and its parts: one more than the parts themselves, so the default takes 9,999 parts and no more.
+            var fits = Encoding.ASCII.GetBytes(Headers + FlatParts(InputLimits.Default.MaximumPartCount - 1));
+            Assert.NotNull(MessageInspector.Inspect(MessageInput.FromBytes(fits), Path.GetTempPath()));
+            var raised = new InputLimits { MaximumPartCount = InputLimits.Default.MaximumPartCount + 1 };
+            Assert.NotNull(MessageInspector.Inspect(MessageInput.FromBytes(inside), Path.GetTempPath(), limits: raised));
+        }
+
+        [Fact]
+        public void AnMboxMessageOverThePartLimitIsOneProblemAfterTheMessagesBeforeIt()
+        {
+            var first = "From alice@example.com Thu Dec  3 10:00:00 2026\r\n" + Headers + "Content-Type: text/plain\r\n\r\nfirst\r\n";
+            var flood = "From alice@example.com Thu Dec  3 10:01:00 2026\r\n" + Headers + FlatParts(20_000);
+            var mbox = Encoding.ASCII.GetBytes(first + flood + first);
+            var problems = new System.Collections.Generic.List<SmimeException>();
+            var summaries = MessageInspector.InspectMbox(MessageInput.FromBytes(mbox), Path.GetTempPath(), problems.Add).ToList();
+
+            Assert.Single(summaries);
+            var problem = Assert.Single(problems);
+            Assert.Equal(ErrorIds.TooManyParts, problem.ErrorId);
+            Assert.StartsWith("Message 2 of the mbox file (message in memory)", problem.Message, StringComparison.Ordinal);
+            Assert.Contains("the messages after it are not read", problem.Message, StringComparison.Ordinal);
+        }
+
         [Fact]
         public void AZlibBombStopsAtTheRatioWithoutAllocatingItsExpansion()
         {
