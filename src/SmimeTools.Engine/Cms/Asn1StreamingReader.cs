@@ -17,6 +17,13 @@ namespace SmimeTools.Engine.Cms
         /// <summary>The largest element read into memory (certificates, CRLs, signer infos): a bound against hostile lengths.</summary>
         public const int MaxElementBytes = 64 * 1024 * 1024;
 
+        /// <summary>
+        /// The most constructed elements the reader may be inside at once. CMS nests a few dozen deep at most; skipping and
+        /// capturing indefinite-length elements recurse once a level, so without a bound 64 KiB of "30 80" would
+        /// overflow the stack of a worker thread (a crash no handler catches), not fail as damaged.
+        /// </summary>
+        public const int MaxDepth = 256;
+
         private const int BufferSize = 64 * 1024;
 
         /// <summary>Reads at least this large go straight to the caller's buffer when nothing is buffered: no copy for bulk content.</summary>
@@ -158,6 +165,11 @@ namespace SmimeTools.Engine.Cms
             if (!header.IsConstructed)
             {
                 throw Malformed($"a {header.Describe()} was expected to be constructed");
+            }
+
+            if (_containers.Count >= MaxDepth)
+            {
+                throw Malformed($"its elements nest more than {MaxDepth} levels deep");
             }
 
             _containers.Push(new Container(header.IsIndefinite, header.IsIndefinite ? Limit : header.End));

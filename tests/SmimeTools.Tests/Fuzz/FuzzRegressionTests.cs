@@ -48,6 +48,27 @@ namespace SmimeTools.Tests.Fuzz
             Assert.True(outcome.Elapsed <= ReplayMaxElapsed, $"{file}: {outcome.Elapsed.TotalMilliseconds:N0} ms");
         }
 
+        /// <summary>
+        /// The same files in a child process, on a thread of 1 MiB of stack (less than the 1.5 MiB of the .NET thread pool's
+        /// threads, where -ThrottleLimit workers run): input nested deep enough to overflow a stack kills a process, which no
+        /// in-process assertion can report, so it is run where a crash is an exit code.
+        /// </summary>
+        [Fact]
+        public void EveryRegressionEndsWithoutCrashingOnASmallStack()
+        {
+            var fuzz = Path.Combine(AppContext.BaseDirectory, "SmimeTools.Fuzz.dll");
+            var environment = new Dictionary<string, string?> { ["SMIMETOOLS_FUZZ_PKI"] = _fixture.Pki.Folder };
+            foreach (var folder in Directory.EnumerateDirectories(RegressionsFolder).OrderBy(f => f, StringComparer.Ordinal))
+            {
+                var target = Path.GetFileName(folder);
+                var (exitCode, stdout, stderr) = Interop.ExternalTool.Run("dotnet", new[] { fuzz, "replay", "--stack", "1024", target, folder },
+                    timeout: TimeSpan.FromMinutes(2), environment: environment);
+                // A stack overflow prints thousands of frames: the first lines say which.
+                Assert.True(exitCode == 0, $"{target}: exit code {exitCode}\n{stdout}\n{stderr[..Math.Min(stderr.Length, 2000)]}");
+                Assert.DoesNotContain("FINDING", stdout, StringComparison.Ordinal);
+            }
+        }
+
         [Fact]
         public void EveryRegressionFolderNamesATarget()
         {

@@ -7,8 +7,9 @@ namespace SmimeTools.Fuzz
 {
     /// <summary>
     /// fuzz TARGET: the AFL++ loop (under afl-fuzz, with the engine instrumented by sharpfuzz);
-    /// seeds TARGET FOLDER: writes the generated seeds; replay TARGET PATH...: runs files and reports each outcome;
-    /// list: the targets and where their seeds come from. The test PKI folder is SMIMETOOLS_FUZZ_PKI (default out/test-pki).
+    /// seeds TARGET FOLDER: writes the generated seeds; replay [--stack KIB] TARGET PATH...: runs files and reports each
+    /// outcome, on a thread of a KIB stack when given (deep nesting must fail as damaged on the smallest stack a cmdlet
+    /// may run on, not overflow it); list: the targets and where their seeds come from. The test PKI folder is SMIMETOOLS_FUZZ_PKI (default out/test-pki).
     /// </summary>
     internal static class Program
     {
@@ -16,7 +17,7 @@ namespace SmimeTools.Fuzz
         {
             if (args.Length == 0)
             {
-                Console.Error.WriteLine("usage: SmimeTools.Fuzz list | fuzz TARGET | seeds TARGET FOLDER | replay TARGET PATH...");
+                Console.Error.WriteLine("usage: SmimeTools.Fuzz list | fuzz TARGET | seeds TARGET FOLDER | replay [--stack KIB] TARGET PATH...");
                 return 2;
             }
 
@@ -40,6 +41,9 @@ namespace SmimeTools.Fuzz
                     case "seeds":
                         Console.WriteLine($"{FuzzSeeds.Write(targets, args[1], args[2])} generated seeds for {args[1]} in {args[2]}");
                         return 0;
+                    case "replay" when args.Length > 2 && args[1] == "--stack":
+                        return OnStack(int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture),
+                            () => Replay(targets[args[3]], args.Skip(4)));
                     case "replay":
                         return Replay(targets[args[1]], args.Skip(2));
                     default:
@@ -70,6 +74,16 @@ namespace SmimeTools.Fuzz
                 var bytes = input.ToArray();
                 FuzzBounds.Enforce(FuzzBounds.Measure(target, bytes), target.Name, bytes.Length);
             });
+        }
+
+        /// <summary>Runs <paramref name="run"/> on a thread of <paramref name="kib"/> KiB of stack and returns its result.</summary>
+        private static int OnStack(int kib, Func<int> run)
+        {
+            int result = 2;
+            var thread = new System.Threading.Thread(() => result = run(), kib * 1024);
+            thread.Start();
+            thread.Join();
+            return result;
         }
 
         private static int Replay(FuzzTarget target, System.Collections.Generic.IEnumerable<string> paths)
