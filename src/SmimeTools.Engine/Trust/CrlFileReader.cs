@@ -68,13 +68,15 @@ namespace SmimeTools.Engine.Trust
                     break;
                 }
 
-                int end = text.IndexOf(PemEnd, begin, StringComparison.Ordinal);
+                // The end marker is looked for after the whole begin marker: the two may share their dashes ("...CRL-----END...").
+                int bodyStart = begin + PemBegin.Length;
+                int end = text.IndexOf(PemEnd, bodyStart, StringComparison.Ordinal);
                 if (end < 0)
                 {
                     break;
                 }
 
-                string body = text.Substring(begin + PemBegin.Length, end - begin - PemBegin.Length);
+                string body = text.Substring(bodyStart, end - bodyStart);
                 try
                 {
                     result.Add(Convert.FromBase64String(body.Replace("\r", string.Empty, StringComparison.Ordinal).Replace("\n", string.Empty, StringComparison.Ordinal).Trim()));
