@@ -15,7 +15,9 @@ namespace SmimeTools.Engine.Cms
     {
         public static RecipientInfo Create(RecipientIdentity recipient, byte[] contentKey, KeyEncryptionAlgorithm algorithm, bool useSubjectKeyIdentifier)
         {
-            using RSA rsa = recipient.Certificate.GetRSAPublicKey()
+            // The recipient's key is decoded once per certificate object and shared, so it is used under its memo's lock.
+            var memo = CertificateKeyMemo.Of(recipient.Certificate);
+            RSA rsa = memo.Rsa
                 ?? throw new SmimeException(ErrorIds.UnsupportedKey, SmimeErrorKind.InvalidArgument,
                     $"The certificate {recipient.Describe()} has no RSA key to encrypt to.", null, recipient.Certificate);
             (AlgorithmIdentifier identifier, RSAEncryptionPadding padding) = algorithm switch
@@ -24,7 +26,12 @@ namespace SmimeTools.Engine.Cms
                 KeyEncryptionAlgorithm.RsaOaepSha256 => (OaepSha256(), RSAEncryptionPadding.OaepSHA256),
                 _ => throw new ArgumentOutOfRangeException(nameof(algorithm), algorithm, null),
             };
-            byte[] encryptedKey = rsa.Encrypt(contentKey, padding);
+            byte[] encryptedKey;
+            lock (memo)
+            {
+                encryptedKey = rsa.Encrypt(contentKey, padding);
+            }
+
             var rid = useSubjectKeyIdentifier
                 ? new RecipientIdentifier(new SubjectKeyIdentifier(recipient.SubjectKeyIdentifier))
                 : new RecipientIdentifier(recipient.IssuerAndSerialNumber);

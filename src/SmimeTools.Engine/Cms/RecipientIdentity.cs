@@ -14,7 +14,7 @@ namespace SmimeTools.Engine.Cms
         public RecipientIdentity(X509Certificate2 certificate)
         {
             Certificate = certificate;
-            var structure = X509CertificateStructure.GetInstance(certificate.RawData);
+            var structure = Keys.CertificateKeyMemo.Of(certificate).Structure;
             IssuerAndSerialNumber = new IssuerAndSerialNumber(structure.Issuer, structure.SerialNumber);
             var extension = certificate.Extensions.OfType<X509SubjectKeyIdentifierExtension>().FirstOrDefault();
 

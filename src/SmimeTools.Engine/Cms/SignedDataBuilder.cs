@@ -289,7 +289,7 @@ namespace SmimeTools.Engine.Cms
                     var vector = new Asn1EncodableVector();
                     foreach (var certificate in certificates)
                     {
-                        vector.Add(X509CertificateStructure.GetInstance(Asn1Object.FromByteArray(certificate.RawData)));
+                        vector.Add(Keys.CertificateKeyMemo.Of(certificate).Structure);
                     }
 
                     CertificateSet = new DerSet(vector);

@@ -7,6 +7,7 @@ using Org.BouncyCastle.Asn1.X509;
 using Org.BouncyCastle.Crypto;
 using Org.BouncyCastle.Crypto.Parameters;
 using Org.BouncyCastle.Security;
+using SmimeTools.Engine.Keys;
 
 namespace SmimeTools.Engine.Cms
 {
@@ -16,13 +17,23 @@ namespace SmimeTools.Engine.Cms
     /// </summary>
     internal sealed class SignerPublicKey : IDisposable
     {
-        private SignerPublicKey(RSA? rsa, ECDsa? ecdsa, AsymmetricKeyParameter? bouncyCastle, int size)
+        private readonly bool _shared;
+
+        private SignerPublicKey(RSA? rsa, ECDsa? ecdsa, AsymmetricKeyParameter? bouncyCastle, int size, object? sharedGate = null)
         {
             Rsa = rsa;
             Ecdsa = ecdsa;
             BouncyCastle = bouncyCastle;
             Size = size;
+            _shared = sharedGate != null;
+            Gate = sharedGate ?? this;
         }
+
+        /// <summary>
+        /// What to lock while verifying with the key: .NET keys are shared by every use of the same certificate object
+        /// (<see cref="CertificateKeyMemo"/>), and .NET does not promise that one key object may serve several threads.
+        /// </summary>
+        public object Gate { get; }
 
         public RSA? Rsa { get; }
 
@@ -56,18 +67,18 @@ namespace SmimeTools.Engine.Cms
                 switch (oid)
                 {
                     case CmsOid.RsaEncryption:
-                        var rsa = certificate.GetRSAPublicKey();
-                        if (rsa != null)
+                        var memo = CertificateKeyMemo.Of(certificate);
+                        if (memo.Rsa is { } rsa)
                         {
-                            return new SignerPublicKey(rsa, null, null, rsa.KeySize);
+                            return new SignerPublicKey(rsa, null, null, rsa.KeySize, memo);
                         }
 
                         break;
                     case CmsOid.EcPublicKey:
-                        var ecdsa = TryDotNetEcdsa(certificate);
-                        if (ecdsa != null)
+                        var ecMemo = CertificateKeyMemo.Of(certificate);
+                        if (TryDotNetEcdsa(ecMemo) is { } ecdsa)
                         {
-                            return new SignerPublicKey(null, ecdsa, null, ecdsa.KeySize);
+                            return new SignerPublicKey(null, ecdsa, null, ecdsa.KeySize, ecMemo);
                         }
 
                         break;
@@ -96,17 +107,21 @@ namespace SmimeTools.Engine.Cms
             return null;
         }
 
+        /// <summary>Nothing for a shared .NET key: it lives as long as its certificate object.</summary>
         public void Dispose()
         {
-            Rsa?.Dispose();
-            Ecdsa?.Dispose();
+            if (!_shared)
+            {
+                Rsa?.Dispose();
+                Ecdsa?.Dispose();
+            }
         }
 
-        private static ECDsa? TryDotNetEcdsa(X509Certificate2 certificate)
+        private static ECDsa? TryDotNetEcdsa(CertificateKeyMemo.Entry memo)
         {
             try
             {
-                return certificate.GetECDsaPublicKey();
+                return memo.Ecdsa;
             }
             catch (CryptographicException)
             {

@@ -79,8 +79,17 @@ namespace SmimeTools.Engine.Cms
             return last;
         }
 
-        /// <summary>Verifies a signature over a precomputed digest (for PSS: the digest with the PSS hash).</summary>
+        /// <summary>Verifies a signature over a precomputed digest (for PSS: the digest with the PSS hash), under the key's <see cref="SignerPublicKey.Gate"/>.</summary>
         public static Outcome VerifyDigest(SignerPublicKey key, AlgorithmIdentifier signatureAlgorithm, string digestOid,
+            byte[] digest, byte[] signature, out string? problem)
+        {
+            lock (key.Gate)
+            {
+                return VerifyDigestAlone(key, signatureAlgorithm, digestOid, digest, signature, out problem);
+            }
+        }
+
+        private static Outcome VerifyDigestAlone(SignerPublicKey key, AlgorithmIdentifier signatureAlgorithm, string digestOid,
             byte[] digest, byte[] signature, out string? problem)
         {
             problem = null;

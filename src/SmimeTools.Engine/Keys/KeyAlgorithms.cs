@@ -24,32 +24,7 @@ namespace SmimeTools.Engine.Keys
             _ => KeyAlgorithmKind.Unknown,
         };
 
-        /// <summary>Key size in bits; 0 when unknown.</summary>
-        public static int SizeOf(X509Certificate2 certificate)
-        {
-            switch (Of(certificate))
-            {
-                case KeyAlgorithmKind.Rsa:
-                    using (var rsa = certificate.GetRSAPublicKey())
-                    {
-                        return rsa?.KeySize ?? 0;
-                    }
-
-                case KeyAlgorithmKind.Ec:
-                    using (var ec = certificate.GetECDsaPublicKey())
-                    {
-                        return ec?.KeySize ?? 0;
-                    }
-
-                case KeyAlgorithmKind.Ed25519:
-                case KeyAlgorithmKind.X25519:
-                    return 256;
-                case KeyAlgorithmKind.Ed448:
-                case KeyAlgorithmKind.X448:
-                    return 448;
-                default:
-                    return 0;
-            }
-        }
+        /// <summary>Key size in bits; 0 when unknown. Read once per certificate object (<see cref="CertificateKeyMemo"/>).</summary>
+        public static int SizeOf(X509Certificate2 certificate) => CertificateKeyMemo.Of(certificate).KeySize;
     }
 }

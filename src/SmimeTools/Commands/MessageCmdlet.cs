@@ -17,6 +17,8 @@ namespace SmimeTools.Commands
         [Parameter]
         public SwitchParameter Force { get; set; }
 
+        private (string? Given, string Path) _resolvedDestination;
+
         /// <summary>Where one message goes: a file under -Destination, or memory when there is none.</summary>
         protected MessageOutput? OutputFor(MessageInput input, bool privateFile)
         {
@@ -25,7 +27,13 @@ namespace SmimeTools.Commands
                 return MessageOutput.ToMemory();
             }
 
-            var destination = GetUnresolvedProviderPathFromPSPath(Destination);
+            // -Destination is not taken from the pipeline: resolved once (PowerShell looks the drive up each time, ~0.2 ms).
+            if (_resolvedDestination.Given != Destination)
+            {
+                _resolvedDestination = (Destination, GetUnresolvedProviderPathFromPSPath(Destination));
+            }
+
+            var destination = _resolvedDestination.Path;
             if (Directory.Exists(destination))
             {
                 if (input.Path == null)
