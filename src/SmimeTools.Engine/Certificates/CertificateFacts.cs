@@ -13,6 +13,8 @@ namespace SmimeTools.Engine.Certificates
     {
         private const string SmtpUtf8MailboxOid = "1.3.6.1.5.5.7.8.9";
 
+        private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<X509Certificate2, string[]> Emails = new();
+
         /// <summary>
         /// Every e-mail address in the certificate: SAN rfc822Name, SAN SmtpUTF8Mailbox and the legacy E= subject attribute,
         /// in that order, without case-insensitive duplicates.
@@ -20,6 +22,13 @@ namespace SmimeTools.Engine.Certificates
         public static string[] GetEmails(X509Certificate2 certificate)
         {
             ArgumentNullException.ThrowIfNull(certificate);
+
+            // Read once per certificate object: signers and recipients are named in every message of a pipeline.
+            return (string[])Emails.GetValue(certificate, ReadEmails).Clone();
+        }
+
+        private static string[] ReadEmails(X509Certificate2 certificate)
+        {
             var cert = Parse(certificate);
             var found = new List<string>();
             var seen = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
@@ -66,7 +75,6 @@ namespace SmimeTools.Engine.Certificates
         /// <summary>True when the key usage, extended key usage and key algorithm allow encrypting e-mail to the certificate.</summary>
         public static bool CanEncrypt(X509Certificate2 certificate) => CertificateUsageRules.Explain(certificate, CertificateUsage.Encryption) == null;
 
-        internal static X509CertificateStructure Parse(X509Certificate2 certificate) =>
-            X509CertificateStructure.GetInstance(certificate.RawData);
+        internal static X509CertificateStructure Parse(X509Certificate2 certificate) => Keys.CertificateKeyMemo.Of(certificate).Structure;
     }
 }
