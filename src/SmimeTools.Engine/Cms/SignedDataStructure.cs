@@ -148,9 +148,7 @@ namespace SmimeTools.Engine.Cms
             {
                 try
                 {
-#pragma warning disable SYSLIB0057 // X509CertificateLoader is net9+; the engine targets net8 for PowerShell 7.4.
-                    result.Add(new X509Certificate2(element));
-#pragma warning restore SYSLIB0057
+                    result.Add(DerCertificate.Load(element));
                 }
                 catch (CryptographicException)
                 {
