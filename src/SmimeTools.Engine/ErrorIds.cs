@@ -99,5 +99,6 @@ namespace SmimeTools.Engine
         public const string TooManyPathCandidates = "TooManyPathCandidates";
         public const string DirectoryReplyTooLarge = "DirectoryReplyTooLarge";
         public const string DirectoryResultTooLarge = "DirectoryResultTooLarge";
+        public const string TooManyPkcs12Iterations = "TooManyPkcs12Iterations";
     }
 }

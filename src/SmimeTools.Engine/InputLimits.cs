@@ -4,7 +4,7 @@ namespace SmimeTools.Engine
 {
     /// <summary>
     /// How much work and memory hostile input may make the engine spend: nesting, decompression, certificates and CRLs
-    /// per message, path building and directory replies. Every use case takes one of these; each limit, when exceeded,
+    /// per message, path building, directory replies and the key derivations of a PKCS#12 file. Every use case takes one of these; each limit, when exceeded,
     /// fails the item with its own error ID, and the cmdlet parameter of the same name raises it.
     /// </summary>
     public sealed record InputLimits
@@ -52,6 +52,13 @@ namespace SmimeTools.Engine
         /// <summary>Most bytes of all replies to one LDAP search (64 MiB: hundreds of entries with several certificates each).</summary>
         public long MaximumDirectoryResultSize { get; init; } = 64L << 20;
 
+        /// <summary>
+        /// Most PBKDF2, PKCS#12-KDF and MAC iterations one PKCS#12 file may have run, all its steps and password tries
+        /// together; the count each step asks for is added before the step runs. Firefox and <c>openssl -iter 600000</c>
+        /// write 600,000 per step and three steps (1,800,000); OpenSSL's default is 2,048, Windows' 2,000 or 10,000.
+        /// </summary>
+        public long MaximumPkcs12Iterations { get; init; } = 2_000_000;
+
         /// <summary>Checks that every limit is positive.</summary>
         /// <exception cref="ArgumentOutOfRangeException">When a limit is zero or negative.</exception>
         public InputLimits Validated()
@@ -67,6 +74,7 @@ namespace SmimeTools.Engine
             ArgumentOutOfRangeException.ThrowIfNegativeOrZero(MaximumPathCandidates);
             ArgumentOutOfRangeException.ThrowIfNegativeOrZero(MaximumDirectoryReplySize);
             ArgumentOutOfRangeException.ThrowIfNegativeOrZero(MaximumDirectoryResultSize);
+            ArgumentOutOfRangeException.ThrowIfNegativeOrZero(MaximumPkcs12Iterations);
             return this;
         }
 

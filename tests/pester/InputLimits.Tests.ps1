@@ -119,6 +119,59 @@ Describe 'Resource limits' {
         }
     }
 
+    Context 'PKCS#12 key-derivation work' {
+        BeforeAll {
+            # A real PKCS#12 file, written by .NET: a certificate, its key shrouded ten times and the MAC, each at
+            # 200,000 iterations: 2,200,000 in all, past the default 2,000,000, in a file of a few KiB.
+            $key = [System.Security.Cryptography.ECDsa]::Create([System.Security.Cryptography.ECCurve+NamedCurves]::nistP256)
+            $request = [System.Security.Cryptography.X509Certificates.CertificateRequest]::new('CN=costly, E=costly@example.com', $key, 'SHA256')
+            $now = [DateTimeOffset]::UtcNow
+            $certificate = $request.CreateSelfSigned($now.AddDays(-1), $now.AddDays(30))
+            $costly = [System.Security.Cryptography.PbeParameters]::new('Aes256Cbc', 'SHA256', 200000)
+            $certificates = [System.Security.Cryptography.Pkcs.Pkcs12SafeContents]::new()
+            [void] $certificates.AddCertificate($certificate)
+            $keys = [System.Security.Cryptography.Pkcs.Pkcs12SafeContents]::new()
+            foreach ($i in 1..10) { [void] $keys.AddShroudedKey($key, 'costly', $costly) }
+            $builder = [System.Security.Cryptography.Pkcs.Pkcs12Builder]::new()
+            $builder.AddSafeContentsUnencrypted($certificates)
+            $builder.AddSafeContentsUnencrypted($keys)
+            $builder.SealWithMac('costly', 'SHA256', 200000)
+            $crafted = Join-Path $TestDrive 'costly.p12'
+            [IO.File]::WriteAllBytes($crafted, $builder.Encode())
+            $costlyPassword = ConvertTo-SecureString 'costly' -AsPlainText -Force
+        }
+
+        It 'refuses a file that asks for more iterations than -MaximumPkcs12Iterations, naming the total and the limit' {
+            (Get-Item $crafted).Length | Should -BeLessThan 16KB
+            $result = Get-SmimeCertificate -Path $crafted -Password $costlyPassword -ErrorAction SilentlyContinue -ErrorVariable problems
+            $result | Should -BeNullOrEmpty
+            $problems.Count | Should -Be 1
+            $problems[0].FullyQualifiedErrorId | Should -Be 'TooManyPkcs12Iterations,SmimeTools.Commands.GetSmimeCertificateCommand'
+            $problems[0].CategoryInfo.Category | Should -Be 'LimitsExceeded'
+            $problems[0].Exception.Message | Should -Match ([regex]::Escape((2200000).ToString('N0')))
+            $problems[0].Exception.Message | Should -Match ([regex]::Escape((2000000).ToString('N0')))
+            $problems[0].ErrorDetails.RecommendedAction | Should -Match '-MaximumPkcs12Iterations'
+            $problems[0].TargetObject | Should -Be $crafted
+            { Import-SmimeIdentity -Path $crafted -Password $costlyPassword -CertStoreLocation 'Cert:\CurrentUser\SmimeToolsBudget' -ErrorAction Stop } |
+                Should -Throw -ErrorId 'TooManyPkcs12Iterations,SmimeTools.Commands.ImportSmimeIdentityCommand'
+            # The counts are in the clear, so the file is refused before its password is even checked.
+            { Protect-SmimeMessage -Path $message -SignWith $crafted -Destination (Join-Path $TestDrive 'costly.eml') -ErrorAction Stop } |
+                Should -Throw -ErrorId 'TooManyPkcs12Iterations,SmimeTools.Commands.ProtectSmimeMessageCommand'
+        }
+
+        It 'opens the file when -MaximumPkcs12Iterations is raised' {
+            $opened = Get-SmimeCertificate -Path $crafted -Password $costlyPassword -MaximumPkcs12Iterations 2200000 -ErrorAction Stop
+            @($opened).Count | Should -Be 1
+            $opened.Thumbprint | Should -Be $certificate.Thumbprint
+            $opened.KeyLocation | Should -Be 'File'
+        }
+
+        It 'opens the test PKI files with the default' {
+            (Get-SmimeCertificate -Path $pki.users.rsa2048.pkcs12Path -Password $pki.SecurePassword -ErrorAction Stop |
+                Where-Object KeyLocation -EQ 'File').Count | Should -Be 1
+        }
+    }
+
     Context 'compressed layers' {
         BeforeAll { $bomb = New-ZeroBombMessage 16MB }
 

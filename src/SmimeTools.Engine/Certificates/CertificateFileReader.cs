@@ -34,8 +34,11 @@ namespace SmimeTools.Engine.Certificates
             ".pem", ".crt", ".cer", ".der", ".p7b", ".p7c", ".p12", ".pfx", ".key",
         };
 
-        /// <summary>Reads every certificate in a file. Throws <see cref="SmimeException"/> when the file cannot be read.</summary>
-        public static IReadOnlyList<CertificateEntry> ReadFile(string path, SecureString? password = null)
+        /// <summary>
+        /// Reads every certificate in a file. Throws <see cref="SmimeException"/> when the file cannot be read, or when
+        /// a PKCS#12 file asks for more work than <see cref="InputLimits.MaximumPkcs12Iterations"/> of <paramref name="limits"/>.
+        /// </summary>
+        public static IReadOnlyList<CertificateEntry> ReadFile(string path, SecureString? password = null, InputLimits? limits = null)
         {
             ArgumentNullException.ThrowIfNull(path);
             byte[] data;
@@ -58,7 +61,7 @@ namespace SmimeTools.Engine.Certificates
             char[]? secret = password == null ? null : Reveal(password);
             try
             {
-                var entries = ReadGuarded(data, path, secret);
+                var entries = ReadGuarded(data, path, secret, limits);
                 foreach (var entry in entries)
                 {
                     if (entry.KeyLocation != KeyLocation.None)
@@ -90,8 +93,8 @@ namespace SmimeTools.Engine.Certificates
         /// Reads a certificate file (PEM or DER) together with the separate file of its private key (PEM, or DER
         /// PKCS#8, encrypted or not), as CAs and OpenSSL hand them out; the entries name the certificate file.
         /// </summary>
-        internal static IReadOnlyList<CertificateEntry> ReadCertificateAndKey(string certificatePath, string keyPath, SecureString? password) =>
-            ReadCertificatesAndKey(ReadFile(certificatePath), certificatePath, keyPath, password);
+        internal static IReadOnlyList<CertificateEntry> ReadCertificateAndKey(string certificatePath, string keyPath, SecureString? password, InputLimits? limits = null) =>
+            ReadCertificatesAndKey(ReadFile(certificatePath, null, limits), certificatePath, keyPath, password);
 
         /// <summary>
         /// The key in <paramref name="keyPath"/> (PEM or DER PKCS#8, encrypted or not) joined to <paramref name="certificate"/>,
@@ -138,7 +141,7 @@ namespace SmimeTools.Engine.Certificates
             char[]? secret = password == null ? null : Reveal(password);
             try
             {
-                var entries = ReadGuarded(Encoding.ASCII.GetBytes(text.ToString()), certificatePath, secret);
+                var entries = ReadGuarded(Encoding.ASCII.GetBytes(text.ToString()), certificatePath, secret, null);
                 foreach (var entry in entries.Where(e => e.KeyLocation != KeyLocation.None))
                 {
                     ChainCollector.RememberCompanions(entry.Certificate,
@@ -171,11 +174,11 @@ namespace SmimeTools.Engine.Certificates
         }
 
         /// <summary>As <see cref="Read"/>; damage BouncyCastle meets past the first checks (a key, a bundled certificate) is an unreadable file too.</summary>
-        private static IReadOnlyList<CertificateEntry> ReadGuarded(byte[] data, string path, char[]? password)
+        private static IReadOnlyList<CertificateEntry> ReadGuarded(byte[] data, string path, char[]? password, InputLimits? limits)
         {
             try
             {
-                return Read(data, path, password);
+                return Read(data, path, password, limits);
             }
             catch (Exception e) when (Cms.DecodingFailure.Is(e) || e is CryptographicException or CertificateException)
             {
@@ -183,7 +186,7 @@ namespace SmimeTools.Engine.Certificates
             }
         }
 
-        private static IReadOnlyList<CertificateEntry> Read(byte[] data, string path, char[]? password)
+        private static IReadOnlyList<CertificateEntry> Read(byte[] data, string path, char[]? password, InputLimits? limits)
         {
             if (LooksLikePem(data))
             {
@@ -202,7 +205,7 @@ namespace SmimeTools.Engine.Certificates
 
             if (sequence.Count >= 2 && sequence[0] is DerInteger version && version.HasValue(3) && sequence[1] is Asn1Sequence)
             {
-                return ReadPkcs12(data, path, password);
+                return ReadPkcs12(data, path, password, limits);
             }
 
             if (sequence.Count >= 1 && sequence[0] is DerObjectIdentifier)
@@ -320,9 +323,9 @@ namespace SmimeTools.Engine.Certificates
             return result;
         }
 
-        private static IReadOnlyList<CertificateEntry> ReadPkcs12(byte[] data, string path, char[]? password)
+        private static IReadOnlyList<CertificateEntry> ReadPkcs12(byte[] data, string path, char[]? password, InputLimits? limits)
         {
-            var contents = Pkcs12Reader.Read(data, path, password);
+            var contents = Pkcs12Reader.Read(data, path, password, limits);
             var entries = new List<CertificateEntry>();
             var seen = new HashSet<BcCertificate>();
             foreach (var key in contents.Keys)

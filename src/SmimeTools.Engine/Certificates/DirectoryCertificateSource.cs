@@ -138,9 +138,7 @@ namespace SmimeTools.Engine.Certificates
                 X509Certificate2? certificate = null;
                 try
                 {
-#pragma warning disable SYSLIB0057 // X509CertificateLoader is net9+; the engine targets net8 for PowerShell 7.4.
-                    certificate = new X509Certificate2(value);
-#pragma warning restore SYSLIB0057
+                    certificate = Cms.DerCertificate.Load(value);
                 }
                 catch (CryptographicException e)
                 {

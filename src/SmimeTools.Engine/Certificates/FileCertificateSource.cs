@@ -27,6 +27,9 @@ namespace SmimeTools.Engine.Certificates
 
         public bool Recurse { get; }
 
+        /// <summary>The limits each file is read within (of them, PKCS#12 files use <see cref="InputLimits.MaximumPkcs12Iterations"/>).</summary>
+        public InputLimits Limits { get; init; } = InputLimits.Default;
+
         /// <summary>Receives what is worth telling with -Verbose: how many files a folder has, which were skipped.</summary>
         public Action<string>? Note { get; set; }
 
@@ -36,7 +39,7 @@ namespace SmimeTools.Engine.Certificates
         {
             if (!Directory.Exists(FilePath))
             {
-                foreach (var entry in CertificateFileReader.ReadFile(FilePath, _password))
+                foreach (var entry in CertificateFileReader.ReadFile(FilePath, _password, Limits))
                 {
                     yield return entry;
                 }
@@ -71,7 +74,7 @@ namespace SmimeTools.Engine.Certificates
                 IReadOnlyList<CertificateEntry> entries;
                 try
                 {
-                    entries = CertificateFileReader.ReadFile(file, _password);
+                    entries = CertificateFileReader.ReadFile(file, _password, Limits);
                 }
                 catch (SmimeException e) when (e.ErrorId == ErrorIds.NoCertificateInFile)
                 {

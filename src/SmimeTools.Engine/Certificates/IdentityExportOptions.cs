@@ -26,6 +26,7 @@ namespace SmimeTools.Engine.Certificates
         /// <summary>With <see cref="PublicOnly"/>: PEM text instead of DER.</summary>
         public bool Pem { get; set; }
 
+        /// <summary>PBKDF2 and MAC iterations of PKCS#12 files, 1 to <see cref="Pkcs12Writer.MaxIterations"/>.</summary>
         public int Iterations { get; set; } = Pkcs12Writer.DefaultIterations;
     }
 }

@@ -25,7 +25,7 @@ namespace SmimeTools.Engine.Certificates
         public IdentityExporter(IdentityExportOptions options)
         {
             _options = options ?? throw new ArgumentNullException(nameof(options));
-            if (options.Iterations < 1 || options.Iterations > Pkcs12Crypto.MaxIterations)
+            if (options.Iterations < 1 || options.Iterations > Pkcs12Writer.MaxIterations)
             {
                 throw new ArgumentOutOfRangeException(nameof(options), options.Iterations, "Iterations out of range.");
             }

@@ -32,16 +32,17 @@ namespace SmimeTools.Engine.Certificates
         /// <summary>
         /// The identities of a file: PKCS#12, PEM with certificate and key, or a certificate file with its key in a
         /// file of the same name ending in .key beside it. Throws <see cref="SmimeException"/>: NoPrivateKey when the
-        /// file holds certificates only, NoCertificateInFile when it holds a key only, BadPassword, ...
+        /// file holds certificates only, NoCertificateInFile when it holds a key only, BadPassword, TooManyPkcs12Iterations
+        /// past <see cref="InputLimits.MaximumPkcs12Iterations"/> of <paramref name="limits"/> (the defaults when null), ...
         /// </summary>
-        public static IReadOnlyList<CertificateEntry> ReadIdentities(string path, SecureString? password)
+        public static IReadOnlyList<CertificateEntry> ReadIdentities(string path, SecureString? password, InputLimits? limits = null)
         {
             ArgumentNullException.ThrowIfNull(path);
-            var entries = CertificateFileReader.ReadFile(path, password);
+            var entries = CertificateFileReader.ReadFile(path, password, limits);
             var identities = entries.Where(e => e.KeyLocation != KeyLocation.None).ToList();
             if (identities.Count == 0 && SiblingKeyFile(path) is { } keyPath)
             {
-                entries = CertificateFileReader.ReadCertificateAndKey(path, keyPath, password);
+                entries = CertificateFileReader.ReadCertificateAndKey(path, keyPath, password, limits);
                 identities = entries.Where(e => e.KeyLocation != KeyLocation.None).ToList();
                 if (identities.Count == 0)
                 {

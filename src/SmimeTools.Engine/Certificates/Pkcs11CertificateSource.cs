@@ -118,9 +118,7 @@ namespace SmimeTools.Engine.Certificates
 
                 try
                 {
-                    #pragma warning disable SYSLIB0057 // X509CertificateLoader is net9+; the module targets net8 for PowerShell 7.4.
-                    certificates.Add((new X509Certificate2(values[0]!), id, label));
-#pragma warning restore SYSLIB0057
+                    certificates.Add((Cms.DerCertificate.Load(values[0]!), id, label));
                 }
                 catch (CryptographicException e)
                 {

@@ -17,24 +17,25 @@ namespace SmimeTools.Engine.Certificates
     /// <summary>
     /// The password-based cryptography of PKCS#12: PBES2 (PBKDF2 with AES or 3DES, through .NET's native code),
     /// the RFC 7292 pbeWithSHAAnd... schemes (through BouncyCastle), and the integrity MAC (RFC 7292 Appendix B
-    /// derivation with any digest BouncyCastle knows, or PBMAC1 of RFC 9579).
+    /// derivation with any digest BouncyCastle knows, or PBMAC1 of RFC 9579). Reading, every derivation first takes
+    /// its iterations from the file's <see cref="Pkcs12WorkBudget"/>.
     /// </summary>
     internal static class Pkcs12Crypto
     {
-        /// <summary>Above this a file is refused rather than left to spin the CPU for minutes.</summary>
-        public const int MaxIterations = 10_000_000;
-
         private static readonly DerObjectIdentifier Pbmac1 = new("1.2.840.113549.1.5.14");
 
-        /// <summary>Decrypts content protected by PBES2 or a PKCS#12 PBE scheme. Throws <see cref="CryptographicException"/> when the password does not fit.</summary>
-        public static byte[] Decrypt(AlgorithmIdentifier algorithm, byte[] data, Pkcs12Password password)
+        /// <summary>
+        /// Decrypts content protected by PBES2, PBES1 or a PKCS#12 PBE scheme, once its iterations are taken from
+        /// <paramref name="budget"/>. Throws <see cref="CryptographicException"/> when the password does not fit.
+        /// </summary>
+        public static byte[] Decrypt(AlgorithmIdentifier algorithm, byte[] data, Pkcs12Password password, Pkcs12WorkBudget budget)
         {
+            budget.Spend(IterationsOf(algorithm));
             if (algorithm.Algorithm.Equals(PkcsObjectIdentifiers.IdPbeS2) && TryDecryptPbes2Natively(algorithm, data, password, out var plain))
             {
                 return plain;
             }
 
-            CheckIterations(algorithm);
             var cipher = PbeUtilities.CreateEngine(algorithm) as IBufferedCipher
                 ?? throw new NotSupportedException($"The encryption scheme {algorithm.Algorithm.Id} is not supported.");
             var parameters = PbeUtilities.GenerateCipherParameters(algorithm, password.Chars, password.EmptyAsTwoZeroBytes);
@@ -84,18 +85,24 @@ namespace SmimeTools.Engine.Certificates
             return cipher.DoFinal(plaintext);
         }
 
-        /// <summary>Computes the integrity MAC over <paramref name="authSafe"/> with the algorithm, salt and iterations of a MacData.</summary>
-        public static byte[] ComputeMac(AlgorithmIdentifier macAlgorithm, byte[] salt, int iterations, byte[] authSafe, Pkcs12Password password)
+        /// <summary>
+        /// Computes the integrity MAC over <paramref name="authSafe"/> with the algorithm, salt and iterations of a
+        /// MacData; a reader passes its <paramref name="budget"/>, from which the derivation's iterations are taken first.
+        /// </summary>
+        public static byte[] ComputeMac(AlgorithmIdentifier macAlgorithm, byte[] salt, int iterations, byte[] authSafe, Pkcs12Password password,
+            Pkcs12WorkBudget? budget = null)
         {
-            if (iterations < 1 || iterations > MaxIterations)
+            if (iterations < 1)
             {
-                throw new NotSupportedException($"The MAC iteration count {iterations} is outside 1..{MaxIterations}.");
+                throw new NotSupportedException($"The MAC iteration count {iterations} is not positive.");
             }
 
             if (macAlgorithm.Algorithm.Equals(Pbmac1))
             {
-                return ComputePbmac1(macAlgorithm, authSafe, password);
+                return ComputePbmac1(macAlgorithm, authSafe, password, budget);
             }
+
+            budget?.Spend(iterations);
 
             var native = NativeHashFor(macAlgorithm.Algorithm);
             if (native != null)
@@ -134,6 +141,12 @@ namespace SmimeTools.Engine.Certificates
                 CryptographicOperations.ZeroMemory(secret);
             }
         }
+
+        /// <summary>The iterations a MAC runs: those of MacData, or for PBMAC1 those of its PBKDF2 (RFC 9579 ignores MacData's).</summary>
+        public static int MacIterationsOf(AlgorithmIdentifier macAlgorithm, int macDataIterations) =>
+            macAlgorithm.Algorithm.Equals(Pbmac1)
+                ? CheckedCount(Pbkdf2Params.GetInstance(AlgorithmIdentifier.GetInstance(Asn1Sequence.GetInstance(macAlgorithm.Parameters)[0]).Parameters).IterationCount)
+                : macDataIterations;
 
         /// <summary>The digest algorithm identifier written into MacData.</summary>
         public static AlgorithmIdentifier MacAlgorithm(bool legacy) => legacy
@@ -261,7 +274,7 @@ namespace SmimeTools.Engine.Certificates
             return null;
         }
 
-        private static byte[] ComputePbmac1(AlgorithmIdentifier macAlgorithm, byte[] authSafe, Pkcs12Password password)
+        private static byte[] ComputePbmac1(AlgorithmIdentifier macAlgorithm, byte[] authSafe, Pkcs12Password password, Pkcs12WorkBudget? budget)
         {
             // RFC 9579: PBMAC1 { PBKDF2 parameters, HMAC scheme }; the MacData salt is ignored, PBKDF2's own is used.
             var parameters = Asn1Sequence.GetInstance(macAlgorithm.Parameters);
@@ -278,6 +291,7 @@ namespace SmimeTools.Engine.Certificates
             var hash = HashFor(scheme.Algorithm) ?? throw new NotSupportedException($"PBMAC1 with {scheme.Algorithm.Id} is not supported.");
             var iterations = CheckedCount(pbkdf2.IterationCount);
             var length = pbkdf2.KeyLength?.IntValueExact ?? throw new NotSupportedException("PBMAC1 without a key length is not valid (RFC 9579).");
+            budget?.Spend(iterations);
             var secret = password.Utf8Bytes();
             var key = Rfc2898DeriveBytes.Pbkdf2(secret, pbkdf2.GetSalt(), iterations, prf, length);
             try
@@ -329,19 +343,42 @@ namespace SmimeTools.Engine.Certificates
             }
         }
 
-        private static void CheckIterations(AlgorithmIdentifier algorithm)
+        /// <summary>
+        /// The iterations decrypting with <paramref name="algorithm"/> runs, from its parameters: PKCS#12 PBE, PBES1, and
+        /// PBES2 with PBKDF2. A scheme whose cost cannot be read from its parameters is not run at all.
+        /// </summary>
+        public static int IterationsOf(AlgorithmIdentifier algorithm)
         {
-            if (PbeUtilities.IsPkcs12(algorithm.Algorithm.Id) && algorithm.Parameters != null)
+            var id = algorithm.Algorithm.Id;
+            if (PbeUtilities.IsPkcs12(id))
             {
-                CheckedCount(Pkcs12PbeParams.GetInstance(algorithm.Parameters).Iterations);
+                return CheckedCount(Pkcs12PbeParams.GetInstance(algorithm.Parameters).Iterations);
             }
+
+            if (algorithm.Algorithm.Equals(PkcsObjectIdentifiers.IdPbeS2))
+            {
+                var kdf = PbeS2Parameters.GetInstance(algorithm.Parameters).KeyDerivationFunc;
+                if (!kdf.Algorithm.Equals(PkcsObjectIdentifiers.IdPbkdf2))
+                {
+                    throw new NotSupportedException($"PBES2 with key derivation {kdf.Algorithm.Id} is not supported.");
+                }
+
+                return CheckedCount(Pbkdf2Params.GetInstance(kdf.Parameters).IterationCount);
+            }
+
+            if (PbeUtilities.IsPkcs5Scheme1(id))
+            {
+                return CheckedCount(PbeParameter.GetInstance(algorithm.Parameters).IterationCount);
+            }
+
+            throw new NotSupportedException($"The encryption scheme {id} is not supported.");
         }
 
         private static int CheckedCount(Org.BouncyCastle.Math.BigInteger count)
         {
-            if (count.SignValue <= 0 || count.BitLength > 31 || count.IntValue > MaxIterations)
+            if (count.SignValue <= 0 || count.BitLength > 31)
             {
-                throw new NotSupportedException($"The iteration count {count} is outside 1..{MaxIterations}.");
+                throw new NotSupportedException($"The iteration count {count} is outside 1..{int.MaxValue}.");
             }
 
             return count.IntValue;

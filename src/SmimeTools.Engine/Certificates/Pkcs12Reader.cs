@@ -27,7 +27,12 @@ namespace SmimeTools.Engine.Certificates
     {
         private const int MaxNesting = 8;
 
-        public static Pkcs12Contents Read(byte[] data, string path, char[]? password)
+        /// <summary>Reads the file within <see cref="InputLimits.MaximumPkcs12Iterations"/> of <paramref name="limits"/> (the defaults when null).</summary>
+        public static Pkcs12Contents Read(byte[] data, string path, char[]? password, InputLimits? limits = null) =>
+            Read(data, path, password, new Pkcs12WorkBudget(path, (limits ?? InputLimits.Default).MaximumPkcs12Iterations));
+
+        /// <summary>As the other overload, spending from <paramref name="budget"/>, which tells afterwards how much was run.</summary>
+        public static Pkcs12Contents Read(byte[] data, string path, char[]? password, Pkcs12WorkBudget budget)
         {
             Pfx pfx;
             byte[] authSafe;
@@ -46,15 +51,16 @@ namespace SmimeTools.Engine.Certificates
                 throw Unreadable(path, "it looks like a PKCS#12 file but its structure is damaged", e);
             }
 
+            budget.Foresee(VisibleIterations(pfx.MacData, authSafe));
             var given = new Pkcs12Password(password ?? Array.Empty<char>());
             var readings = given.IsEmpty ? new[] { given, given.WithEmptyAsTwoZeroBytes(true) } : new[] { given };
             if (pfx.MacData != null)
             {
-                var matched = readings.FirstOrDefault(r => MacMatches(pfx.MacData, authSafe, r, path))
+                var matched = readings.FirstOrDefault(r => MacMatches(pfx.MacData, authSafe, r, path, budget))
                     ?? throw BadPassword(path, password == null);
                 try
                 {
-                    var contents = ParseGuarded(authSafe, matched, path);
+                    var contents = ParseGuarded(authSafe, matched, path, budget);
                     contents.HasMac = true;
                     contents.MacAlgorithm = pfx.MacData.Mac.DigestAlgorithm.Algorithm.Id;
                     return contents;
@@ -69,7 +75,7 @@ namespace SmimeTools.Engine.Certificates
             {
                 try
                 {
-                    return ParseGuarded(authSafe, readings[i], path);
+                    return ParseGuarded(authSafe, readings[i], path, budget);
                 }
                 catch (PasswordMismatchException) when (i < readings.Length - 1)
                 {
@@ -84,14 +90,91 @@ namespace SmimeTools.Engine.Certificates
             throw BadPassword(path, password == null);
         }
 
-        private static bool MacMatches(MacData macData, byte[] authSafe, Pkcs12Password password, string path)
+        /// <summary>
+        /// The iterations the file shows before any decryption: its MAC, its encrypted parts and the shrouded keys of
+        /// its parts in the clear. Parts that cannot be read count nothing here; reading them later reports them.
+        /// </summary>
+        private static long VisibleIterations(MacData? macData, byte[] authSafe)
+        {
+            long total = 0;
+            if (macData != null)
+            {
+                total = Counted(() => Pkcs12Crypto.MacIterationsOf(macData.Mac.DigestAlgorithm, MacIterations(macData)));
+            }
+
+            ContentInfo[] parts;
+            try
+            {
+                parts = AuthenticatedSafe.GetInstance(Asn1Object.FromByteArray(authSafe)).GetContentInfo();
+            }
+            catch (Exception e) when (IsParseFailure(e))
+            {
+                return total;
+            }
+
+            foreach (var part in parts)
+            {
+                if (part.ContentType.Equals(PkcsObjectIdentifiers.EncryptedData))
+                {
+                    total = Pkcs12WorkBudget.Add(total, Counted(() => EncryptedData.GetInstance(part.Content) is { Content: not null } encrypted
+                        ? Pkcs12Crypto.IterationsOf(encrypted.EncryptionAlgorithm) : 0));
+                }
+                else if (part.ContentType.Equals(PkcsObjectIdentifiers.Data))
+                {
+                    total = Pkcs12WorkBudget.Add(total, Counted(() => ShroudedIterations(Asn1OctetString.GetInstance(part.Content).GetOctets(), 0)));
+                }
+            }
+
+            return total;
+        }
+
+        private static long ShroudedIterations(byte[] encoded, int depth)
+        {
+            long total = 0;
+            if (depth > MaxNesting)
+            {
+                return total;
+            }
+
+            foreach (var element in Asn1Sequence.GetInstance(Asn1Object.FromByteArray(encoded)))
+            {
+                var bag = SafeBag.GetInstance(element);
+                if (bag.BagID.Equals(PkcsObjectIdentifiers.Pkcs8ShroudedKeyBag))
+                {
+                    total = Pkcs12WorkBudget.Add(total, Counted(() => Pkcs12Crypto.IterationsOf(EncryptedPrivateKeyInfo.GetInstance(bag.BagValueEncodable).EncryptionAlgorithm)));
+                }
+                else if (bag.BagID.Equals(PkcsObjectIdentifiers.SafeContentsBag))
+                {
+                    total = Pkcs12WorkBudget.Add(total, Counted(() => ShroudedIterations(bag.BagValueEncodable.ToAsn1Object().GetEncoded(), depth + 1)));
+                }
+            }
+
+            return total;
+        }
+
+        /// <summary>What <paramref name="count"/> finds, or nothing when the structure it reads is damaged or of a kind not run.</summary>
+        private static long Counted(Func<long> count)
+        {
+            try
+            {
+                return count();
+            }
+            catch (Exception e) when (IsParseFailure(e) || e is NotSupportedException)
+            {
+                return 0;
+            }
+        }
+
+        private static int MacIterations(MacData macData) =>
+            macData.IterationCount.BitLength > 31 ? int.MaxValue : macData.IterationCount.IntValue;
+
+        private static bool MacMatches(MacData macData, byte[] authSafe, Pkcs12Password password, string path, Pkcs12WorkBudget budget)
         {
             byte[] computed;
             try
             {
                 var salt = macData.GetSalt();
-                var iterations = macData.IterationCount.BitLength > 31 ? int.MaxValue : macData.IterationCount.IntValue;
-                computed = Pkcs12Crypto.ComputeMac(macData.Mac.DigestAlgorithm, salt, iterations, authSafe, password);
+                computed = Pkcs12Crypto.ComputeMac(macData.Mac.DigestAlgorithm, salt, MacIterations(macData), authSafe, password, budget);
             }
             catch (Exception e) when (e is SecurityUtilityException or NotSupportedException or ArgumentException or InvalidCastException)
             {
@@ -102,11 +185,11 @@ namespace SmimeTools.Engine.Certificates
         }
 
         /// <summary>As <see cref="Parse"/>; what a damaged part raises outside the guarded steps (lazily parsed content infos, algorithm names) is unreadable too.</summary>
-        private static Pkcs12Contents ParseGuarded(byte[] authSafe, Pkcs12Password password, string path)
+        private static Pkcs12Contents ParseGuarded(byte[] authSafe, Pkcs12Password password, string path, Pkcs12WorkBudget budget)
         {
             try
             {
-                return Parse(authSafe, password, path);
+                return Parse(authSafe, password, path, budget);
             }
             catch (Exception e) when (IsParseFailure(e))
             {
@@ -114,7 +197,7 @@ namespace SmimeTools.Engine.Certificates
             }
         }
 
-        private static Pkcs12Contents Parse(byte[] authSafe, Pkcs12Password password, string path)
+        private static Pkcs12Contents Parse(byte[] authSafe, Pkcs12Password password, string path, Pkcs12WorkBudget budget)
         {
             var contents = new Pkcs12Contents();
             ContentInfo[] parts;
@@ -131,7 +214,7 @@ namespace SmimeTools.Engine.Certificates
             {
                 if (part.ContentType.Equals(PkcsObjectIdentifiers.Data))
                 {
-                    ReadSafeContents(Guard(path, () => Asn1OctetString.GetInstance(part.Content).GetOctets()), password, path, contents, 0, decrypted: false);
+                    ReadSafeContents(Guard(path, () => Asn1OctetString.GetInstance(part.Content).GetOctets()), password, path, budget, contents, 0, decrypted: false);
                 }
                 else if (part.ContentType.Equals(PkcsObjectIdentifiers.EncryptedData))
                 {
@@ -141,8 +224,8 @@ namespace SmimeTools.Engine.Certificates
                         continue;
                     }
 
-                    var plain = DecryptOrMismatch(encrypted.EncryptionAlgorithm, encrypted.Content.GetOctets(), password, path);
-                    ReadSafeContents(plain, password, path, contents, 0, decrypted: true);
+                    var plain = DecryptOrMismatch(encrypted.EncryptionAlgorithm, encrypted.Content.GetOctets(), password, path, budget);
+                    ReadSafeContents(plain, password, path, budget, contents, 0, decrypted: true);
                 }
                 else
                 {
@@ -154,7 +237,7 @@ namespace SmimeTools.Engine.Certificates
             return contents;
         }
 
-        private static void ReadSafeContents(byte[] encoded, Pkcs12Password password, string path, Pkcs12Contents contents, int depth, bool decrypted)
+        private static void ReadSafeContents(byte[] encoded, Pkcs12Password password, string path, Pkcs12WorkBudget budget, Pkcs12Contents contents, int depth, bool decrypted)
         {
             if (depth > MaxNesting)
             {
@@ -200,7 +283,7 @@ namespace SmimeTools.Engine.Certificates
                 else if (bag.BagID.Equals(PkcsObjectIdentifiers.Pkcs8ShroudedKeyBag))
                 {
                     var shrouded = Guard(path, () => EncryptedPrivateKeyInfo.GetInstance(bag.BagValueEncodable));
-                    var plain = DecryptOrMismatch(shrouded.EncryptionAlgorithm, shrouded.GetEncryptedData(), password, path);
+                    var plain = DecryptOrMismatch(shrouded.EncryptionAlgorithm, shrouded.GetEncryptedData(), password, path, budget);
                     PrivateKeyInfo info;
                     try
                     {
@@ -219,18 +302,18 @@ namespace SmimeTools.Engine.Certificates
                 }
                 else if (bag.BagID.Equals(PkcsObjectIdentifiers.SafeContentsBag))
                 {
-                    ReadSafeContents(Guard(path, () => bag.BagValueEncodable.ToAsn1Object().GetEncoded()), password, path, contents, depth + 1, decrypted);
+                    ReadSafeContents(Guard(path, () => bag.BagValueEncodable.ToAsn1Object().GetEncoded()), password, path, budget, contents, depth + 1, decrypted);
                 }
 
                 // CRL and secret bags carry nothing an identity needs.
             }
         }
 
-        private static byte[] DecryptOrMismatch(AlgorithmIdentifier algorithm, byte[] data, Pkcs12Password password, string path)
+        private static byte[] DecryptOrMismatch(AlgorithmIdentifier algorithm, byte[] data, Pkcs12Password password, string path, Pkcs12WorkBudget budget)
         {
             try
             {
-                return Pkcs12Crypto.Decrypt(algorithm, data, password);
+                return Pkcs12Crypto.Decrypt(algorithm, data, password, budget);
             }
             catch (CryptographicException e)
             {

@@ -29,6 +29,13 @@ namespace SmimeTools.Engine.Certificates
         /// </summary>
         public const int DefaultIterations = 100_000;
 
+        /// <summary>
+        /// The most iterations asked for: a file runs three derivations (certificates, key, MAC), and 3 x 600,000 (the
+        /// count Firefox writes) stays inside the default <see cref="InputLimits.MaximumPkcs12Iterations"/>, so every
+        /// file written here opens again with the default limits.
+        /// </summary>
+        public const int MaxIterations = 600_000;
+
         /// <summary>Writes <paramref name="identity"/> as PKCS#12; its private key must be with it.</summary>
         /// <param name="identity">The certificate with its private key (in .NET, or read from a file by SmimeTools).</param>
         /// <param name="password">The file's password; it may not be empty.</param>
@@ -81,9 +88,9 @@ namespace SmimeTools.Engine.Certificates
         internal static byte[] Write(byte[] privateKeyInfo, byte[] certificateDer, IReadOnlyList<byte[]> chainDer, Pkcs12Password password,
             Pkcs12Protection protection, string friendlyName, int iterations)
         {
-            if (iterations < 1 || iterations > Pkcs12Crypto.MaxIterations)
+            if (iterations < 1 || iterations > MaxIterations)
             {
-                throw new ArgumentOutOfRangeException(nameof(iterations), iterations, $"Iterations must be 1..{Pkcs12Crypto.MaxIterations}.");
+                throw new ArgumentOutOfRangeException(nameof(iterations), iterations, $"Iterations must be 1..{MaxIterations}.");
             }
 
             var legacy = protection == Pkcs12Protection.Legacy;

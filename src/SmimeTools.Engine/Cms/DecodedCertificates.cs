@@ -18,7 +18,7 @@ namespace SmimeTools.Engine.Cms
 
         private static readonly ConcurrentDictionary<string, X509Certificate2> Cache = new(StringComparer.Ordinal);
 
-        /// <exception cref="CryptographicException">The encoding is not a certificate .NET can read.</exception>
+        /// <exception cref="CryptographicException">The encoding is not a certificate .NET can read (nor PKCS#12: <see cref="DerCertificate"/>).</exception>
         public static X509Certificate2 Decode(byte[] der)
         {
             var key = Convert.ToHexString(SHA256.HashData(der));
@@ -27,9 +27,7 @@ namespace SmimeTools.Engine.Cms
                 return cached;
             }
 
-#pragma warning disable SYSLIB0057 // X509CertificateLoader is net9+; the engine targets net8 for PowerShell 7.4.
-            var certificate = new X509Certificate2(der);
-#pragma warning restore SYSLIB0057
+            var certificate = DerCertificate.Load(der);
             if (Cache.Count >= Capacity)
             {
                 Cache.Clear();

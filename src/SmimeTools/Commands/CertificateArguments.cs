@@ -23,9 +23,9 @@ namespace SmimeTools.Commands
                     resolveAddress == null ? null : a => resolveAddress(a).Select(c => new CertificateEntry(c, null, a)))
                 .Select(e => e.Certificate).ToList();
 
-        /// <summary>The certificates with their keys, for -SignWith and -Identity.</summary>
+        /// <summary>The certificates with their keys, for -SignWith and -Identity; PKCS#12 files are read within <paramref name="limits"/> (the defaults when null).</summary>
         public static List<CertificateEntry> Entries(IEnumerable<object?> values, string parameterName, Func<string, string> resolvePath,
-            Func<string, IEnumerable<CertificateEntry>>? resolveAddress = null)
+            Func<string, IEnumerable<CertificateEntry>>? resolveAddress = null, InputLimits? limits = null)
         {
             var result = new List<CertificateEntry>();
             foreach (var value in values)
@@ -38,7 +38,7 @@ namespace SmimeTools.Commands
                         result.Add(CertificateOutput.EntryOf(certificate, "-" + parameterName));
                         break;
                     case FileInfo file:
-                        AddFile(result, file.FullName);
+                        AddFile(result, file.FullName, limits);
                         break;
                     case string text when text.Contains('@') && !File.Exists(resolvePath(text)):
                         if (resolveAddress == null)
@@ -58,7 +58,7 @@ namespace SmimeTools.Commands
                         result.Add(FromStore(store!, thumbprint!, parameterName, text));
                         break;
                     case string path:
-                        AddFile(result, resolvePath(path));
+                        AddFile(result, resolvePath(path), limits);
                         break;
                     case object other:
                         throw new SmimeException(ErrorIds.NoMatchingCertificate, SmimeErrorKind.InvalidArgument,
@@ -77,6 +77,7 @@ namespace SmimeTools.Commands
                 $"The certificate '{text}' given to -{parameterName} is not in {store.DisplayPath}.",
                 $"List the store with Get-ChildItem {store.DisplayPath}, or Get-SmimeCertificate -CertStoreLocation {store.DisplayPath}.", text);
 
-        private static void AddFile(List<CertificateEntry> result, string path) => result.AddRange(CertificateFileReader.ReadFile(path));
+        private static void AddFile(List<CertificateEntry> result, string path, InputLimits? limits) =>
+            result.AddRange(CertificateFileReader.ReadFile(path, null, limits));
     }
 }

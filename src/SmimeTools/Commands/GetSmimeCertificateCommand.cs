@@ -74,6 +74,12 @@ namespace SmimeTools.Commands
         [Parameter(ParameterSetName = ParameterSets.LiteralPath)]
         public SecureString? Password { get; set; }
 
+        /// <summary>Most key-derivation and MAC iterations one PKCS#12 file may have run, all its steps together (2,000,000 by default).</summary>
+        [Parameter(ParameterSetName = ParameterSets.Path)]
+        [Parameter(ParameterSetName = ParameterSets.LiteralPath)]
+        [ValidateRange(1, long.MaxValue)]
+        public long MaximumPkcs12Iterations { get; set; }
+
         /// <summary>Search folders and their subfolders.</summary>
         [Parameter(ParameterSetName = ParameterSets.Path)]
         [Parameter(ParameterSetName = ParameterSets.LiteralPath)]
@@ -154,13 +160,17 @@ namespace SmimeTools.Commands
                 default:
                     foreach (var path in ResolvedPaths())
                     {
-                        var source = new FileCertificateSource(path, Password, Recurse) { Note = WriteVerbose };
+                        var source = new FileCertificateSource(path, Password, Recurse) { Note = WriteVerbose, Limits = FileLimits() };
                         Read(source, path);
                     }
 
                     break;
             }
         }
+
+        private InputLimits FileLimits() => MyInvocation.BoundParameters.ContainsKey(nameof(MaximumPkcs12Iterations))
+            ? InputLimits.Default with { MaximumPkcs12Iterations = MaximumPkcs12Iterations }
+            : InputLimits.Default;
 
         /// <summary>-Pkcs11Module / -Pkcs11Uri: the tokens' certificates, read without a login unless -Pin is given.</summary>
         private void ReadToken()

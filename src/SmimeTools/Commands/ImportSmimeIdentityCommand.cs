@@ -58,6 +58,15 @@ namespace SmimeTools.Commands
         [Parameter]
         public SecureString? Pin { get; set; }
 
+        /// <summary>Most key-derivation and MAC iterations one PKCS#12 file may have run, all its steps together (2,000,000 by default).</summary>
+        [Parameter]
+        [ValidateRange(1, long.MaxValue)]
+        public long MaximumPkcs12Iterations { get; set; }
+
+        private InputLimits Limits => MyInvocation.BoundParameters.ContainsKey(nameof(MaximumPkcs12Iterations))
+            ? InputLimits.Default with { MaximumPkcs12Iterations = MaximumPkcs12Iterations }
+            : InputLimits.Default;
+
         protected override void BeginProcessing()
         {
             if (Pkcs11Module != null)
@@ -96,7 +105,7 @@ namespace SmimeTools.Commands
         {
             if (Pkcs11Module != null)
             {
-                TokenIdentityImport.Run(this, _files, Password, Pkcs11Module, Token, Pin);
+                TokenIdentityImport.Run(this, _files, Password, Limits, Pkcs11Module, Token, Pin);
                 return;
             }
 
@@ -126,7 +135,7 @@ namespace SmimeTools.Commands
             IReadOnlyList<CertificateEntry> identities;
             try
             {
-                identities = IdentityImporter.ReadIdentities(file, Password);
+                identities = IdentityImporter.ReadIdentities(file, Password, Limits);
             }
             catch (SmimeException e)
             {

@@ -42,7 +42,7 @@ namespace SmimeTools.Commands
             X509Certificate2? signer = null;
             if (command.SignWith != null)
             {
-                var given = CertificateArguments.Entries(command.SignWith, "SignWith", Resolve, a => new[] { parties.SignerFor(a) });
+                var given = CertificateArguments.Entries(command.SignWith, "SignWith", Resolve, a => new[] { parties.SignerFor(a) }, command.InputLimits);
                 var identity = ProtectionParties.PickSigner(given);
                 signer = identity.Certificate;
                 options.SignatureCertificates = command.IncludeChain switch

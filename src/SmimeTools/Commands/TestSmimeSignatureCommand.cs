@@ -152,7 +152,7 @@ namespace SmimeTools.Commands
 
                 if (Identity != null)
                 {
-                    _keys = CloseOnStop(DecryptionKeys.FromIdentities(CertificateArguments.Entries(Identity, "Identity", GetUnresolvedProviderPathFromPSPath), TokenPinPrompt.For(this)));
+                    _keys = CloseOnStop(DecryptionKeys.FromIdentities(CertificateArguments.Entries(Identity, "Identity", GetUnresolvedProviderPathFromPSPath, limits: limits), TokenPinPrompt.For(this)));
                 }
 
                 _options = new SignatureVerifyOptions { Validation = validation, Keys = _keys ?? (IReadOnlyList<IKeyDecryptor>)Array.Empty<IKeyDecryptor>(), Limits = limits };

@@ -24,7 +24,7 @@ namespace SmimeTools.Commands
             }
         }
 
-        public static void Run(ImportSmimeIdentityCommand command, IReadOnlyList<string> files, SecureString? password, string module, string? token, SecureString? pin)
+        public static void Run(ImportSmimeIdentityCommand command, IReadOnlyList<string> files, SecureString? password, InputLimits limits, string module, string? token, SecureString? pin)
         {
             var modulePath = TokenArguments.ModulePath(command, module);
             using var writer = new TokenWriter(modulePath, token, pin, TokenPinPrompt.For(command));
@@ -41,7 +41,7 @@ namespace SmimeTools.Commands
                 IReadOnlyList<CertificateEntry> identities;
                 try
                 {
-                    identities = IdentityImporter.ReadIdentities(file, password);
+                    identities = IdentityImporter.ReadIdentities(file, password, limits);
                 }
                 catch (SmimeException e)
                 {

@@ -106,7 +106,7 @@ namespace SmimeTools.Commands
                 // Without -Identity the stores are named now (a bad path stops the cmdlet) but read only when a layer needs a key.
                 _keys = CloseOnStop(Identity == null
                     ? DecryptionKeys.FromSources(CertStoreLocations.Sources(CertStoreLocation), Note)
-                    : DecryptionKeys.FromIdentities(CertificateArguments.Entries(Identity, "Identity", GetUnresolvedProviderPathFromPSPath, StoreIdentitiesFor),
+                    : DecryptionKeys.FromIdentities(CertificateArguments.Entries(Identity, "Identity", GetUnresolvedProviderPathFromPSPath, StoreIdentitiesFor, Limits),
                         TokenPinPrompt.For(this)));
             }
             catch (SmimeException e)

@@ -211,7 +211,7 @@ namespace SmimeTools.Commands
                 return Identity == null
                     ? DecryptionKeys.FromSources(CertStoreLocations.Sources(CertStoreLocation), WriteVerbose)
                     : DecryptionKeys.FromIdentities(CertificateArguments.Entries(Identity, "Identity", GetUnresolvedProviderPathFromPSPath,
-                        a => IdentitiesByAddress.Find(CertStoreLocations.Sources(CertStoreLocation), a, WriteVerbose)), TokenPinPrompt.For(this));
+                        a => IdentitiesByAddress.Find(CertStoreLocations.Sources(CertStoreLocation), a, WriteVerbose), Limits), TokenPinPrompt.For(this));
             }
             catch (SmimeException e)
             {

@@ -34,7 +34,7 @@ namespace SmimeTools.Tests.Enrolment
         private static readonly Lazy<RSA> CaKey = new(() => RSA.Create(2048));
         private static readonly Lazy<RSA> RaKey = new(() => RSA.Create(2048));
 
-        private readonly HttpListener _listener = new();
+        private readonly HttpListener _listener;
         private readonly CancellationTokenSource _stop = new();
         private readonly Task _loop;
         private readonly ConcurrentDictionary<string, int> _pollsSeen = new(StringComparer.Ordinal);
@@ -57,18 +57,22 @@ namespace SmimeTools.Tests.Enrolment
                 Ra = issued.CopyWithPrivateKey(raKey);
             }
 
+            // A port found free may be taken before it is bound (other test runs share the machine); a listener whose
+            // Start failed is not started again, a new one is.
             for (int attempt = 0; ; attempt++)
             {
                 Port = ScepServerFixture.FreePort();
-                _listener.Prefixes.Clear();
-                _listener.Prefixes.Add($"http://127.0.0.1:{Port}/");
+                var listener = new HttpListener();
+                listener.Prefixes.Add($"http://127.0.0.1:{Port}/");
                 try
                 {
-                    _listener.Start();
+                    listener.Start();
+                    _listener = listener;
                     break;
                 }
-                catch (HttpListenerException) when (attempt < 3)
+                catch (HttpListenerException) when (attempt < 5)
                 {
+                    listener.Close();
                 }
             }
 

@@ -270,7 +270,7 @@ namespace SmimeTools.Engine.Enrolment.Scep
                 if (element is Asn1Sequence sequence && sequence.Count >= 1 && sequence[0] is DerObjectIdentifier)
                 {
                     var signedData = SignedData.GetInstance(ContentInfo.GetInstance(sequence).Content);
-                    var certificates = signedData.Certificates?.Cast<Asn1Encodable>().Select(c => new X509Certificate2(c.GetDerEncoded())).ToArray()
+                    var certificates = signedData.Certificates?.Cast<Asn1Encodable>().Select(c => DerCertificate.Load(c.GetDerEncoded())).ToArray()
                         ?? Array.Empty<X509Certificate2>();
                     if (certificates.Length == 0)
                     {
@@ -280,7 +280,7 @@ namespace SmimeTools.Engine.Enrolment.Scep
                     return certificates;
                 }
 
-                return new[] { new X509Certificate2(body) };
+                return new[] { DerCertificate.Load(body) };
             }
             catch (Exception e) when (e is ArgumentException or InvalidCastException or IOException or CryptographicException or InvalidOperationException or ArithmeticException)
             {

@@ -142,7 +142,7 @@ namespace SmimeTools.Engine.Enrolment.Scep
                 var degenerate = SignedData.GetInstance(contentInfo.Content);
                 return degenerate.Certificates == null
                     ? Array.Empty<X509Certificate2>()
-                    : degenerate.Certificates.Cast<Asn1Encodable>().Select(c => new X509Certificate2(c.GetDerEncoded())).ToArray();
+                    : degenerate.Certificates.Cast<Asn1Encodable>().Select(c => DerCertificate.Load(c.GetDerEncoded())).ToArray();
             }
             catch (Exception e) when (IsDecodingError(e) || e is System.Security.Cryptography.CryptographicException)
             {
