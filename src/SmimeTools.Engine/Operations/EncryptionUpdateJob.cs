@@ -361,8 +361,8 @@ namespace SmimeTools.Engine.Operations
                 // What an interrupted run of this job already wrote into the new content, when it read the same mbox.
                 var earlier = Resumable(journal.MboxProgress(key, before), output, hashed, cancellationToken);
                 var resumeFrom = earlier.Count == 0 ? 0 : earlier[^1].OldEnd;
-                using var reader = new FileStream(snapshot.Stream.Name, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
-                using var raw = new FileStream(snapshot.Stream.Name, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+                using var reader = new FileStream(snapshot.Path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+                using var raw = new FileStream(snapshot.Path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
                 long copied = resumeFrom;
                 var beforeHex = Convert.ToHexString(before);
                 foreach (var (_, index, offset, end) in LayerWalker.ReadMbox(reader, file.FullName, new EntityOffsets(), problem, _options.Limits, cancellationToken))
@@ -371,12 +371,12 @@ namespace SmimeTools.Engine.Operations
                     var start = LineEnd(raw, offset);
                     if (end <= resumeFrom)
                     {
-                        updated += Replay(earlier.FirstOrDefault(e => e.Index == index), snapshot.Stream.Name, file.FullName, index, start, end, done, problem, cancellationToken);
+                        updated += Replay(earlier.FirstOrDefault(e => e.Index == index), snapshot.Path, file.FullName, index, start, end, done, problem, cancellationToken);
                         continue;
                     }
 
                     CopyRange(raw, hashed, copied, start, cancellationToken);
-                    var update = UpdateMboxMessage(snapshot.Stream.Name, file.FullName, index, start, end, hashed, raw, problem, cancellationToken);
+                    var update = UpdateMboxMessage(snapshot.Path, file.FullName, index, start, end, hashed, raw, problem, cancellationToken);
                     if (update != null)
                     {
                         updated += update.State == MessageUpdateState.Updated ? 1 : 0;
