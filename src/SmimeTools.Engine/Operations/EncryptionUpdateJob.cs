@@ -75,7 +75,8 @@ namespace SmimeTools.Engine.Operations
         /// <summary>
         /// What <paramref name="path"/> holds: itself as a message file or an mbox file (which starts with a "From " line); for
         /// a folder, its files, or its messages in cur/ and new/ when it is a Maildir; with <paramref name="recurse"/>, the
-        /// same for every folder below (Maildir++ folders too). Hidden files (journals, temporary files) are passed over.
+        /// same for every folder below (Maildir++ folders too). Hidden files (journals, temporary files) are passed over, and
+        /// so are dot-lock files (a file's name + ".lock" beside it, as a job killed while it held an mbox leaves it).
         /// </summary>
         /// <exception cref="SmimeException"><see cref="ErrorIds.PathNotFound"/>.</exception>
         public static IEnumerable<ArchiveItem> Find(string path, bool recurse)
@@ -83,6 +84,11 @@ namespace SmimeTools.Engine.Operations
             var full = Path.GetFullPath(path);
             if (File.Exists(full))
             {
+                if (IsDotlock(full))
+                {
+                    yield break;
+                }
+
                 var length = new FileInfo(full).Length;
                 yield return new ArchiveItem(full, IsMbox(full) ? ArchiveItemKind.Mbox : ArchiveItemKind.MessageFile, length);
                 yield break;
@@ -162,6 +168,14 @@ namespace SmimeTools.Engine.Operations
         public void Update(ArchiveItem item, Action<MessageUpdate> done, Action<SmimeException> problem, CancellationToken cancellationToken = default)
         {
             ArgumentNullException.ThrowIfNull(item);
+            if (!File.Exists(item.Path))
+            {
+                // Gone since it was listed (a mail program moved a Maildir message from new/ to cur/): one item's problem, not the job's.
+                problem(new SmimeException(ErrorIds.PathNotFound, SmimeErrorKind.ObjectNotFound, $"'{item.Path}' is gone since the job listed it; it was left out.",
+                    "Run the job again: it finds the message where it is now.", item.Path));
+                return;
+            }
+
             try
             {
                 switch (item.Kind)
@@ -258,7 +272,12 @@ namespace SmimeTools.Engine.Operations
         }
 
         private static IEnumerable<string> Visible(IEnumerable<string> paths) =>
-            paths.Where(p => !Path.GetFileName(p).StartsWith('.')).Order(StringComparer.Ordinal);
+            paths.Where(p => !Path.GetFileName(p).StartsWith('.') && !IsDotlock(p)).Order(StringComparer.Ordinal);
+
+        // A mailbox's dot-lock (ours, mutt's, Dovecot's, procmail's) is no message: taken for one, it was counted as a failure,
+        // and gone (its lock released) by the time it was read, it stopped the job.
+        private static bool IsDotlock(string path) =>
+            path.EndsWith(".lock", StringComparison.Ordinal) && path.Length > ".lock".Length && File.Exists(path[..^".lock".Length]);
 
         private static bool IsMaildir(string folder) => Directory.Exists(Path.Combine(folder, "cur")) && Directory.Exists(Path.Combine(folder, "new"));
 

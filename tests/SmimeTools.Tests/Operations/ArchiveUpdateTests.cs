@@ -192,6 +192,93 @@ namespace SmimeTools.Tests.Operations
         }
 
         [Theory]
+        [InlineData(1)]
+        [InlineData(2)]
+        public void AStaleDotLockBesideAnMboxIsNotCountedAsAMessage(int workers)
+        {
+            using var oldKey = Key("rsa2048");
+            using var newKey = Key("p256");
+            var folder = Directory.CreateDirectory(Path.Combine(_folder, "locked-by-killed-run")).FullName;
+            var mbox = Path.Combine(folder, "archive.mbox");
+            File.WriteAllText(mbox, string.Concat(Enumerable.Range(1, 3).Select(i => $"From alice@example.com Fri Dec  4 10:0{i}:00 2026\n"
+                + (i == 2 ? Plain : EncryptedText("rsa2048", "message " + i)) + "\n")));
+            File.WriteAllText(Path.Combine(folder, "note.eml"), EncryptedText("rsa2048", "beside"));
+
+            // A job killed with SIGKILL while it held the mbox leaves its dot-lock (a process ID no longer running, our mark).
+            File.WriteAllText(mbox + ".lock", "4194305\nsmimetools@" + Environment.MachineName + "\n");
+            var items = EncryptionUpdateJob.Find(folder, recurse: false).ToList();
+            Assert.Equal(new[] { mbox, Path.Combine(folder, "note.eml") }, items.Select(i => i.Path).ToArray());
+
+            var problems = new System.Collections.Generic.List<SmimeException>();
+            using (var job = Job(oldKey, newKey.Certificate))
+            {
+                job.UpdateAll(items, workers, (_, _, found) => problems.AddRange(found));
+                Assert.Equal(3, job.Summary.Updated);
+                Assert.Equal(0, job.Summary.Skipped);
+                Assert.Equal(1, job.Summary.Failed);
+            }
+
+            Assert.Equal(ErrorIds.NotEncrypted, Assert.Single(problems).ErrorId);
+            Assert.False(File.Exists(mbox + ".lock"));
+        }
+
+        [Fact]
+        public void AMessageGoneSinceItWasListedIsOneProblemAndTheJobGoesOn()
+        {
+            using var oldKey = Key("rsa2048");
+            using var newKey = Key("p256");
+            var folder = Directory.CreateDirectory(Path.Combine(_folder, "moving")).FullName;
+            File.WriteAllText(Path.Combine(folder, "a.eml"), EncryptedText("rsa2048", "a"));
+            File.WriteAllText(Path.Combine(folder, "b.eml"), EncryptedText("rsa2048", "b"));
+            var items = EncryptionUpdateJob.Find(folder, recurse: false).ToList();
+            File.Delete(Path.Combine(folder, "a.eml"));
+
+            var problems = new System.Collections.Generic.List<SmimeException>();
+            using var job = Job(oldKey, newKey.Certificate);
+            job.UpdateAll(items, 1, (_, _, found) => problems.AddRange(found));
+            Assert.Equal(ErrorIds.PathNotFound, Assert.Single(problems).ErrorId);
+            Assert.Equal(1, job.Summary.Updated);
+            Assert.Equal(0, job.Summary.Failed + job.Summary.Skipped);
+        }
+
+        [Fact]
+        public void AnMboxInterruptedAtAnyMessageCountsEachMessageOnceWhenResumed()
+        {
+            using var oldKey = Key("rsa2048");
+            using var newKey = Key("p256");
+            var messages = Enumerable.Range(1, 5).Select(i => i == 2 ? Plain : i == 4 ? EncryptedText("rsa3072", "foreign") : EncryptedText("rsa2048", "m" + i)).ToArray();
+            for (var stop = 1; stop <= messages.Length; stop++)
+            {
+                var mbox = Path.Combine(_folder, $"stopped-{stop}.mbox");
+                File.WriteAllText(mbox, string.Concat(messages.Select((m, i) => $"From alice@example.com Fri Dec  4 10:0{i}:00 2026\n" + m + "\n")));
+
+                // Stopped (as if killed) while the message numbered stop is reported, or its problem.
+                using (var job = Job(oldKey, newKey.Certificate))
+                {
+                    var seen = 0;
+                    void Stop()
+                    {
+                        if (++seen == stop)
+                        {
+                            throw new OperationCanceledException();
+                        }
+                    }
+
+                    Assert.Throws<OperationCanceledException>(() => job.Update(Assert.Single(EncryptionUpdateJob.Find(mbox, false)), _ => Stop(), _ => Stop()));
+                }
+
+                using var resumed = Job(oldKey, newKey.Certificate);
+                var reported = new System.Collections.Generic.List<int>();
+                var problems = new System.Collections.Generic.List<SmimeException>();
+                resumed.Update(Assert.Single(EncryptionUpdateJob.Find(mbox, false)), u => reported.Add(u.Index!.Value), problems.Add);
+                Assert.Equal(messages.Length, resumed.Summary.Updated + resumed.Summary.Skipped + resumed.Summary.Failed);
+                Assert.Equal(2, resumed.Summary.Failed);
+                Assert.Equal(new[] { ErrorIds.NotEncrypted, ErrorIds.NoDecryptionKey }, problems.Select(p => p.ErrorId).ToArray());
+                Assert.Equal(new[] { 1, 3, 5 }, reported.ToArray());
+            }
+        }
+
+        [Theory]
         [InlineData("appended")]
         [InlineData("damaged")]
         public void AnInterruptedMboxStartsOverWhenItOrTheNewContentChanged(string change)
