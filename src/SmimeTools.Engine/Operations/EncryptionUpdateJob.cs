@@ -359,10 +359,11 @@ namespace SmimeTools.Engine.Operations
             var newContent = Path.Combine(folder, "." + file.Name + ".smimetools-new");
             var snapshotPath = Path.Combine(folder, "." + file.Name + ".smimetools-snapshot");
             RemoveScratchLeftovers(folder);
-            if (journal.TryGetSwap(key, out var pending, out var pendingDigest) && File.Exists(pending) && Digest(pending, cancellationToken).AsSpan().SequenceEqual(pendingDigest))
+            if (journal.TryGetSwap(key, out var pending, out var pendingDigest, out var pendingRetry) && File.Exists(pending)
+                && Digest(pending, cancellationToken).AsSpan().SequenceEqual(pendingDigest))
             {
                 // A run stopped while copying the checked new content over the old: finish it, and drop the snapshot it left.
-                Swap(mailbox, pending, journal, key, Digest(mailbox.Stream, cancellationToken), pendingDigest, file);
+                Swap(mailbox, pending, journal, key, Digest(mailbox.Stream, cancellationToken), pendingDigest, file, pendingRetry);
                 File.Delete(snapshotPath);
                 return;
             }
@@ -374,6 +375,11 @@ namespace SmimeTools.Engine.Operations
             snapshot.Stream.Flush();
             var updated = 0;
             var count = 0;
+            // The messages an earlier rewrite of this mbox could not update, while it is as that rewrite left it: only those are
+            // tried again, the others are copied as they are. Null: every message is looked at.
+            var retry = journal.Retry(key, file);
+            // The messages copied as they were because they could not be updated: a rerun tries them again.
+            var failed = new List<int>();
             using (var output = new FileStream(newContent, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None))
             using (var hashed = new HashingStream(output, HashAlgorithmName.SHA256))
             {
@@ -390,16 +396,40 @@ namespace SmimeTools.Engine.Operations
                     var start = LineEnd(raw, offset);
                     if (end <= resumeFrom)
                     {
-                        updated += Replay(earlier.FirstOrDefault(e => e.Index == index), snapshot.Stream.Name, file.FullName, index, start, end, done, problem, cancellationToken);
+                        var entry = earlier.FirstOrDefault(e => e.Index == index);
+                        if (entry?.State == null)
+                        {
+                            failed.Add(index);
+                        }
+
+                        updated += Replay(entry, snapshot.Stream.Name, file.FullName, index, start, end, done, problem, cancellationToken);
                         continue;
                     }
 
                     CopyRange(raw, hashed, copied, start, cancellationToken);
-                    var update = UpdateMboxMessage(snapshot.Stream.Name, file.FullName, index, start, end, hashed, raw, problem, cancellationToken);
+                    MessageUpdate? update;
+                    if (retry != null && !retry.Contains(index))
+                    {
+                        // Done by the earlier rewrite: copied as it is now, not read again.
+                        CopyRange(raw, hashed, start, end, cancellationToken);
+                        update = Counted(end - start, () => new MessageUpdate
+                        {
+                            Path = file.FullName, Index = index, State = MessageUpdateState.Skipped, BytesBefore = end - start, Reason = "done by an earlier run of this job",
+                        });
+                    }
+                    else
+                    {
+                        update = UpdateMboxMessage(snapshot.Stream.Name, file.FullName, index, start, end, hashed, raw, problem, cancellationToken);
+                    }
+
                     if (update != null)
                     {
                         updated += update.State == MessageUpdateState.Updated ? 1 : 0;
                         done(update);
+                    }
+                    else
+                    {
+                        failed.Add(index);
                     }
 
                     copied = end;
@@ -431,7 +461,7 @@ namespace SmimeTools.Engine.Operations
                 return;
             }
 
-            Swap(mailbox, newContent, journal, key, before, Digest(newContent, cancellationToken), file);
+            Swap(mailbox, newContent, journal, key, before, Digest(newContent, cancellationToken), file, failed);
         }
 
         /// <summary>
@@ -544,10 +574,14 @@ namespace SmimeTools.Engine.Operations
             return update;
         }
 
-        /// <summary>Copies the checked new content over the locked mbox in place, then records it done and removes the copy.</summary>
-        private static void Swap(MboxLock mailbox, string newContent, UpdateJournal journal, string key, byte[] before, byte[] after, FileInfo file)
+        /// <summary>
+        /// Copies the checked new content over the locked mbox in place, then records it done (but for the messages in
+        /// <paramref name="retry"/>, which could not be updated) and removes the copy.
+        /// </summary>
+        private static void Swap(MboxLock mailbox, string newContent, UpdateJournal journal, string key, byte[] before, byte[] after, FileInfo file,
+            IReadOnlyCollection<int> retry)
         {
-            journal.RecordSwap(key, newContent, after);
+            journal.RecordSwap(key, newContent, after, retry);
             using (var source = new FileStream(newContent, FileMode.Open, FileAccess.Read, FileShare.Read))
             {
                 mailbox.Stream.Position = 0;
@@ -556,7 +590,7 @@ namespace SmimeTools.Engine.Operations
                 mailbox.Stream.Flush(flushToDisk: true);
             }
 
-            journal.Record(key, before, after, file);
+            journal.Record(key, before, after, file, retry);
             File.Delete(newContent);
             FolderSync.Flush(file.DirectoryName!);
         }

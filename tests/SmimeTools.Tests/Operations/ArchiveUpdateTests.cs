@@ -133,8 +133,12 @@ namespace SmimeTools.Tests.Operations
                 Assert.Equal(Opened(message, oldKey), Opened(message, newKey));
             }
 
+            // A rerun passes over what was done and tries the plain message again (it could have been a message for a key not given).
             using var rerun = Job(oldKey, newKey.Certificate);
-            rerun.Update(Assert.Single(EncryptionUpdateJob.Find(mbox, false)), u => Assert.Equal(MessageUpdateState.Skipped, u.State), e => throw e);
+            problems.Clear();
+            rerun.Update(Assert.Single(EncryptionUpdateJob.Find(mbox, false)), u => Assert.Equal(MessageUpdateState.Skipped, u.State), problems.Add);
+            Assert.Equal(ErrorIds.NotEncrypted, Assert.Single(problems).ErrorId);
+            Assert.Equal((0, 2, 1), (rerun.Summary.Updated, rerun.Summary.Skipped, rerun.Summary.Failed));
             Assert.Equal(after, File.ReadAllText(mbox));
         }
 
@@ -220,6 +224,73 @@ namespace SmimeTools.Tests.Operations
 
             Assert.Equal(ErrorIds.NotEncrypted, Assert.Single(problems).ErrorId);
             Assert.False(File.Exists(mbox + ".lock"));
+        }
+
+        [Fact]
+        public void AnMboxRerunWithMoreKeysUpdatesWhatFailedAndLeavesWhatWasDone()
+        {
+            using var rsaKey = Key("rsa2048");
+            using var ecKey = Key("p384");
+            using var newKey = Key("p256");
+            var mbox = Path.Combine(_folder, "partly.mbox");
+            var messages = new[] { EncryptedText("rsa2048", "one"), EncryptedText("p384", "two"), EncryptedText("rsa2048", "three"), Plain };
+            File.WriteAllText(mbox, string.Concat(messages.Select((m, i) => $"From alice@example.com Fri Dec  4 10:0{i}:00 2026\n" + m + "\n")));
+            EncryptionUpdateJob JobWith(params IKeyDecryptor[] keys) => new(new EncryptionUpdateOptions { OldKeys = keys, Recipients = new[] { newKey.Certificate } });
+            byte[] Entry(int index)
+            {
+                var summary = MessageInspector.InspectMbox(MessageInput.FromFile(mbox), _folder, e => throw e).ToList()[index - 1];
+                return File.ReadAllBytes(mbox).AsSpan((int)summary.Offset!.Value, (int)summary.Size!.Value).ToArray();
+            }
+
+            // Run 1 has no key for message 2: it is left as it was, the others are done.
+            var problems = new System.Collections.Generic.List<SmimeException>();
+            using (var first = JobWith(rsaKey))
+            {
+                first.Update(Assert.Single(EncryptionUpdateJob.Find(mbox, false)), _ => { }, problems.Add);
+                Assert.Equal((2, 0, 2), (first.Summary.Updated, first.Summary.Skipped, first.Summary.Failed));
+            }
+
+            Assert.Equal(new[] { ErrorIds.NoDecryptionKey, ErrorIds.NotEncrypted }, problems.Select(p => p.ErrorId).ToArray());
+            var one = Entry(1);
+            var three = Entry(3);
+
+            // Run 2 has the key: message 2 is updated; 1 and 3 are not rewritten again, the plain one is reported again.
+            var updates = new System.Collections.Generic.List<MessageUpdate>();
+            problems.Clear();
+            using (var second = JobWith(rsaKey, ecKey))
+            {
+                second.Update(Assert.Single(EncryptionUpdateJob.Find(mbox, false)), updates.Add, problems.Add);
+                Assert.Equal((1, 2, 1), (second.Summary.Updated, second.Summary.Skipped, second.Summary.Failed));
+            }
+
+            Assert.Equal(new[] { (1, MessageUpdateState.Skipped), (2, MessageUpdateState.Updated), (3, MessageUpdateState.Skipped) },
+                updates.Select(u => (u.Index!.Value, u.State)).ToArray());
+            Assert.Equal(ErrorIds.NotEncrypted, Assert.Single(problems).ErrorId);
+            Assert.Equal(one, Entry(1));
+            Assert.Equal(three, Entry(3));
+            Assert.Contains(Plain, File.ReadAllText(mbox), StringComparison.Ordinal);
+            var summaries = MessageInspector.InspectMbox(MessageInput.FromFile(mbox), _folder, e => throw e).ToList();
+            Assert.Equal(4, summaries.Count);
+            foreach (var (summary, oldKey) in new[] { (summaries[0], (IKeyDecryptor)rsaKey), (summaries[1], ecKey), (summaries[2], rsaKey) })
+            {
+                var message = MessageInput.FromFileRange(mbox, summary.Offset!.Value, summary.Size!.Value);
+                Assert.Equal(2, summary.Layers.Single().Recipients.Count);
+                Assert.Equal(Opened(message, oldKey), Opened(message, newKey));
+            }
+
+            // Run 3 finds nothing more it can do: the mbox is left byte for byte, and the journal gets no new line for it.
+            var after = File.ReadAllBytes(mbox);
+            var journal = Path.Combine(_folder, UpdateJournal.FileName);
+            var done = File.ReadAllLines(journal).Count(l => l.StartsWith("done\t", StringComparison.Ordinal));
+            using (var third = JobWith(rsaKey, ecKey))
+            {
+                third.Update(Assert.Single(EncryptionUpdateJob.Find(mbox, false)), _ => { }, _ => { });
+                Assert.Equal((0, 3, 1), (third.Summary.Updated, third.Summary.Skipped, third.Summary.Failed));
+            }
+
+            Assert.Equal(after, File.ReadAllBytes(mbox));
+            Assert.Equal(done, File.ReadAllLines(journal).Count(l => l.StartsWith("done\t", StringComparison.Ordinal)));
+            Assert.Empty(Directory.GetFiles(_folder, ".partly.mbox*"));
         }
 
         [Fact]
