@@ -294,6 +294,47 @@ namespace SmimeTools.Tests.Operations
         }
 
         [Fact]
+        public void ASwapCutShortKeepsTheMessagesToTryAgain()
+        {
+            using var rsaKey = Key("rsa2048");
+            using var ecKey = Key("p384");
+            using var newKey = Key("p256");
+            var mbox = Path.Combine(_folder, "cut-partly.mbox");
+            var text = "From alice@example.com Fri Dec  4 10:00:00 2026\n" + EncryptedText("rsa2048", "one") + "\n"
+                + "From alice@example.com Fri Dec  4 10:01:00 2026\n" + EncryptedText("p384", "two") + "\n";
+            File.WriteAllText(mbox, text);
+            EncryptionUpdateJob JobWith(params IKeyDecryptor[] keys) => new(new EncryptionUpdateOptions { OldKeys = keys, Recipients = new[] { newKey.Certificate } });
+            using (var job = JobWith(rsaKey))
+            {
+                job.Update(Assert.Single(EncryptionUpdateJob.Find(mbox, false)), _ => { }, _ => { });
+                Assert.Equal((1, 1), (job.Summary.Updated, job.Summary.Failed));
+            }
+
+            // As if the run had stopped halfway through copying: only the swap line (naming message 2 as not updated) in the journal.
+            var done = File.ReadAllBytes(mbox);
+            var journal = Path.Combine(_folder, UpdateJournal.FileName);
+            var swapLine = File.ReadAllLines(journal).Single(l => l.StartsWith("swap\t", StringComparison.Ordinal));
+            Assert.Equal("2", swapLine.Split('\t')[4]);
+            File.WriteAllLines(journal, new[] { swapLine });
+            File.WriteAllBytes(Uri.UnescapeDataString(swapLine.Split('\t')[2]), done);
+            File.WriteAllBytes(mbox, done.AsSpan(0, done.Length / 2).ToArray().Concat(Encoding.ASCII.GetBytes(text)[(done.Length / 2)..]).ToArray());
+            using (var finishing = JobWith(rsaKey))
+            {
+                finishing.Update(Assert.Single(EncryptionUpdateJob.Find(mbox, false)), _ => { }, e => throw e);
+            }
+
+            Assert.Equal(done, File.ReadAllBytes(mbox));
+            var updates = new System.Collections.Generic.List<MessageUpdate>();
+            using (var rerun = JobWith(rsaKey, ecKey))
+            {
+                rerun.Update(Assert.Single(EncryptionUpdateJob.Find(mbox, false)), updates.Add, e => throw e);
+            }
+
+            Assert.Equal(new[] { (1, MessageUpdateState.Skipped), (2, MessageUpdateState.Updated) }, updates.Select(u => (u.Index!.Value, u.State)).ToArray());
+            Assert.Equal("done by an earlier run of this job", updates[0].Reason);
+        }
+
+        [Fact]
         public void AMessageGoneSinceItWasListedIsOneProblemAndTheJobGoesOn()
         {
             using var oldKey = Key("rsa2048");
