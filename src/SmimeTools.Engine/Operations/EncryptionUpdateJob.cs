@@ -253,14 +253,16 @@ namespace SmimeTools.Engine.Operations
                     };
                 }
 
-                var before = Digest(file.FullName, cancellationToken);
                 using var replacement = FileReplacement.Begin(file.FullName);
-                var update = MessageEncryptionUpdater.Update(MessageInput.FromFile(file.FullName), _options, replacement.Stream, cancellationToken);
+                using var read = new ReadDigest();
+                var update = MessageEncryptionUpdater.Update(MessageInput.FromFile(file.FullName, read), _options, replacement.Stream, cancellationToken);
                 if (update.State != MessageUpdateState.Updated)
                 {
                     return update;
                 }
 
+                // The original as the rewrite read it, before it is renamed over (Commit refuses it if it changed meanwhile).
+                var before = read.Finish(file.FullName, cancellationToken);
                 string? how = null;
                 replacement.Commit(written =>
                 {
@@ -307,17 +309,19 @@ namespace SmimeTools.Engine.Operations
                     };
                 }
 
-                var before = Digest(file.FullName, cancellationToken);
                 var tmp = Path.Combine(maildir, "tmp");
                 Directory.CreateDirectory(tmp);
                 RemoveLeftovers(tmp, Path.Combine(maildir, "cur"), Path.Combine(maildir, "new"));
                 using var replacement = FileReplacement.Begin(file.FullName, tmp);
-                var update = MessageEncryptionUpdater.Update(MessageInput.FromFile(file.FullName), _options, replacement.Stream, cancellationToken);
+                using var read = new ReadDigest();
+                var update = MessageEncryptionUpdater.Update(MessageInput.FromFile(file.FullName, read), _options, replacement.Stream, cancellationToken);
                 if (update.State != MessageUpdateState.Updated)
                 {
                     return update;
                 }
 
+                // The original as the rewrite read it, before it is renamed over (Commit refuses it if it changed meanwhile).
+                var before = read.Finish(file.FullName, cancellationToken);
                 string? how = null;
                 string destination = file.FullName;
                 replacement.CommitPlaced(written =>

@@ -335,6 +335,49 @@ namespace SmimeTools.Tests.Operations
         }
 
         [Fact]
+        public void TheJournalHoldsTheDigestOfEachOriginalAsTheRewriteReadIt()
+        {
+            using var oldKey = Key("rsa2048");
+            using var newKey = Key("p256");
+            var folder = Directory.CreateDirectory(Path.Combine(_folder, "digests")).FullName;
+            var maildir = Path.Combine(folder, "Maildir");
+            foreach (var box in new[] { "cur", "new", "tmp" })
+            {
+                Directory.CreateDirectory(Path.Combine(maildir, box));
+            }
+
+            var eml = Path.Combine(folder, "a.eml");
+            var inMaildir = Path.Combine(maildir, "cur", "1680000000.M1P2.host:2,S");
+            File.WriteAllText(eml, EncryptedText("rsa2048", "file").Replace("\n", "\r\n", StringComparison.Ordinal));
+            File.WriteAllText(inMaildir, EncryptedText("rsa2048", "maildir"));
+            var originals = new[] { File.ReadAllBytes(eml), File.ReadAllBytes(inMaildir) };
+            using (var job = Job(oldKey, newKey.Certificate))
+            {
+                job.Update(Assert.Single(EncryptionUpdateJob.Find(eml, false)), _ => { }, e => throw e);
+                job.Update(Assert.Single(EncryptionUpdateJob.Find(maildir, false)), _ => { }, e => throw e);
+                Assert.Equal(2, job.Summary.Updated);
+            }
+
+            string Before(string journalFolder) =>
+                File.ReadAllLines(Path.Combine(journalFolder, UpdateJournal.FileName)).Single(l => l.StartsWith("done\t", StringComparison.Ordinal)).Split('\t')[2];
+            Assert.Equal(Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(originals[0])), Before(folder));
+            Assert.Equal(Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(originals[1])), Before(maildir));
+            Assert.NotEqual(originals[0], File.ReadAllBytes(eml));
+
+            // A rewrite reads its message whole, so the digest needs no read of its own.
+            foreach (var lineEnd in new[] { "\n", "\r\n" })
+            {
+                var message = Path.Combine(folder, "whole.eml");
+                File.WriteAllText(message, EncryptedText("rsa2048", "whole").Replace("\n", lineEnd, StringComparison.Ordinal));
+                using var read = new ReadDigest();
+                var update = MessageEncryptionUpdater.Update(MessageInput.FromFile(message, read),
+                    new EncryptionUpdateOptions { OldKeys = new[] { oldKey }, Recipients = new[] { newKey.Certificate } }, new MemoryStream(), default);
+                Assert.Equal(MessageUpdateState.Updated, update.State);
+                Assert.Equal(new FileInfo(message).Length, read.Covered);
+            }
+        }
+
+        [Fact]
         public void AMessageGoneSinceItWasListedIsOneProblemAndTheJobGoesOn()
         {
             using var oldKey = Key("rsa2048");
