@@ -13,6 +13,7 @@ namespace SmimeTools.Engine.Messages
         private readonly long _offset;
         private readonly long? _length;
         private string? _displayName;
+        private IO.ReadDigest? _digest;
 
         private MessageInput(string? path, byte[]? bytes, long offset = 0, long? length = null)
         {
@@ -38,6 +39,14 @@ namespace SmimeTools.Engine.Messages
         {
             ArgumentNullException.ThrowIfNull(path);
             return new MessageInput(System.IO.Path.GetFullPath(path), null);
+        }
+
+        /// <summary>A message file whose every read also goes into <paramref name="digest"/>, so it is digested as it is read.</summary>
+        internal static MessageInput FromFile(string path, IO.ReadDigest digest)
+        {
+            var input = FromFile(path);
+            input._digest = digest;
+            return input;
         }
 
         /// <summary>One message inside a file, as a message of an mbox file: <paramref name="length"/> bytes from <paramref name="offset"/>.</summary>
@@ -84,7 +93,7 @@ namespace SmimeTools.Engine.Messages
             try
             {
                 var file = new FileStream(Path!, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
-                return _length is { } length ? new MimeKit.IO.BoundStream(file, _offset, _offset + length, leaveOpen: false) : file;
+                return _length is { } length ? new MimeKit.IO.BoundStream(file, _offset, _offset + length, leaveOpen: false) : _digest?.Observe(file) ?? file;
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {

@@ -75,7 +75,8 @@ namespace SmimeTools.Engine.Operations
         /// <summary>
         /// What <paramref name="path"/> holds: itself as a message file or an mbox file (which starts with a "From " line); for
         /// a folder, its files, or its messages in cur/ and new/ when it is a Maildir; with <paramref name="recurse"/>, the
-        /// same for every folder below (Maildir++ folders too). Hidden files (journals, temporary files) are passed over.
+        /// same for every folder below (Maildir++ folders too). Hidden files (journals, temporary files) are passed over, and
+        /// so are dot-lock files (a file's name + ".lock" beside it, as a job killed while it held an mbox leaves it).
         /// </summary>
         /// <exception cref="SmimeException"><see cref="ErrorIds.PathNotFound"/>.</exception>
         public static IEnumerable<ArchiveItem> Find(string path, bool recurse)
@@ -83,6 +84,11 @@ namespace SmimeTools.Engine.Operations
             var full = Path.GetFullPath(path);
             if (File.Exists(full))
             {
+                if (IsDotlock(full))
+                {
+                    yield break;
+                }
+
                 var length = new FileInfo(full).Length;
                 yield return new ArchiveItem(full, IsMbox(full) ? ArchiveItemKind.Mbox : ArchiveItemKind.MessageFile, length);
                 yield break;
@@ -162,6 +168,14 @@ namespace SmimeTools.Engine.Operations
         public void Update(ArchiveItem item, Action<MessageUpdate> done, Action<SmimeException> problem, CancellationToken cancellationToken = default)
         {
             ArgumentNullException.ThrowIfNull(item);
+            if (!File.Exists(item.Path))
+            {
+                // Gone since it was listed (a mail program moved a Maildir message from new/ to cur/): one item's problem, not the job's.
+                problem(new SmimeException(ErrorIds.PathNotFound, SmimeErrorKind.ObjectNotFound, $"'{item.Path}' is gone since the job listed it; it was left out.",
+                    "Run the job again: it finds the message where it is now.", item.Path));
+                return;
+            }
+
             try
             {
                 switch (item.Kind)
@@ -239,14 +253,16 @@ namespace SmimeTools.Engine.Operations
                     };
                 }
 
-                var before = Digest(file.FullName, cancellationToken);
                 using var replacement = FileReplacement.Begin(file.FullName);
-                var update = MessageEncryptionUpdater.Update(MessageInput.FromFile(file.FullName), _options, replacement.Stream, cancellationToken);
+                using var read = new ReadDigest();
+                var update = MessageEncryptionUpdater.Update(MessageInput.FromFile(file.FullName, read), _options, replacement.Stream, cancellationToken);
                 if (update.State != MessageUpdateState.Updated)
                 {
                     return update;
                 }
 
+                // The original as the rewrite read it, before it is renamed over (Commit refuses it if it changed meanwhile).
+                var before = read.Finish(file.FullName, cancellationToken);
                 string? how = null;
                 replacement.Commit(written =>
                 {
@@ -258,7 +274,12 @@ namespace SmimeTools.Engine.Operations
         }
 
         private static IEnumerable<string> Visible(IEnumerable<string> paths) =>
-            paths.Where(p => !Path.GetFileName(p).StartsWith('.')).Order(StringComparer.Ordinal);
+            paths.Where(p => !Path.GetFileName(p).StartsWith('.') && !IsDotlock(p)).Order(StringComparer.Ordinal);
+
+        // A mailbox's dot-lock (ours, mutt's, Dovecot's, procmail's) is no message: taken for one, it was counted as a failure,
+        // and gone (its lock released) by the time it was read, it stopped the job.
+        private static bool IsDotlock(string path) =>
+            path.EndsWith(".lock", StringComparison.Ordinal) && path.Length > ".lock".Length && File.Exists(path[..^".lock".Length]);
 
         private static bool IsMaildir(string folder) => Directory.Exists(Path.Combine(folder, "cur")) && Directory.Exists(Path.Combine(folder, "new"));
 
@@ -288,17 +309,19 @@ namespace SmimeTools.Engine.Operations
                     };
                 }
 
-                var before = Digest(file.FullName, cancellationToken);
                 var tmp = Path.Combine(maildir, "tmp");
                 Directory.CreateDirectory(tmp);
                 RemoveLeftovers(tmp, Path.Combine(maildir, "cur"), Path.Combine(maildir, "new"));
                 using var replacement = FileReplacement.Begin(file.FullName, tmp);
-                var update = MessageEncryptionUpdater.Update(MessageInput.FromFile(file.FullName), _options, replacement.Stream, cancellationToken);
+                using var read = new ReadDigest();
+                var update = MessageEncryptionUpdater.Update(MessageInput.FromFile(file.FullName, read), _options, replacement.Stream, cancellationToken);
                 if (update.State != MessageUpdateState.Updated)
                 {
                     return update;
                 }
 
+                // The original as the rewrite read it, before it is renamed over (Commit refuses it if it changed meanwhile).
+                var before = read.Finish(file.FullName, cancellationToken);
                 string? how = null;
                 string destination = file.FullName;
                 replacement.CommitPlaced(written =>
@@ -340,10 +363,11 @@ namespace SmimeTools.Engine.Operations
             var newContent = Path.Combine(folder, "." + file.Name + ".smimetools-new");
             var snapshotPath = Path.Combine(folder, "." + file.Name + ".smimetools-snapshot");
             RemoveScratchLeftovers(folder);
-            if (journal.TryGetSwap(key, out var pending, out var pendingDigest) && File.Exists(pending) && Digest(pending, cancellationToken).AsSpan().SequenceEqual(pendingDigest))
+            if (journal.TryGetSwap(key, out var pending, out var pendingDigest, out var pendingRetry) && File.Exists(pending)
+                && Digest(pending, cancellationToken).AsSpan().SequenceEqual(pendingDigest))
             {
                 // A run stopped while copying the checked new content over the old: finish it, and drop the snapshot it left.
-                Swap(mailbox, pending, journal, key, Digest(mailbox.Stream, cancellationToken), pendingDigest, file);
+                Swap(mailbox, pending, journal, key, Digest(mailbox.Stream, cancellationToken), pendingDigest, file, pendingRetry);
                 File.Delete(snapshotPath);
                 return;
             }
@@ -355,6 +379,11 @@ namespace SmimeTools.Engine.Operations
             snapshot.Stream.Flush();
             var updated = 0;
             var count = 0;
+            // The messages an earlier rewrite of this mbox could not update, while it is as that rewrite left it: only those are
+            // tried again, the others are copied as they are. Null: every message is looked at.
+            var retry = journal.Retry(key, file);
+            // The messages copied as they were because they could not be updated: a rerun tries them again.
+            var failed = new List<int>();
             using (var output = new FileStream(newContent, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None))
             using (var hashed = new HashingStream(output, HashAlgorithmName.SHA256))
             {
@@ -371,16 +400,40 @@ namespace SmimeTools.Engine.Operations
                     var start = LineEnd(raw, offset);
                     if (end <= resumeFrom)
                     {
-                        updated += Replay(earlier.FirstOrDefault(e => e.Index == index), snapshot.Path, file.FullName, index, start, end, done, problem, cancellationToken);
+                        var entry = earlier.FirstOrDefault(e => e.Index == index);
+                        if (entry?.State == null)
+                        {
+                            failed.Add(index);
+                        }
+
+                        updated += Replay(entry, snapshot.Path, file.FullName, index, start, end, done, problem, cancellationToken);
                         continue;
                     }
 
                     CopyRange(raw, hashed, copied, start, cancellationToken);
-                    var update = UpdateMboxMessage(snapshot.Path, file.FullName, index, start, end, hashed, raw, problem, cancellationToken);
+                    MessageUpdate? update;
+                    if (retry != null && !retry.Contains(index))
+                    {
+                        // Done by the earlier rewrite: copied as it is now, not read again.
+                        CopyRange(raw, hashed, start, end, cancellationToken);
+                        update = Counted(end - start, () => new MessageUpdate
+                        {
+                            Path = file.FullName, Index = index, State = MessageUpdateState.Skipped, BytesBefore = end - start, Reason = "done by an earlier run of this job",
+                        });
+                    }
+                    else
+                    {
+                        update = UpdateMboxMessage(snapshot.Path, file.FullName, index, start, end, hashed, raw, problem, cancellationToken);
+                    }
+
                     if (update != null)
                     {
                         updated += update.State == MessageUpdateState.Updated ? 1 : 0;
                         done(update);
+                    }
+                    else
+                    {
+                        failed.Add(index);
                     }
 
                     copied = end;
@@ -412,7 +465,7 @@ namespace SmimeTools.Engine.Operations
                 return;
             }
 
-            Swap(mailbox, newContent, journal, key, before, Digest(newContent, cancellationToken), file);
+            Swap(mailbox, newContent, journal, key, before, Digest(newContent, cancellationToken), file, failed);
         }
 
         /// <summary>
@@ -525,10 +578,14 @@ namespace SmimeTools.Engine.Operations
             return update;
         }
 
-        /// <summary>Copies the checked new content over the locked mbox in place, then records it done and removes the copy.</summary>
-        private static void Swap(MboxLock mailbox, string newContent, UpdateJournal journal, string key, byte[] before, byte[] after, FileInfo file)
+        /// <summary>
+        /// Copies the checked new content over the locked mbox in place, then records it done (but for the messages in
+        /// <paramref name="retry"/>, which could not be updated) and removes the copy.
+        /// </summary>
+        private static void Swap(MboxLock mailbox, string newContent, UpdateJournal journal, string key, byte[] before, byte[] after, FileInfo file,
+            IReadOnlyCollection<int> retry)
         {
-            journal.RecordSwap(key, newContent, after);
+            journal.RecordSwap(key, newContent, after, retry);
             using (var source = new FileStream(newContent, FileMode.Open, FileAccess.Read, FileShare.Read))
             {
                 mailbox.Stream.Position = 0;
@@ -537,7 +594,7 @@ namespace SmimeTools.Engine.Operations
                 mailbox.Stream.Flush(flushToDisk: true);
             }
 
-            journal.Record(key, before, after, file);
+            journal.Record(key, before, after, file, retry);
             File.Delete(newContent);
             FolderSync.Flush(file.DirectoryName!);
         }

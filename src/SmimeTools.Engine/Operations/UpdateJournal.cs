@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Globalization;
 using System.IO;
+using System.Linq;
 using System.Text;
 
 namespace SmimeTools.Engine.Operations
@@ -17,7 +18,7 @@ namespace SmimeTools.Engine.Operations
         public const string FileName = ".smimetools-update.journal";
 
         private readonly Dictionary<string, Entry> _done = new(StringComparer.Ordinal);
-        private readonly Dictionary<string, (string Path, string Digest)> _pending = new(StringComparer.Ordinal);
+        private readonly Dictionary<string, (string Path, string Digest, int[] Retry)> _pending = new(StringComparer.Ordinal);
         private readonly Dictionary<string, List<MboxEntry>> _mboxProgress = new(StringComparer.Ordinal);
         private readonly FileStream _file;
 
@@ -37,9 +38,10 @@ namespace SmimeTools.Engine.Operations
                         _done[entry.Key] = entry;
                         _pending.Remove(entry.Key);
                     }
-                    else if (line.Split('\t') is ["swap", { } key, { } contentPath, { } digest])
+                    else if (line.Split('\t') is ["swap", { } key, { } contentPath, { } digest, .. var rest] && rest.Length <= 1
+                        && TryParseIndexes(rest.Length == 0 ? string.Empty : rest[0], out var retry))
                     {
-                        _pending[Uri.UnescapeDataString(key)] = (Uri.UnescapeDataString(contentPath), digest);
+                        _pending[Uri.UnescapeDataString(key)] = (Uri.UnescapeDataString(contentPath), digest, retry);
                     }
                     else if (MboxEntry.TryParse(line, out var mboxEntry))
                     {
@@ -69,8 +71,16 @@ namespace SmimeTools.Engine.Operations
         /// <summary>Opens (or starts) the journal at <paramref name="path"/>.</summary>
         public static UpdateJournal Open(string path) => new(path);
 
-        /// <summary>True when the journal says <paramref name="key"/> was done and its file is still as it was left.</summary>
-        public bool IsDone(string key, FileInfo file)
+        /// <summary>True when the journal says <paramref name="key"/> was done, with nothing left to try again, and its file is still as it was left.</summary>
+        public bool IsDone(string key, FileInfo file) => LeftAsItWas(key, file) is { Retry.Length: 0 };
+
+        /// <summary>
+        /// The messages of the mbox <paramref name="key"/> that could not be updated when it was last rewritten, while the mbox is
+        /// still as that rewrite left it; null when it is not (or was never rewritten): then every message is looked at.
+        /// </summary>
+        public IReadOnlySet<int>? Retry(string key, FileInfo file) => LeftAsItWas(key, file) is { Retry.Length: > 0 } entry ? new HashSet<int>(entry.Retry) : null;
+
+        private Entry? LeftAsItWas(string key, FileInfo file)
         {
             file.Refresh();
             Entry? entry;
@@ -79,14 +89,17 @@ namespace SmimeTools.Engine.Operations
                 _done.TryGetValue(key, out entry);
             }
 
-            return entry != null && file.Exists && file.Length == entry.Size && file.LastWriteTimeUtc.Ticks == entry.WrittenTicks;
+            return entry != null && file.Exists && file.Length == entry.Size && file.LastWriteTimeUtc.Ticks == entry.WrittenTicks ? entry : null;
         }
 
-        /// <summary>Records that <paramref name="key"/> is done, and makes the line durable.</summary>
-        public void Record(string key, byte[] before, byte[] after, FileInfo file)
+        /// <summary>
+        /// Records that <paramref name="key"/> is done, and makes the line durable; for an mbox, <paramref name="retry"/> numbers
+        /// the messages that could not be updated, which a rerun tries again.
+        /// </summary>
+        public void Record(string key, byte[] before, byte[] after, FileInfo file, IReadOnlyCollection<int>? retry = null)
         {
             file.Refresh();
-            var entry = new Entry(key, Convert.ToHexString(before), Convert.ToHexString(after), file.Length, file.LastWriteTimeUtc.Ticks);
+            var entry = new Entry(key, Convert.ToHexString(before), Convert.ToHexString(after), file.Length, file.LastWriteTimeUtc.Ticks, retry?.Order().ToArray() ?? Array.Empty<int>());
             var line = Encoding.UTF8.GetBytes(entry.ToLine());
             lock (_gate)
             {
@@ -101,21 +114,31 @@ namespace SmimeTools.Engine.Operations
         /// Records, before an mbox file is overwritten in place, where its complete new content waits and its digest, so a
         /// run cut short during the copy finishes it from there.
         /// </summary>
-        public void RecordSwap(string key, string newContentPath, byte[] digest)
+        public void RecordSwap(string key, string newContentPath, byte[] digest, IReadOnlyCollection<int> retry)
         {
-            var line = Encoding.UTF8.GetBytes(string.Join('\t', "swap", Uri.EscapeDataString(key), Uri.EscapeDataString(newContentPath), Convert.ToHexString(digest)) + "\n");
+            var sorted = retry.Order().ToArray();
+            var fields = new List<string> { "swap", Uri.EscapeDataString(key), Uri.EscapeDataString(newContentPath), Convert.ToHexString(digest) };
+            if (sorted.Length > 0)
+            {
+                fields.Add(FormatIndexes(sorted));
+            }
+
+            var line = Encoding.UTF8.GetBytes(string.Join('\t', fields) + "\n");
             lock (_gate)
             {
                 _file.Write(line);
                 _file.Flush(flushToDisk: true);
-                _pending[key] = (newContentPath, Convert.ToHexString(digest));
+                _pending[key] = (newContentPath, Convert.ToHexString(digest), sorted);
             }
         }
 
-        /// <summary>A swap recorded for <paramref name="key"/> and not finished: where the new content is and its digest.</summary>
-        public bool TryGetSwap(string key, out string newContentPath, out byte[] digest)
+        /// <summary>
+        /// A swap recorded for <paramref name="key"/> and not finished: where the new content is, its digest, and the messages
+        /// in it that could not be updated.
+        /// </summary>
+        public bool TryGetSwap(string key, out string newContentPath, out byte[] digest, out IReadOnlyCollection<int> retry)
         {
-            (string Path, string Digest) swap;
+            (string Path, string Digest, int[] Retry) swap;
             bool found;
             lock (_gate)
             {
@@ -126,11 +149,13 @@ namespace SmimeTools.Engine.Operations
             {
                 newContentPath = swap.Path;
                 digest = Convert.FromHexString(swap.Digest);
+                retry = swap.Retry;
                 return true;
             }
 
             newContentPath = string.Empty;
             digest = Array.Empty<byte>();
+            retry = Array.Empty<int>();
             return false;
         }
 
@@ -159,7 +184,8 @@ namespace SmimeTools.Engine.Operations
             var digest = Convert.ToHexString(before);
             lock (_gate)
             {
-                return !_done.ContainsKey(key) && _mboxProgress.TryGetValue(key, out var entries) && entries[0].Before == digest
+                // A rerun that tries again what an earlier rewrite could not update goes on as any other; a finished one has nothing to go on with.
+                return !(_done.TryGetValue(key, out var done) && done.Retry.Length == 0) && _mboxProgress.TryGetValue(key, out var entries) && entries[0].Before == digest
                     ? entries.ToArray()
                     : Array.Empty<MboxEntry>();
             }
@@ -210,23 +236,56 @@ namespace SmimeTools.Engine.Operations
             }
         }
 
-        private sealed record Entry(string Key, string Before, string After, long Size, long WrittenTicks)
+        // Message numbers of an mbox, as "2,5,9"; none is the empty string.
+        private static string FormatIndexes(IEnumerable<int> indexes) => string.Join(',', indexes.Select(i => i.ToString(CultureInfo.InvariantCulture)));
+
+        private static bool TryParseIndexes(string text, out int[] indexes)
         {
-            public string ToLine() => string.Join('\t', "done", Uri.EscapeDataString(Key), Before, After,
-                Size.ToString(CultureInfo.InvariantCulture), WrittenTicks.ToString(CultureInfo.InvariantCulture)) + "\n";
+            indexes = Array.Empty<int>();
+            if (text.Length == 0)
+            {
+                return true;
+            }
+
+            var parts = text.Split(',');
+            var parsed = new int[parts.Length];
+            for (var i = 0; i < parts.Length; i++)
+            {
+                if (!int.TryParse(parts[i], NumberStyles.None, CultureInfo.InvariantCulture, out parsed[i]))
+                {
+                    return false;
+                }
+            }
+
+            indexes = parsed;
+            return true;
+        }
+
+        /// <summary>
+        /// A message file, or an mbox file, done: its digests before and after, the size and time it was left with, and for an
+        /// mbox the messages that could not be updated (a seventh field, left out when there are none, so a journal of
+        /// fully done files reads as before).
+        /// </summary>
+        private sealed record Entry(string Key, string Before, string After, long Size, long WrittenTicks, int[] Retry)
+        {
+            public string ToLine() => string.Join('\t', new[] { "done", Uri.EscapeDataString(Key), Before, After,
+                Size.ToString(CultureInfo.InvariantCulture), WrittenTicks.ToString(CultureInfo.InvariantCulture) }
+                .Concat(Retry.Length > 0 ? new[] { FormatIndexes(Retry) } : Array.Empty<string>())) + "\n";
 
             public static bool TryParse(string line, out Entry entry)
             {
                 var fields = line.Split('\t');
                 entry = null!;
-                if (fields.Length != 6 || fields[0] != "done"
+                var retry = Array.Empty<int>();
+                if (fields.Length is not (6 or 7) || fields[0] != "done"
                     || !long.TryParse(fields[4], NumberStyles.None, CultureInfo.InvariantCulture, out var size)
-                    || !long.TryParse(fields[5], NumberStyles.None, CultureInfo.InvariantCulture, out var ticks))
+                    || !long.TryParse(fields[5], NumberStyles.None, CultureInfo.InvariantCulture, out var ticks)
+                    || (fields.Length == 7 && (!TryParseIndexes(fields[6], out retry) || retry.Length == 0)))
                 {
                     return false;
                 }
 
-                entry = new Entry(Uri.UnescapeDataString(fields[1]), fields[2], fields[3], size, ticks);
+                entry = new Entry(Uri.UnescapeDataString(fields[1]), fields[2], fields[3], size, ticks, retry);
                 return true;
             }
         }
