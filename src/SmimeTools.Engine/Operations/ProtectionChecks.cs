@@ -44,12 +44,11 @@ namespace SmimeTools.Engine.Operations
 
         private static void CheckSigner(X509Certificate2 certificate, ProtectOptions options, DateTimeOffset now)
         {
-            var who = Describe(certificate);
-            CheckValidity(certificate, who, "sign", now);
+            CheckValidity(certificate, "sign", now);
             if (!CertificateFacts.CanSign(certificate))
             {
                 throw new SmimeException(ErrorIds.KeyUsageNotPermitted, SmimeErrorKind.SecurityError,
-                    $"The certificate of {who} may not sign e-mail: its key usage lacks digitalSignature, its extended key usage lacks emailProtection, or its key cannot sign.",
+                    $"The certificate of {Describe(certificate)} may not sign e-mail: its key usage lacks digitalSignature, its extended key usage lacks emailProtection, or its key cannot sign.",
                     "Sign with a certificate issued for e-mail signing.", certificate);
             }
 
@@ -67,43 +66,42 @@ namespace SmimeTools.Engine.Operations
                     "Use SHA-256 (the default), SHA-384 or SHA-512. " + WeakHatch);
             }
 
-            CheckKeySize(certificate, who, "signing", options);
+            CheckKeySize(certificate, "signing", options);
         }
 
         private static void CheckRecipient(X509Certificate2 certificate, ProtectOptions options, DateTimeOffset now)
         {
-            var who = Describe(certificate);
-            CheckValidity(certificate, who, "encrypt to", now);
+            CheckValidity(certificate, "encrypt to", now);
             if (!CertificateFacts.CanEncrypt(certificate))
             {
                 var algorithm = KeyAlgorithms.Of(certificate);
                 var need = algorithm == KeyAlgorithmKind.Rsa ? "keyEncipherment" : "keyAgreement";
                 throw new SmimeException(ErrorIds.KeyUsageNotPermitted, SmimeErrorKind.SecurityError,
-                    $"The certificate of {who} may not be used to encrypt e-mail: its key usage lacks {need}, its extended key usage lacks emailProtection, or its {algorithm} key cannot receive.",
+                    $"The certificate of {Describe(certificate)} may not be used to encrypt e-mail: its key usage lacks {need}, its extended key usage lacks emailProtection, or its {algorithm} key cannot receive.",
                     "Ask the recipient for their encryption certificate.", certificate);
             }
 
-            CheckKeySize(certificate, who, "encryption", options);
+            CheckKeySize(certificate, "encryption", options);
         }
 
-        private static void CheckValidity(X509Certificate2 certificate, string who, string verb, DateTimeOffset now)
+        private static void CheckValidity(X509Certificate2 certificate, string verb, DateTimeOffset now)
         {
             if (now.UtcDateTime > certificate.NotAfter.ToUniversalTime())
             {
                 throw new SmimeException(ErrorIds.CertificateExpired, SmimeErrorKind.SecurityError,
-                    $"The certificate of {who} expired on {certificate.NotAfter.ToUniversalTime():yyyy-MM-dd HH:mm} UTC; it cannot be used to {verb}.",
+                    $"The certificate of {Describe(certificate)} expired on {certificate.NotAfter.ToUniversalTime():yyyy-MM-dd HH:mm} UTC; it cannot be used to {verb}.",
                     "Use the current certificate (renewed certificates sit beside the old ones in stores and directories).", certificate);
             }
 
             if (now.UtcDateTime < certificate.NotBefore.ToUniversalTime())
             {
                 throw new SmimeException(ErrorIds.CertificateNotYetValid, SmimeErrorKind.SecurityError,
-                    $"The certificate of {who} is not valid until {certificate.NotBefore.ToUniversalTime():yyyy-MM-dd HH:mm} UTC; it cannot be used to {verb} yet.",
+                    $"The certificate of {Describe(certificate)} is not valid until {certificate.NotBefore.ToUniversalTime():yyyy-MM-dd HH:mm} UTC; it cannot be used to {verb} yet.",
                     "Check the system clock, or use a certificate that is valid now.", certificate);
             }
         }
 
-        private static void CheckKeySize(X509Certificate2 certificate, string who, string use, ProtectOptions options)
+        private static void CheckKeySize(X509Certificate2 certificate, string use, ProtectOptions options)
         {
             if (KeyAlgorithms.Of(certificate) != KeyAlgorithmKind.Rsa || options.AllowWeakAlgorithm)
             {
@@ -114,7 +112,7 @@ namespace SmimeTools.Engine.Operations
             if (size < AlgorithmPolicy.MinimumRsaKeySize)
             {
                 throw new SmimeException(ErrorIds.WeakKey, SmimeErrorKind.SecurityError,
-                    $"The certificate of {who} has a {size}-bit RSA key; keys under {AlgorithmPolicy.MinimumRsaKeySize} bits are refused for {use}.",
+                    $"The certificate of {Describe(certificate)} has a {size}-bit RSA key; keys under {AlgorithmPolicy.MinimumRsaKeySize} bits are refused for {use}.",
                     "Ask for a certificate with a key of 2048 bits or more. " + WeakHatch, certificate);
             }
         }
