@@ -190,7 +190,7 @@ namespace SmimeTools.Engine.Certificates
         {
             if (LooksLikePem(data))
             {
-                return ReadPem(data, path, password);
+                return ReadPem(data, path, password, limits);
             }
 
             Asn1Sequence sequence;
@@ -232,8 +232,13 @@ namespace SmimeTools.Engine.Certificates
             return head.Contains("-----BEGIN ", StringComparison.Ordinal);
         }
 
-        private static IReadOnlyList<CertificateEntry> ReadPem(byte[] data, string path, char[]? password)
+        private static IReadOnlyList<CertificateEntry> ReadPem(byte[] data, string path, char[]? password, InputLimits? limits)
         {
+            if (password != null)
+            {
+                CheckKeyDerivationWork(data, path, (limits ?? InputLimits.Default).MaximumPkcs12Iterations);
+            }
+
             var certificates = new List<BcCertificate>();
             var keys = new List<AsymmetricKeyParameter>();
             var finder = new PasswordFinder(password);
@@ -283,6 +288,56 @@ namespace SmimeTools.Engine.Certificates
             }
 
             return Pair(certificates, keys, path);
+        }
+
+        /// <summary>
+        /// Encrypted PKCS#8 keys ask for PBKDF2 iterations as PKCS#12 files do, and BouncyCastle would run any count (or
+        /// scrypt at any cost): the counts of every ENCRYPTED PRIVATE KEY block are added up and held to the same limit
+        /// before one is decrypted, and a scheme whose cost its parameters do not state is refused.
+        /// </summary>
+        private static void CheckKeyDerivationWork(byte[] data, string path, long limit)
+        {
+            var budget = new Pkcs12WorkBudget(path, limit, "encrypted private key file");
+            using var reader = new Org.BouncyCastle.Utilities.IO.Pem.PemReader(new StreamReader(new MemoryStream(data), Encoding.ASCII));
+            while (true)
+            {
+                Org.BouncyCastle.Utilities.IO.Pem.PemObject? block;
+                try
+                {
+                    block = reader.ReadPemObject();
+                }
+                catch (Exception e) when (e is IOException or PemException or FormatException)
+                {
+                    // Damage is reported by the full read that follows.
+                    return;
+                }
+
+                if (block == null)
+                {
+                    return;
+                }
+
+                if (block.Type != "ENCRYPTED PRIVATE KEY")
+                {
+                    continue;
+                }
+
+                int iterations;
+                try
+                {
+                    iterations = Pkcs12Crypto.IterationsOf(Org.BouncyCastle.Asn1.Pkcs.EncryptedPrivateKeyInfo.GetInstance(Asn1Object.FromByteArray(block.Content)).EncryptionAlgorithm);
+                }
+                catch (NotSupportedException e)
+                {
+                    throw Unreadable(path, $"its private key is encrypted with a scheme whose cost SmimeTools cannot bound ({e.Message})", e);
+                }
+                catch (Exception e) when (Cms.DecodingFailure.Is(e))
+                {
+                    throw Unreadable(path, "its encrypted private key is damaged", e);
+                }
+
+                budget.Spend(iterations);
+            }
         }
 
         private static IReadOnlyList<CertificateEntry> ReadPkcs7(Asn1Sequence sequence, string path)

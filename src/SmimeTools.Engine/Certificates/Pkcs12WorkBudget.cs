@@ -7,11 +7,18 @@ namespace SmimeTools.Engine.Certificates
     /// </summary>
     internal sealed class Pkcs12WorkBudget
     {
-        public Pkcs12WorkBudget(string path, long limit)
+        /// <param name="path">The file, for the error.</param>
+        /// <param name="limit">The most iterations in all.</param>
+        /// <param name="kind">What the file is, as the error names it.</param>
+        public Pkcs12WorkBudget(string path, long limit, string kind = "PKCS#12 file")
         {
             Path = path;
             Limit = limit;
+            Kind = kind;
         }
+
+        /// <summary>"PKCS#12 file", or "encrypted private key file" (PKCS#8, which asks for PBKDF2 iterations too).</summary>
+        public string Kind { get; }
 
         /// <summary>The file, for the error.</summary>
         public string Path { get; }
@@ -47,7 +54,7 @@ namespace SmimeTools.Engine.Certificates
 
         private SmimeException Exceeded(long asked) =>
             new(ErrorIds.TooManyPkcs12Iterations, SmimeErrorKind.LimitsExceeded,
-                $"The PKCS#12 file '{Path}' asks for {asked:N0} key-derivation and MAC iterations or more; the limit MaximumPkcs12Iterations is {Limit:N0}, and no step past it was run.",
+                $"The {Kind} '{Path}' asks for {asked:N0} key-derivation and MAC iterations or more; the limit MaximumPkcs12Iterations is {Limit:N0}, and no step past it was run.",
                 $"If the file is trusted, raise -MaximumPkcs12Iterations (now {Limit}) of Get-SmimeCertificate or Import-SmimeIdentity " +
                 "(other cmdlets take the certificates Get-SmimeCertificate returns); otherwise treat the file as hostile.",
                 Path);

@@ -58,6 +58,37 @@ namespace SmimeTools.Tests.Certificates
             Assert.Equal(0, budget.Spent);
         }
 
+        /// <summary>A PEM encrypted PKCS#8 key (PBES2, PBKDF2-SHA256, AES-256-CBC) asking for <paramref name="iterations"/>; its ciphertext is noise.</summary>
+        private static string EncryptedKeyPem(int iterations)
+        {
+            var pbkdf2 = new Org.BouncyCastle.Asn1.Pkcs.Pbkdf2Params(new byte[16], iterations,
+                new Org.BouncyCastle.Asn1.X509.AlgorithmIdentifier(Org.BouncyCastle.Asn1.Pkcs.PkcsObjectIdentifiers.IdHmacWithSha256, Org.BouncyCastle.Asn1.DerNull.Instance));
+            var scheme = new Org.BouncyCastle.Asn1.Pkcs.PbeS2Parameters(
+                new Org.BouncyCastle.Asn1.Pkcs.KeyDerivationFunc(Org.BouncyCastle.Asn1.Pkcs.PkcsObjectIdentifiers.IdPbkdf2, pbkdf2),
+                new Org.BouncyCastle.Asn1.Pkcs.EncryptionScheme(Org.BouncyCastle.Asn1.Nist.NistObjectIdentifiers.IdAes256Cbc, new Org.BouncyCastle.Asn1.DerOctetString(new byte[16])));
+            var info = new Org.BouncyCastle.Asn1.Pkcs.EncryptedPrivateKeyInfo(
+                new Org.BouncyCastle.Asn1.X509.AlgorithmIdentifier(Org.BouncyCastle.Asn1.Pkcs.PkcsObjectIdentifiers.IdPbeS2, scheme), RandomNumberGenerator.GetBytes(1232));
+            return PemEncoding.WriteString("ENCRYPTED PRIVATE KEY", info.GetEncoded());
+        }
+
+        [Fact]
+        public void AnEncryptedKeyFileIsHeldToTheSameLimitBeforeItsKeyIsDerived()
+        {
+            // Two blocks of 1,100,000 each: together past the limit, so the file is refused before either is derived.
+            var path = Path.Combine(_folder, "costly.key");
+            File.WriteAllText(path, EncryptedKeyPem(1_100_000) + "\n" + EncryptedKeyPem(1_100_000) + "\n");
+            var error = Assert.Throws<SmimeException>(() => CertificateFileReader.ReadFile(path, Secure(Password)));
+            Assert.Equal(ErrorIds.TooManyPkcs12Iterations, error.ErrorId);
+            Assert.StartsWith($"The encrypted private key file '{path}' asks for 2,200,000", error.Message, StringComparison.Ordinal);
+
+            // Raised, the key is derived and its noise fails as a wrong password would; the test PKI's own key still opens.
+            var raised = InputLimits.Default with { MaximumPkcs12Iterations = 2_200_000 };
+            Assert.Equal(ErrorIds.BadPassword, Assert.Throws<SmimeException>(() => CertificateFileReader.ReadFile(path, Secure(Password), raised)).ErrorId);
+            var user = _fixture.Pki.Users["rsa2048"];
+            Assert.Single(CertificateFileReader.ReadCertificateAndKey(user.CertificatePath, user.EncryptedPrivateKeyPath, Secure(_fixture.Pki.Password)),
+                e => e.Key != null);
+        }
+
         [Fact]
         public void RaisingTheLimitOpensTheFile()
         {
