@@ -24,8 +24,9 @@ namespace SmimeTools.Engine.Operations
     ///   'before' digest is that of the original, recorded only with the rename behind it.
     /// - A journal line is written only after the renames (and removals) it describes are durable, so a line never names a
     ///   file state a crash can take back; a line cut short is ignored when the journal is read.
-    /// - A Maildir message whose name changes keeps its old name until the new one is durable: a crash between leaves both
-    ///   (the old one is then updated again to the same content, never lost), as a single rewrite does.
+    /// - A Maildir message whose name changes (new S= and W= sizes) keeps its old name until the new one is durable: a crash
+    ///   between leaves both, never neither, as a single rewrite does; the next run skips the new one and updates the old
+    ///   one again (to the same name when the size is the same, which then replaces the first).
     /// Cancellation is looked at until the first rename: a batch stopped before is thrown away whole (the caller disposes
     /// each <see cref="PendingRewrite"/>, which removes its temporary file); once renames start, the batch is finished.
     /// </remarks>
