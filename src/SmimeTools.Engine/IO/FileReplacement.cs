@@ -85,14 +85,56 @@ namespace SmimeTools.Engine.IO
         public void CommitPlaced(Func<Stream, string?> checkAndPlace)
         {
             ArgumentNullException.ThrowIfNull(checkAndPlace);
+            FlushToDisk();
+            Check(checkAndPlace);
+            Rename();
+            FlushFolder();
+            RemoveOriginal();
+        }
+
+        /// <summary>Where the new content goes once checked: the original's path unless the check said otherwise.</summary>
+        public string Destination { get; private set; } = string.Empty;
+
+        /// <summary>True when the new content goes under another name, so the original is removed once that name is durable.</summary>
+        public bool NameChanges => !string.Equals(Destination, Original, StringComparison.Ordinal);
+
+        /// <summary>The first step of a commit, which a batch takes for many files at once: fsyncs the new content and closes it.</summary>
+        /// <exception cref="IOException">The new content cannot be made durable.</exception>
+        public void FlushToDisk()
+        {
             var stream = _stream ?? throw new ObjectDisposedException(nameof(FileReplacement));
             stream.Flush(flushToDisk: true);
             stream.Dispose();
             _stream = null;
-            string? destination;
-            using (var written = new FileStream(TemporaryPath, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan))
+        }
+
+        /// <summary>
+        /// The second step: lets <paramref name="checkAndPlace"/> read the flushed content back from disk (it throws to refuse it)
+        /// and say where it goes (null: over the original).
+        /// </summary>
+        public void Check(Func<Stream, string?> checkAndPlace)
+        {
+            ArgumentNullException.ThrowIfNull(checkAndPlace);
+            if (_stream != null)
             {
-                destination = checkAndPlace(written);
+                throw new InvalidOperationException("The new content is checked once it is flushed to disk.");
+            }
+
+            using var written = new FileStream(TemporaryPath, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
+            var destination = checkAndPlace(written);
+            Destination = destination == null ? Original : Path.GetFullPath(destination);
+        }
+
+        /// <summary>
+        /// The third step: renames the checked content into place, unless the original changed meanwhile. The rename is durable
+        /// once <see cref="FlushFolder"/> (or the batch's flush of the folder) is done.
+        /// </summary>
+        /// <exception cref="SmimeException"><see cref="ErrorIds.WriteFailed"/> when the original changed meanwhile or cannot be replaced.</exception>
+        public void Rename()
+        {
+            if (Destination.Length == 0)
+            {
+                throw new InvalidOperationException("The new content is put in place once it is checked.");
             }
 
             var info = new FileInfo(Original);
@@ -102,24 +144,70 @@ namespace SmimeTools.Engine.IO
                     $"'{Original}' changed while it was being rewritten; it was left as it is now.", "Run again when nothing else writes to it.", Original);
             }
 
-            var target = destination == null ? Original : Path.GetFullPath(destination);
             try
             {
-                FolderSync.Replace(TemporaryPath, target);
-                if (!string.Equals(target, Original, StringComparison.Ordinal))
-                {
-                    // The new name is durable before the old one goes: a crash between them leaves both, never neither.
-                    File.Delete(Original);
-                    FolderSync.Flush(Path.GetDirectoryName(Original) ?? ".");
-                }
+                FolderSync.Rename(TemporaryPath, Destination);
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
                 throw new SmimeException(ErrorIds.WriteFailed, SmimeErrorKind.WriteError,
-                    $"Cannot put the new '{target}' in place: {e.Message}", "Check that you may write in its folder.", Original, e);
+                    $"Cannot put the new '{Destination}' in place: {e.Message}", "Check that you may write in its folder.", Original, e);
             }
 
             _committed = true;
+        }
+
+        /// <summary>fsyncs the folder the new content was renamed into, so the rename survives a crash.</summary>
+        /// <exception cref="SmimeException"><see cref="ErrorIds.WriteFailed"/>.</exception>
+        public void FlushFolder() => Flush(Path.GetDirectoryName(Destination) ?? ".", Destination);
+
+        /// <summary>
+        /// The last step when the name changes, once the new name is durable: removes the original and fsyncs its folder, so a
+        /// crash between them leaves both, never neither. Nothing to do when the original was renamed over.
+        /// </summary>
+        /// <exception cref="SmimeException"><see cref="ErrorIds.WriteFailed"/>.</exception>
+        public void RemoveOriginal()
+        {
+            if (!NameChanges)
+            {
+                return;
+            }
+
+            RemoveOriginalUnflushed();
+            Flush(Path.GetDirectoryName(Original) ?? ".", Original);
+        }
+
+        /// <summary>As <see cref="RemoveOriginal"/> without the fsync of the folder, which a batch does once for all its files.</summary>
+        /// <exception cref="SmimeException"><see cref="ErrorIds.WriteFailed"/>.</exception>
+        public void RemoveOriginalUnflushed()
+        {
+            if (!NameChanges)
+            {
+                return;
+            }
+
+            try
+            {
+                File.Delete(Original);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw new SmimeException(ErrorIds.WriteFailed, SmimeErrorKind.WriteError,
+                    $"The new '{Destination}' is in place, but the old '{Original}' cannot be removed: {e.Message}", "Remove the old file yourself.", Original, e);
+            }
+        }
+
+        private static void Flush(string folder, string path)
+        {
+            try
+            {
+                FolderSync.Flush(folder);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw new SmimeException(ErrorIds.WriteFailed, SmimeErrorKind.WriteError,
+                    $"'{path}' was written, but its folder could not be flushed to disk: {e.Message}", "Check the disk; the file may be missing after a crash.", path, e);
+            }
         }
 
         public void Dispose()

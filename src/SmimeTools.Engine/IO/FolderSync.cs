@@ -17,6 +17,16 @@ namespace SmimeTools.Engine.IO
         /// <summary>Renames <paramref name="source"/> over <paramref name="destination"/> and makes the rename durable.</summary>
         public static void Replace(string source, string destination)
         {
+            Rename(source, destination);
+            Flush(Path.GetDirectoryName(Path.GetFullPath(destination)) ?? ".");
+        }
+
+        /// <summary>
+        /// Renames <paramref name="source"/> over <paramref name="destination"/>; on Unix durable only once the folder is flushed
+        /// (a batch flushes it once for all its files), on Windows at once.
+        /// </summary>
+        public static void Rename(string source, string destination)
+        {
             if (OperatingSystem.IsWindows())
             {
                 if (!MoveFileExW(source, destination, MoveReplaceExisting | MoveWriteThrough))
@@ -28,7 +38,6 @@ namespace SmimeTools.Engine.IO
             }
 
             File.Move(source, destination, overwrite: true);
-            Flush(Path.GetDirectoryName(Path.GetFullPath(destination)) ?? ".");
         }
 
         /// <summary>fsync(2) of a folder, so the names created, renamed or removed in it survive a crash; nothing on Windows.</summary>

@@ -14,8 +14,9 @@ namespace SmimeTools.Engine.Operations
 {
     /// <summary>
     /// Moves archives to new keys and loses nothing: each message is rewritten to a temporary file, checked as read back
-    /// from disk, renamed over the original and recorded in the folder's journal, so an interrupted job resumes where it
-    /// stopped and never rewrites a message twice. Messages it cannot update are left as they are and reported.
+    /// from disk, renamed over the original and recorded in the folder's journal (message files in batches that share the
+    /// waits for the disk, <see cref="RewriteBatch"/>), so an interrupted job resumes where it stopped and never rewrites a
+    /// message twice. Messages it cannot update are left as they are and reported.
     /// </summary>
     public sealed class EncryptionUpdateJob : IDisposable
     {
@@ -145,20 +146,102 @@ namespace SmimeTools.Engine.Operations
         /// <summary>
         /// Updates every item on up to <paramref name="workers"/> threads; what each item gave (its messages looked at, and the
         /// problems of those that could not be updated) is handed to <paramref name="completed"/> on the calling thread, in the
-        /// order of <paramref name="items"/>. An mbox file is one item, done by one worker.
+        /// order of <paramref name="items"/>. Items go in batches of max(16, 4 × workers): the message files and Maildir messages
+        /// rewritten in a batch are put in place together (<see cref="RewriteBatch"/>), and each item is handed on once its batch
+        /// is durable and journalled. An mbox file is one item, done by one worker and put in place by itself.
         /// </summary>
         public void UpdateAll(IReadOnlyList<ArchiveItem> items, int workers, Action<ArchiveItem, IReadOnlyList<MessageUpdate>, IReadOnlyList<SmimeException>> completed,
             CancellationToken cancellationToken = default)
         {
             ArgumentNullException.ThrowIfNull(items);
             ArgumentNullException.ThrowIfNull(completed);
-            OrderedWork.Run(items, workers, item =>
+            var size = Math.Max(16, 4 * Math.Max(1, workers));
+            for (var start = 0; start < items.Count; start += size)
             {
-                var updates = new List<MessageUpdate>();
-                var problems = new List<SmimeException>();
-                Update(item, updates.Add, problems.Add, cancellationToken);
-                return (updates, problems);
-            }, (item, result) => completed(item, result.updates, result.problems), cancellationToken);
+                cancellationToken.ThrowIfCancellationRequested();
+                var batch = items.Skip(start).Take(size).ToList();
+                var outcomes = new Outcome?[batch.Count];
+                try
+                {
+                    // Each worker keeps what it rewrote where the finally below finds it, even when the job stops before it is handed on.
+                    OrderedWork.Run(Enumerable.Range(0, batch.Count).ToList(), workers, i => outcomes[i] = Prepare(batch[i], cancellationToken), (_, _) => { },
+                        cancellationToken);
+                    var pending = outcomes.Where(o => o!.Rewrite != null).Select(o => o!).ToList();
+                    var failures = RewriteBatch.Commit(pending.Select(o => o.Rewrite!).ToList(), workers, cancellationToken, BatchStep);
+                    for (var p = 0; p < pending.Count; p++)
+                    {
+                        try
+                        {
+                            pending[p].Updates.Add(Finish(pending[p].Rewrite!, failures[p], pending[p].Bytes));
+                        }
+                        catch (SmimeException e)
+                        {
+                            pending[p].Problems.Add(e);
+                        }
+                    }
+                }
+                finally
+                {
+                    // Stopped before its renames: what the batch wrote is thrown away, temporary files included.
+                    foreach (var outcome in outcomes)
+                    {
+                        outcome?.Rewrite?.Dispose();
+                    }
+                }
+
+                for (var i = 0; i < batch.Count; i++)
+                {
+                    completed(batch[i], outcomes[i]!.Updates, outcomes[i]!.Problems);
+                }
+            }
+        }
+
+        /// <summary>For tests: hears each step of putting a batch in place (its name and the path), in order.</summary>
+        internal Action<string, string>? BatchStep { get; init; }
+
+        /// <summary>What one item of a batch gave, and for a rewritten message file, what waits to be put in place.</summary>
+        private sealed class Outcome
+        {
+            public List<MessageUpdate> Updates { get; } = new();
+
+            public List<SmimeException> Problems { get; } = new();
+
+            public PendingRewrite? Rewrite { get; init; }
+
+            public long Bytes { get; init; }
+        }
+
+        /// <summary>The first half of updating an item: an mbox file is done whole; a message file is rewritten to its temporary file.</summary>
+        private Outcome Prepare(ArchiveItem item, CancellationToken cancellationToken)
+        {
+            if (item.Kind == ArchiveItemKind.Mbox || !File.Exists(item.Path))
+            {
+                var whole = new Outcome();
+                Update(item, whole.Updates.Add, whole.Problems.Add, cancellationToken);
+                return whole;
+            }
+
+            var file = new FileInfo(item.Path);
+            var bytes = file.Length;
+            var outcome = new Outcome();
+            try
+            {
+                var (done, rewrite) = Rewrite(file, item.Kind == ArchiveItemKind.MaildirMessage ? item.Maildir : null, cancellationToken);
+                if (rewrite != null)
+                {
+                    return new Outcome { Rewrite = rewrite, Bytes = bytes };
+                }
+
+                Count(bytes, done!);
+                outcome.Updates.Add(done!);
+            }
+            catch (SmimeException e)
+            {
+                CountFailed(bytes);
+                outcome.Problems.Add(e);
+            }
+
+            return outcome;
         }
 
         /// <summary>
@@ -238,39 +321,124 @@ namespace SmimeTools.Engine.Operations
 
         /// <summary>Updates one message file (.eml, .p7m) in place.</summary>
         /// <exception cref="SmimeException">Why the message was left as it is; it is counted as failed.</exception>
-        public MessageUpdate UpdateFile(string path, CancellationToken cancellationToken = default)
+        public MessageUpdate UpdateFile(string path, CancellationToken cancellationToken = default) => UpdateOne(path, null, cancellationToken);
+
+        /// <summary>Updates one message file, or Maildir message when <paramref name="maildir"/> is given, as a batch of one.</summary>
+        private MessageUpdate UpdateOne(string path, string? maildir, CancellationToken cancellationToken)
         {
             var file = new FileInfo(Path.GetFullPath(path));
-            return Counted(file.Length, () =>
+            var bytes = file.Length;
+            (MessageUpdate? Done, PendingRewrite? Pending) rewrite;
+            try
             {
-                var journal = JournalFor(file.DirectoryName!);
-                RemoveLeftovers(file.DirectoryName!, file.DirectoryName!);
-                if (journal.IsDone(Keyed(file.Name), file))
+                rewrite = Rewrite(file, maildir, cancellationToken);
+            }
+            catch (SmimeException)
+            {
+                CountFailed(bytes);
+                throw;
+            }
+
+            if (rewrite.Pending is not { } pending)
+            {
+                Count(bytes, rewrite.Done!);
+                return rewrite.Done!;
+            }
+
+            using (pending)
+            {
+                return Finish(pending, RewriteBatch.Commit(new[] { pending }, 1, cancellationToken, BatchStep)[0], bytes);
+            }
+        }
+
+        /// <summary>
+        /// Rewrites one message file (a Maildir message when <paramref name="maildir"/> is given) to its temporary file: a message
+        /// that needs nothing, or that an earlier run did, comes back done; one rewritten comes back pending, for its batch to check
+        /// and put in place. Nothing is counted yet.
+        /// </summary>
+        /// <exception cref="SmimeException">Why the message was left as it is.</exception>
+        private (MessageUpdate? Done, PendingRewrite? Pending) Rewrite(FileInfo file, string? maildir, CancellationToken cancellationToken)
+        {
+            // A Maildir's journal is at its top and knows a message by its name's unique part, which a change of flags or sizes keeps.
+            var name = maildir == null ? null : MaildirName.Parse(file.Name);
+            var folder = maildir == null ? file.DirectoryName! : Path.GetFullPath(maildir);
+            var journal = JournalFor(folder);
+            var key = Keyed(name?.Base ?? file.Name);
+            if (name == null)
+            {
+                RemoveLeftovers(folder, folder);
+            }
+
+            if (journal.IsDone(key, file))
+            {
+                return (new MessageUpdate
                 {
-                    return new MessageUpdate
+                    Path = file.FullName, State = MessageUpdateState.Skipped, Reason = "done by an earlier run of this job", BytesBefore = file.Length,
+                }, null);
+            }
+
+            string? temporaryFolder = null;
+            if (name != null)
+            {
+                temporaryFolder = Path.Combine(folder, "tmp");
+                Directory.CreateDirectory(temporaryFolder);
+                RemoveLeftovers(temporaryFolder, Path.Combine(folder, "cur"), Path.Combine(folder, "new"));
+            }
+
+            var replacement = FileReplacement.Begin(file.FullName, temporaryFolder);
+            try
+            {
+                MessageUpdate update;
+                byte[] before;
+                using (var read = new ReadDigest())
+                {
+                    update = MessageEncryptionUpdater.Update(MessageInput.FromFile(file.FullName, read), _options, replacement.Stream, cancellationToken);
+                    if (update.State != MessageUpdateState.Updated)
                     {
-                        Path = file.FullName, State = MessageUpdateState.Skipped, Reason = "done by an earlier run of this job", BytesBefore = file.Length,
-                    };
+                        replacement.Dispose();
+                        return (update, null);
+                    }
+
+                    // The original as the rewrite read it, before it is renamed over (the rename refuses it if it changed meanwhile).
+                    before = read.Finish(file.FullName, cancellationToken);
                 }
 
-                using var replacement = FileReplacement.Begin(file.FullName);
-                using var read = new ReadDigest();
-                var update = MessageEncryptionUpdater.Update(MessageInput.FromFile(file.FullName, read), _options, replacement.Stream, cancellationToken);
-                if (update.State != MessageUpdateState.Updated)
+                return (null, new PendingRewrite
                 {
-                    return update;
-                }
+                    Replacement = replacement, Update = update, Before = before, Journal = journal, Key = key,
+                    Check = written =>
+                    {
+                        var how = MessageEncryptionUpdater.Check(written, update, _options, cancellationToken);
+                        if (name == null)
+                        {
+                            return (how, null);
+                        }
 
-                // The original as the rewrite read it, before it is renamed over (Commit refuses it if it changed meanwhile).
-                var before = read.Finish(file.FullName, cancellationToken);
-                string? how = null;
-                replacement.Commit(written =>
-                {
-                    how = MessageEncryptionUpdater.Check(written, update, _options, cancellationToken);
+                        written.Position = 0;
+                        var (size, virtualSize) = MaildirName.Measure(written);
+                        return (how, Path.Combine(file.DirectoryName!, name.WithSizes(size, virtualSize).ToString()));
+                    },
                 });
-                journal.Record(Keyed(file.Name), before, update.DigestAfter!, file);
-                return With(update, how);
-            });
+            }
+            catch
+            {
+                replacement.Dispose();
+                throw;
+            }
+        }
+
+        /// <summary>Counts a rewrite its batch put in place (or could not: <paramref name="failure"/> is then thrown) and says what was done.</summary>
+        private MessageUpdate Finish(PendingRewrite rewrite, SmimeException? failure, long bytes)
+        {
+            if (failure != null)
+            {
+                CountFailed(bytes);
+                throw failure;
+            }
+
+            var update = With(rewrite.Update, rewrite.How, rewrite.Replacement.Destination);
+            Count(bytes, update);
+            return update;
         }
 
         private static IEnumerable<string> Visible(IEnumerable<string> paths) =>
@@ -294,48 +462,8 @@ namespace SmimeTools.Engine.Operations
         /// Updates one message of a Maildir folder: written under tmp/, renamed into place, with the S= and W= sizes of its
         /// name recomputed and its flags kept. The journal (at the Maildir's top) knows it by the name's unique part.
         /// </summary>
-        public MessageUpdate UpdateMaildirMessage(string path, string maildir, CancellationToken cancellationToken = default)
-        {
-            var file = new FileInfo(Path.GetFullPath(path));
-            return Counted(file.Length, () =>
-            {
-                var name = MaildirName.Parse(file.Name);
-                var journal = JournalFor(Path.GetFullPath(maildir));
-                if (journal.IsDone(Keyed(name.Base), file))
-                {
-                    return new MessageUpdate
-                    {
-                        Path = file.FullName, State = MessageUpdateState.Skipped, Reason = "done by an earlier run of this job", BytesBefore = file.Length,
-                    };
-                }
-
-                var tmp = Path.Combine(maildir, "tmp");
-                Directory.CreateDirectory(tmp);
-                RemoveLeftovers(tmp, Path.Combine(maildir, "cur"), Path.Combine(maildir, "new"));
-                using var replacement = FileReplacement.Begin(file.FullName, tmp);
-                using var read = new ReadDigest();
-                var update = MessageEncryptionUpdater.Update(MessageInput.FromFile(file.FullName, read), _options, replacement.Stream, cancellationToken);
-                if (update.State != MessageUpdateState.Updated)
-                {
-                    return update;
-                }
-
-                // The original as the rewrite read it, before it is renamed over (Commit refuses it if it changed meanwhile).
-                var before = read.Finish(file.FullName, cancellationToken);
-                string? how = null;
-                string destination = file.FullName;
-                replacement.CommitPlaced(written =>
-                {
-                    how = MessageEncryptionUpdater.Check(written, update, _options, cancellationToken);
-                    written.Position = 0;
-                    var (size, virtualSize) = MaildirName.Measure(written);
-                    destination = Path.Combine(file.DirectoryName!, name.WithSizes(size, virtualSize).ToString());
-                    return destination;
-                });
-                journal.Record(Keyed(name.Base), before, update.DigestAfter!, new FileInfo(destination));
-                return With(update, how, destination);
-            });
-        }
+        public MessageUpdate UpdateMaildirMessage(string path, string maildir, CancellationToken cancellationToken = default) =>
+            UpdateOne(path, maildir, cancellationToken);
 
         /// <summary>
         /// Updates every message of an mbox file while it is locked as mutt and Dovecot lock it. A complete new mbox is written
@@ -711,45 +839,51 @@ namespace SmimeTools.Engine.Operations
         /// <summary>Counts the outcome in the summary; a failure is counted and passed on.</summary>
         private MessageUpdate Counted(long bytes, Func<MessageUpdate> work)
         {
+            MessageUpdate update;
             try
             {
-                var update = work();
-                lock (_gate)
-                {
-                    Summary.Bytes += bytes;
-                    if (update.State == MessageUpdateState.Updated)
-                    {
-                        Summary.Updated++;
-                        Summary.BytesWritten += update.BytesAfter;
-                        if (update.OpenedBy != null)
-                        {
-                            Summary.KeyCounts[update.OpenedBy] = Summary.KeyCounts.GetValueOrDefault(update.OpenedBy) + 1;
-                        }
-                    }
-                    else
-                    {
-                        Summary.Skipped++;
-                    }
-                }
-
-                return update;
+                update = work();
             }
             catch (SmimeException)
             {
-                lock (_gate)
-                {
-                    Summary.Bytes += bytes;
-                    Summary.Failed++;
-                }
-
+                CountFailed(bytes);
                 throw;
             }
-            finally
+
+            Count(bytes, update);
+            return update;
+        }
+
+        private void Count(long bytes, MessageUpdate update)
+        {
+            lock (_gate)
             {
-                lock (_gate)
+                Summary.Bytes += bytes;
+                if (update.State == MessageUpdateState.Updated)
                 {
-                    Summary.Duration = _clock.Elapsed;
+                    Summary.Updated++;
+                    Summary.BytesWritten += update.BytesAfter;
+                    if (update.OpenedBy != null)
+                    {
+                        Summary.KeyCounts[update.OpenedBy] = Summary.KeyCounts.GetValueOrDefault(update.OpenedBy) + 1;
+                    }
                 }
+                else
+                {
+                    Summary.Skipped++;
+                }
+
+                Summary.Duration = _clock.Elapsed;
+            }
+        }
+
+        private void CountFailed(long bytes)
+        {
+            lock (_gate)
+            {
+                Summary.Bytes += bytes;
+                Summary.Failed++;
+                Summary.Duration = _clock.Elapsed;
             }
         }
 

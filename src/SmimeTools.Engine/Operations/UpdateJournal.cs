@@ -10,7 +10,8 @@ namespace SmimeTools.Engine.Operations
     /// <summary>
     /// The journal of an encryption update in one folder or mbox file: a line for each message done, with its digests
     /// before and after and the size and time the new file was left with, so a rerun passes over what is done without
-    /// reading it again. Each line is on disk before the next message starts; a line cut short by a crash is ignored.
+    /// reading it again. Each line is on disk before the next message (or, for message files, the next batch) is reported;
+    /// a line cut short by a crash is ignored.
     /// </summary>
     internal sealed class UpdateJournal : IDisposable
     {
@@ -99,14 +100,37 @@ namespace SmimeTools.Engine.Operations
         public void Record(string key, byte[] before, byte[] after, FileInfo file, IReadOnlyCollection<int>? retry = null)
         {
             file.Refresh();
-            var entry = new Entry(key, Convert.ToHexString(before), Convert.ToHexString(after), file.Length, file.LastWriteTimeUtc.Ticks, retry?.Order().ToArray() ?? Array.Empty<int>());
-            var line = Encoding.UTF8.GetBytes(entry.ToLine());
+            Append(new[] { new Entry(key, Convert.ToHexString(before), Convert.ToHexString(after), file.Length, file.LastWriteTimeUtc.Ticks, retry?.Order().ToArray() ?? Array.Empty<int>()) });
+        }
+
+        /// <summary>Records that each message file of a batch is done, as <see cref="Record"/> does, with one write and one flush to disk.</summary>
+        public void RecordAll(IReadOnlyList<(string Key, byte[] Before, byte[] After, FileInfo File)> done)
+        {
+            ArgumentNullException.ThrowIfNull(done);
+            Append(done.Select(d =>
+            {
+                d.File.Refresh();
+                return new Entry(d.Key, Convert.ToHexString(d.Before), Convert.ToHexString(d.After), d.File.Length, d.File.LastWriteTimeUtc.Ticks, Array.Empty<int>());
+            }).ToArray());
+        }
+
+        private void Append(IReadOnlyList<Entry> entries)
+        {
+            if (entries.Count == 0)
+            {
+                return;
+            }
+
+            var lines = Encoding.UTF8.GetBytes(string.Concat(entries.Select(e => e.ToLine())));
             lock (_gate)
             {
-                _file.Write(line);
+                _file.Write(lines);
                 _file.Flush(flushToDisk: true);
-                _done[key] = entry;
-                _pending.Remove(key);
+                foreach (var entry in entries)
+                {
+                    _done[entry.Key] = entry;
+                    _pending.Remove(entry.Key);
+                }
             }
         }
 
