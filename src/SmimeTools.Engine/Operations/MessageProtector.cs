@@ -16,7 +16,7 @@ namespace SmimeTools.Engine.Operations
 {
     /// <summary>
     /// Signs and/or encrypts one message, streaming: content is read from the input file and written to the
-    /// output once (a scratch file sits between signing and encrypting), so memory does not grow with size.
+    /// output once (signed or canonical content is encrypted as it is written), so memory does not grow with size.
     /// </summary>
     public static class MessageProtector
     {
@@ -52,9 +52,8 @@ namespace SmimeTools.Engine.Operations
 
             if (options.Recipients.Count > 0)
             {
-                using var inner = TemporaryFile.Create(output.TemporaryFolder);
-                WriteSignedOrCanonical(body, inner.Stream, options, digest, now, output.TemporaryFolder, offsets, cancellationToken);
-                WriteEnveloped(inner.Rewind(), stream, options);
+                WriteEnveloped(stream, options, cancellationToken,
+                    plaintext => WriteSignedOrCanonical(body, plaintext, options, digest, now, output.TemporaryFolder, offsets, cancellationToken));
             }
             else
             {
@@ -126,19 +125,28 @@ namespace SmimeTools.Engine.Operations
             WriteAscii(output, "\r\n--" + boundary + "--\r\n");
         }
 
-        private static void WriteEnveloped(Stream plaintext, Stream output, ProtectOptions options)
+        /// <summary>
+        /// Writes the pkcs7-mime entity whose plaintext <paramref name="writeContent"/> writes: encrypted as it is written,
+        /// with no scratch copy of the inner entity.
+        /// </summary>
+        private static void WriteEnveloped(Stream output, ProtectOptions options, CancellationToken cancellationToken, Action<Stream> writeContent)
         {
             var smimeType = AlgorithmPolicy.IsAuthenticated(options.ContentEncryption) ? "authEnveloped-data" : "enveloped-data";
             WriteAscii(output, $"Content-Type: application/pkcs7-mime; smime-type={smimeType}; name=\"smime.p7m\"\r\n"
                 + "Content-Transfer-Encoding: base64\r\n"
                 + "Content-Disposition: attachment; filename=\"smime.p7m\"\r\n\r\n");
             var encoded = CanonicalForm.Base64Encoder(output);
-            EnvelopedDataWriter.Write(plaintext, encoded, new EncryptionOptions
+            using (var plaintext = EnvelopedDataWriter.Open(encoded, new EncryptionOptions
             {
                 Recipients = options.Recipients,
                 ContentEncryption = options.ContentEncryption,
                 KeyEncryption = options.KeyEncryption,
-            });
+            }, cancellationToken))
+            {
+                writeContent(plaintext);
+                plaintext.Finish();
+            }
+
             encoded.Finish();
         }
 
