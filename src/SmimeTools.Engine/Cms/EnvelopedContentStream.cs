@@ -75,7 +75,30 @@ namespace SmimeTools.Engine.Cms
             set => throw new NotSupportedException();
         }
 
-        public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
+        /// <summary>Whole chunks are encrypted straight from <paramref name="buffer"/>, one copy fewer than <see cref="Write(ReadOnlySpan{byte})"/>.</summary>
+        public override void Write(byte[] buffer, int offset, int count)
+        {
+            ValidateBufferArguments(buffer, offset, count);
+            ObjectDisposedException.ThrowIf(_finished || _disposed, this);
+            if (_inputCount > 0)
+            {
+                var n = Math.Min(count, ChunkSize - _inputCount);
+                Write(buffer.AsSpan(offset, n));
+                offset += n;
+                count -= n;
+            }
+
+            while (count >= ChunkSize)
+            {
+                _cancellationToken.ThrowIfCancellationRequested();
+                int written = _cipher.Update(buffer, offset, ChunkSize, _output);
+                _encrypted.Write(_output, 0, written);
+                offset += ChunkSize;
+                count -= ChunkSize;
+            }
+
+            Write(buffer.AsSpan(offset, count));
+        }
 
         public override void Write(ReadOnlySpan<byte> buffer)
         {

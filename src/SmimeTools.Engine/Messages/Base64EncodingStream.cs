@@ -52,6 +52,26 @@ namespace SmimeTools.Engine.Messages
             ObjectDisposedException.ThrowIf(_finished, this);
             while (!buffer.IsEmpty)
             {
+                // Large writes are encoded where they are, without a copy into the pending buffer: the pending line is
+                // completed and written first. Lines are the same whatever the writes: 57 bytes each.
+                if (buffer.Length >= LineBytes)
+                {
+                    if (_pendingCount > 0)
+                    {
+                        var complete = (LineBytes - (_pendingCount % LineBytes)) % LineBytes;
+                        buffer[..complete].CopyTo(_pending.AsSpan(_pendingCount));
+                        _pendingCount += complete;
+                        buffer = buffer[complete..];
+                        Emit(_pendingCount);
+                        continue;
+                    }
+
+                    var whole = Math.Min(buffer.Length - (buffer.Length % LineBytes), _pending.Length);
+                    EncodeLines(buffer[..whole]);
+                    buffer = buffer[whole..];
+                    continue;
+                }
+
                 var n = Math.Min(buffer.Length, _pending.Length - _pendingCount);
                 buffer[..n].CopyTo(_pending.AsSpan(_pendingCount));
                 _pendingCount += n;
@@ -89,10 +109,23 @@ namespace SmimeTools.Engine.Messages
 
         private void Emit(int count)
         {
-            var text = 0;
-            for (var at = 0; at < count; at += LineBytes)
+            EncodeLines(_pending.AsSpan(0, count));
+            var left = _pendingCount - count;
+            if (left > 0)
             {
-                var line = _pending.AsSpan(at, Math.Min(LineBytes, count - at));
+                Buffer.BlockCopy(_pending, count, _pending, 0, left);
+            }
+
+            _pendingCount = left;
+        }
+
+        /// <summary>Writes <paramref name="data"/> as lines: all whole, but the last may be short.</summary>
+        private void EncodeLines(ReadOnlySpan<byte> data)
+        {
+            var text = 0;
+            for (var at = 0; at < data.Length; at += LineBytes)
+            {
+                var line = data.Slice(at, Math.Min(LineBytes, data.Length - at));
                 Base64.EncodeToUtf8(line, _text.AsSpan(text), out _, out var written);
                 text += written;
                 if (!_bareLf)
@@ -104,13 +137,6 @@ namespace SmimeTools.Engine.Messages
             }
 
             _output.Write(_text, 0, text);
-            var left = _pendingCount - count;
-            if (left > 0)
-            {
-                Buffer.BlockCopy(_pending, count, _pending, 0, left);
-            }
-
-            _pendingCount = left;
         }
 
         public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
