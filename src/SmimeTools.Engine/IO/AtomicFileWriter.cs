@@ -53,7 +53,7 @@ namespace SmimeTools.Engine.IO
             try
             {
                 _stream = new FileStream(TemporaryPath, options);
-                _writer = new EarlyWritebackStream(_stream);
+                _writer = new EarlyWritebackStream(_stream, options.BufferSize);
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {

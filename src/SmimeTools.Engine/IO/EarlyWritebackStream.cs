@@ -7,8 +7,9 @@ namespace SmimeTools.Engine.IO
     /// <summary>
     /// A file stream that, on Linux, asks the kernel to start writing what was written to disk every few MiB
     /// (sync_file_range, SYNC_FILE_RANGE_WRITE), so that the disk works while the content is still being made and the
-    /// fsync of the commit finds little left to wait for. Only a hint: durability still comes from that fsync. Reads,
-    /// seeks and everything else pass through unchanged; the file stream is not closed with it.
+    /// fsync of the commit finds little left to wait for. Only a hint: durability still comes from that fsync. Writes
+    /// larger than the file stream's buffer go to the file without a copy into it; reads, seeks and everything else pass
+    /// through unchanged. The file stream is not closed with it.
     /// </summary>
     internal sealed class EarlyWritebackStream : Stream
     {
@@ -21,10 +22,17 @@ namespace SmimeTools.Engine.IO
             OperatingSystem.IsLinux() ? CLibrary.Function<SyncFileRangeFunction>("sync_file_range") : null);
 
         private readonly FileStream _file;
+        private readonly int _directSize;
         private long _sinceRequest;
         private long _requestedUpTo;
 
-        public EarlyWritebackStream(FileStream file) => _file = file ?? throw new ArgumentNullException(nameof(file));
+        /// <param name="file">The file, left open.</param>
+        /// <param name="bufferSize">The file stream's buffer size: writes at least this large skip its buffer.</param>
+        public EarlyWritebackStream(FileStream file, int bufferSize)
+        {
+            _file = file ?? throw new ArgumentNullException(nameof(file));
+            _directSize = Math.Max(bufferSize, 1);
+        }
 
         [UnmanagedFunctionPointer(CallingConvention.Cdecl, SetLastError = true)]
         private delegate int SyncFileRangeFunction(int descriptor, long offset, long count, uint flags);
@@ -47,6 +55,12 @@ namespace SmimeTools.Engine.IO
 
         public override void Write(ReadOnlySpan<byte> buffer)
         {
+            if (buffer.Length >= _directSize)
+            {
+                // The file stream writes a large piece straight from the caller's memory only when its buffer is empty.
+                _file.Flush();
+            }
+
             _file.Write(buffer);
             _sinceRequest += buffer.Length;
             if (_sinceRequest >= Interval)

@@ -52,23 +52,27 @@ namespace SmimeTools.Engine.Messages
             ObjectDisposedException.ThrowIf(_finished, this);
             while (!buffer.IsEmpty)
             {
-                // Large writes are encoded where they are, without a copy into the pending buffer: the pending line is
-                // completed and written first. Lines are the same whatever the writes: 57 bytes each.
+                // Large writes are encoded where they are, without a copy into the pending buffer, behind the pending
+                // bytes made a whole line, in one write. Lines are the same whatever the writes: 57 bytes each.
                 if (buffer.Length >= LineBytes)
                 {
+                    var text = 0;
+                    var lines = 0;
                     if (_pendingCount > 0)
                     {
                         var complete = (LineBytes - (_pendingCount % LineBytes)) % LineBytes;
                         buffer[..complete].CopyTo(_pending.AsSpan(_pendingCount));
                         _pendingCount += complete;
                         buffer = buffer[complete..];
-                        Emit(_pendingCount);
-                        continue;
+                        lines = _pendingCount / LineBytes;
+                        text = EncodeLines(_pending.AsSpan(0, _pendingCount), text);
+                        _pendingCount = 0;
                     }
 
-                    var whole = Math.Min(buffer.Length - (buffer.Length % LineBytes), _pending.Length);
-                    EncodeLines(buffer[..whole]);
+                    var whole = Math.Min(buffer.Length - (buffer.Length % LineBytes), (LinesPerBlock - lines) * LineBytes);
+                    text = EncodeLines(buffer[..whole], text);
                     buffer = buffer[whole..];
+                    _output.Write(_text, 0, text);
                     continue;
                 }
 
@@ -109,7 +113,7 @@ namespace SmimeTools.Engine.Messages
 
         private void Emit(int count)
         {
-            EncodeLines(_pending.AsSpan(0, count));
+            _output.Write(_text, 0, EncodeLines(_pending.AsSpan(0, count), 0));
             var left = _pendingCount - count;
             if (left > 0)
             {
@@ -119,10 +123,12 @@ namespace SmimeTools.Engine.Messages
             _pendingCount = left;
         }
 
-        /// <summary>Writes <paramref name="data"/> as lines: all whole, but the last may be short.</summary>
-        private void EncodeLines(ReadOnlySpan<byte> data)
+        /// <summary>
+        /// Encodes <paramref name="data"/> as lines (all whole but the last may be short) into the text buffer from
+        /// <paramref name="text"/> on; returns where they end. At most <see cref="LinesPerBlock"/> lines fit.
+        /// </summary>
+        private int EncodeLines(ReadOnlySpan<byte> data, int text)
         {
-            var text = 0;
             for (var at = 0; at < data.Length; at += LineBytes)
             {
                 var line = data.Slice(at, Math.Min(LineBytes, data.Length - at));
@@ -136,7 +142,7 @@ namespace SmimeTools.Engine.Messages
                 _text[text++] = (byte)'\n';
             }
 
-            _output.Write(_text, 0, text);
+            return text;
         }
 
         public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
