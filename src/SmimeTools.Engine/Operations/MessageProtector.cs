@@ -16,7 +16,8 @@ namespace SmimeTools.Engine.Operations
 {
     /// <summary>
     /// Signs and/or encrypts one message, streaming: content is read from the input file and written to the
-    /// output once (signed or canonical content is encrypted as it is written), so memory does not grow with size.
+    /// output once (signed or canonical content is hashed and encrypted as it is written, with no scratch copy), so memory
+    /// does not grow with size.
     /// </summary>
     public static class MessageProtector
     {
@@ -53,11 +54,11 @@ namespace SmimeTools.Engine.Operations
             if (options.Recipients.Count > 0)
             {
                 WriteEnveloped(stream, options, cancellationToken,
-                    plaintext => WriteSignedOrCanonical(body, plaintext, options, digest, now, output.TemporaryFolder, offsets, cancellationToken));
+                    plaintext => WriteSignedOrCanonical(body, plaintext, options, digest, now, offsets, cancellationToken));
             }
             else
             {
-                WriteSignedOrCanonical(body, stream, options, digest, now, output.TemporaryFolder, offsets, cancellationToken);
+                WriteSignedOrCanonical(body, stream, options, digest, now, offsets, cancellationToken);
             }
 
             var bytes = target.Commit();
@@ -77,7 +78,7 @@ namespace SmimeTools.Engine.Operations
             options.SigningKey == null ? options.Digest : SignedDataBuilder.DigestFor(options.SigningKey, options.Digest);
 
         private static void WriteSignedOrCanonical(MimeEntity body, Stream output, ProtectOptions options, DigestAlgorithm digest,
-            DateTimeOffset now, string temporaryFolder, EntityOffsets offsets, CancellationToken cancellationToken)
+            DateTimeOffset now, EntityOffsets offsets, CancellationToken cancellationToken)
         {
             if (options.SigningKey == null)
             {
@@ -85,13 +86,12 @@ namespace SmimeTools.Engine.Operations
             }
             else if (options.Opaque)
             {
-                using var content = TemporaryFile.Create(temporaryFolder);
-                CanonicalForm.Write(body, content.Stream, cancellationToken, offsets);
                 WriteAscii(output, "Content-Type: application/pkcs7-mime; smime-type=signed-data; name=\"smime.p7m\"\r\n"
                     + "Content-Transfer-Encoding: base64\r\n"
                     + "Content-Disposition: attachment; filename=\"smime.p7m\"\r\n\r\n");
                 var encoded = CanonicalForm.Base64Encoder(output);
-                SignedDataBuilder.WriteEncapsulated(content.Rewind(), encoded, SigningOptionsFor(options, digest, now));
+                SignedDataBuilder.WriteEncapsulated(
+                    content => CanonicalForm.Write(body, content, cancellationToken, offsets), encoded, SigningOptionsFor(options, digest, now));
                 encoded.Finish();
             }
             else
