@@ -27,6 +27,25 @@ namespace SmimeTools.Engine.Cms
         public static void Write(Stream plaintext, Stream output, EncryptionOptions options, CancellationToken cancellationToken = default)
         {
             ArgumentNullException.ThrowIfNull(plaintext);
+            using var content = Open(output, options, cancellationToken);
+            var buffer = new byte[ChunkSize];
+            int read;
+            while ((read = ReadFull(plaintext, buffer)) > 0)
+            {
+                content.Write(buffer, 0, read);
+            }
+
+            content.Finish();
+        }
+
+        /// <summary>
+        /// Starts the encrypted ContentInfo (BER) on <paramref name="output"/> and returns the stream to write the plaintext
+        /// into, so content made on the fly is encrypted as it is made, without a scratch copy. Recipient problems are
+        /// reported before anything is written. <see cref="EnvelopedContentStream.Finish"/> ends the structure; disposing
+        /// without it leaves the structure open. <paramref name="output"/> is not closed.
+        /// </summary>
+        internal static EnvelopedContentStream Open(Stream output, EncryptionOptions options, CancellationToken cancellationToken = default)
+        {
             ArgumentNullException.ThrowIfNull(output);
             ArgumentNullException.ThrowIfNull(options);
             if (options.Recipients == null || options.Recipients.Count == 0)
@@ -46,10 +65,12 @@ namespace SmimeTools.Engine.Cms
                 }
 
                 var recipientSet = new DerSet(recipientInfos);
-                WriteContentInfo(plaintext, output, algorithm, contentKey, recipientSet, EnvelopedDataVersion.Of(null, recipientSet.Cast<Asn1Encodable>().Select(RecipientInfo.GetInstance), false), cancellationToken);
+                var version = EnvelopedDataVersion.Of(null, recipientSet.Cast<Asn1Encodable>().Select(RecipientInfo.GetInstance), false);
+                return new EnvelopedContentStream(output, algorithm, contentKey, recipientSet, version, cancellationToken);
             }
             finally
             {
+                // The cipher holds its own copy of the key.
                 Array.Clear(contentKey);
             }
         }
@@ -74,57 +95,6 @@ namespace SmimeTools.Engine.Cms
                         $"The certificate {identity.Describe()} has a {KeyAlgorithms.Of(certificate)} key, which cannot receive encrypted mail.",
                         "Encrypt to a certificate with an RSA, EC, X25519 or X448 key.", certificate);
             }
-        }
-
-        private static void WriteContentInfo(
-            Stream plaintext, Stream output, ContentCipherAlgorithm algorithm, byte[] contentKey, Asn1Set recipientInfos, int envelopedVersion, CancellationToken cancellationToken)
-        {
-            bool authenticated = algorithm.IsAuthenticated;
-
-            // AuthEnvelopedData is always version 0 (RFC 5083 §2.1).
-            int version = authenticated ? 0 : envelopedVersion;
-            using var cipher = algorithm.CreateEncryptor(contentKey);
-
-            // No `using` for the generators: disposing one writes its end-of-contents, and after a failure (a plaintext
-            // read error, cancellation) the structure must stay open, so a half-written message never parses as complete.
-            var contentInfo = new BerSequenceGenerator(output);
-            contentInfo.AddObject(new DerObjectIdentifier(authenticated ? EnvelopingOids.AuthEnvelopedData : EnvelopingOids.EnvelopedData));
-            var envelope = new BerSequenceGenerator(contentInfo.GetRawOutputStream(), 0, true);
-            envelope.AddObject(DerInteger.ValueOf(version));
-            envelope.AddObject(recipientInfos);
-            var encryptedContentInfo = new BerSequenceGenerator(envelope.GetRawOutputStream());
-            encryptedContentInfo.AddObject(CmsObjectIdentifiers.Data);
-            encryptedContentInfo.AddObject(algorithm.ToAlgorithmIdentifier());
-            var octets = new BerOctetStringGenerator(encryptedContentInfo.GetRawOutputStream(), 0, false);
-            Stream encrypted = octets.GetOctetOutputStream(ChunkSize);
-            Pump(plaintext, encrypted, cipher, cancellationToken);
-            encrypted.Dispose();
-            octets.Dispose();
-            encryptedContentInfo.Dispose();
-            if (authenticated)
-            {
-                // No authAttrs: RFC 8551 §2.4.4 makes them optional for id-data content.
-                envelope.AddObject(new DerOctetString(cipher.Tag));
-            }
-
-            envelope.Dispose();
-            contentInfo.Dispose();
-        }
-
-        private static void Pump(Stream plaintext, Stream encrypted, ContentCipher cipher, CancellationToken cancellationToken)
-        {
-            var input = new byte[ChunkSize];
-            var output = new byte[ChunkSize + ContentCipher.MaxExpansion];
-            int read;
-            while ((read = ReadFull(plaintext, input)) > 0)
-            {
-                cancellationToken.ThrowIfCancellationRequested();
-                int written = cipher.Update(input, 0, read, output);
-                encrypted.Write(output, 0, written);
-            }
-
-            int last = cipher.Finish(output);
-            encrypted.Write(output, 0, last);
         }
 
         /// <summary>Fills the buffer unless the stream ends first, so the cipher sees few, large pieces.</summary>

@@ -7,6 +7,7 @@ using System.Threading;
 using Org.BouncyCastle.Asn1;
 using Org.BouncyCastle.Asn1.Cms;
 using Org.BouncyCastle.Asn1.X509;
+using SmimeTools.Engine.IO;
 using SmimeTools.Engine.Keys;
 using SmimeTools.Engine.Policy;
 using BcAttribute = Org.BouncyCastle.Asn1.Cms.Attribute;
@@ -125,6 +126,29 @@ namespace SmimeTools.Engine.Cms
         public static void WriteEncapsulated(Stream content, Stream output, SigningOptions options, CancellationToken cancellationToken = default)
         {
             ArgumentNullException.ThrowIfNull(content);
+            WriteEncapsulated(
+                octets =>
+                {
+                    var buffer = new byte[CopyBufferSize];
+                    int n;
+                    while ((n = content.Read(buffer, 0, buffer.Length)) > 0)
+                    {
+                        cancellationToken.ThrowIfCancellationRequested();
+                        octets.Write(buffer, 0, n);
+                    }
+                },
+                output,
+                options);
+        }
+
+        /// <summary>
+        /// As <see cref="WriteEncapsulated(Stream, Stream, SigningOptions, CancellationToken)"/>, for content made on the fly:
+        /// <paramref name="writeContent"/> writes it into the stream it is given, where it is hashed and encoded as it comes,
+        /// with no copy kept. After a failure the structure is left open.
+        /// </summary>
+        internal static void WriteEncapsulated(Action<Stream> writeContent, Stream output, SigningOptions options)
+        {
+            ArgumentNullException.ThrowIfNull(writeContent);
             ArgumentNullException.ThrowIfNull(output);
             var plan = Plan.For(options);
 
@@ -140,20 +164,12 @@ namespace SmimeTools.Engine.Cms
             Asn1StreamingWriter.WriteIndefinite(output, Asn1StreamingWriter.ContextZero);
 
             byte[] digest;
-            using (var hash = IncrementalHash.CreateHash(SoftwareKey.HashName(plan.Digest)))
+            var octets = Asn1StreamingWriter.OpenOctetString(output);
+            using (var hashing = new HashingStream(octets, SoftwareKey.HashName(plan.Digest)))
             {
-                var octets = Asn1StreamingWriter.OpenOctetString(output);
-                var buffer = new byte[CopyBufferSize];
-                int n;
-                while ((n = content.Read(buffer, 0, buffer.Length)) > 0)
-                {
-                    cancellationToken.ThrowIfCancellationRequested();
-                    hash.AppendData(buffer, 0, n);
-                    octets.Write(buffer, 0, n);
-                }
-
+                writeContent(hashing);
                 octets.Complete();
-                digest = hash.GetHashAndReset();
+                digest = hashing.GetHashAndReset();
             }
 
             Asn1StreamingWriter.WriteEndOfContents(output, 2);

@@ -14,6 +14,7 @@ namespace SmimeTools.Engine.IO
     {
         private readonly bool _overwrite;
         private FileStream? _stream;
+        private EarlyWritebackStream? _writer;
         private bool _committed;
 
         private AtomicFileWriter(string destination, bool overwrite, bool privateFile)
@@ -52,6 +53,7 @@ namespace SmimeTools.Engine.IO
             try
             {
                 _stream = new FileStream(TemporaryPath, options);
+                _writer = new EarlyWritebackStream(_stream, options.BufferSize);
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
@@ -68,8 +70,8 @@ namespace SmimeTools.Engine.IO
 
         public string TemporaryPath { get; }
 
-        /// <summary>The stream to write into; it is the temporary file.</summary>
-        public Stream Stream => _stream ?? throw new ObjectDisposedException(nameof(AtomicFileWriter));
+        /// <summary>The stream to write into; it is the temporary file (whose writing to disk starts while it is written).</summary>
+        public Stream Stream => _stream != null ? _writer! : throw new ObjectDisposedException(nameof(AtomicFileWriter));
 
         /// <summary>Flushes to disk and renames the temporary file over the destination.</summary>
         public void Commit()

@@ -52,6 +52,30 @@ namespace SmimeTools.Engine.Messages
             ObjectDisposedException.ThrowIf(_finished, this);
             while (!buffer.IsEmpty)
             {
+                // Large writes are encoded where they are, without a copy into the pending buffer, behind the pending
+                // bytes made a whole line, in one write. Lines are the same whatever the writes: 57 bytes each.
+                if (buffer.Length >= LineBytes)
+                {
+                    var text = 0;
+                    var lines = 0;
+                    if (_pendingCount > 0)
+                    {
+                        var complete = (LineBytes - (_pendingCount % LineBytes)) % LineBytes;
+                        buffer[..complete].CopyTo(_pending.AsSpan(_pendingCount));
+                        _pendingCount += complete;
+                        buffer = buffer[complete..];
+                        lines = _pendingCount / LineBytes;
+                        text = EncodeLines(_pending.AsSpan(0, _pendingCount), text);
+                        _pendingCount = 0;
+                    }
+
+                    var whole = Math.Min(buffer.Length - (buffer.Length % LineBytes), (LinesPerBlock - lines) * LineBytes);
+                    text = EncodeLines(buffer[..whole], text);
+                    buffer = buffer[whole..];
+                    _output.Write(_text, 0, text);
+                    continue;
+                }
+
                 var n = Math.Min(buffer.Length, _pending.Length - _pendingCount);
                 buffer[..n].CopyTo(_pending.AsSpan(_pendingCount));
                 _pendingCount += n;
@@ -89,10 +113,25 @@ namespace SmimeTools.Engine.Messages
 
         private void Emit(int count)
         {
-            var text = 0;
-            for (var at = 0; at < count; at += LineBytes)
+            _output.Write(_text, 0, EncodeLines(_pending.AsSpan(0, count), 0));
+            var left = _pendingCount - count;
+            if (left > 0)
             {
-                var line = _pending.AsSpan(at, Math.Min(LineBytes, count - at));
+                Buffer.BlockCopy(_pending, count, _pending, 0, left);
+            }
+
+            _pendingCount = left;
+        }
+
+        /// <summary>
+        /// Encodes <paramref name="data"/> as lines (all whole but the last may be short) into the text buffer from
+        /// <paramref name="text"/> on; returns where they end. At most <see cref="LinesPerBlock"/> lines fit.
+        /// </summary>
+        private int EncodeLines(ReadOnlySpan<byte> data, int text)
+        {
+            for (var at = 0; at < data.Length; at += LineBytes)
+            {
+                var line = data.Slice(at, Math.Min(LineBytes, data.Length - at));
                 Base64.EncodeToUtf8(line, _text.AsSpan(text), out _, out var written);
                 text += written;
                 if (!_bareLf)
@@ -103,14 +142,7 @@ namespace SmimeTools.Engine.Messages
                 _text[text++] = (byte)'\n';
             }
 
-            _output.Write(_text, 0, text);
-            var left = _pendingCount - count;
-            if (left > 0)
-            {
-                Buffer.BlockCopy(_pending, count, _pending, 0, left);
-            }
-
-            _pendingCount = left;
+            return text;
         }
 
         public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();

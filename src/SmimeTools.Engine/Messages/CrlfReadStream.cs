@@ -1,5 +1,6 @@
 using System;
 using System.IO;
+using System.Numerics;
 using System.Threading;
 
 namespace SmimeTools.Engine.Messages
@@ -9,17 +10,22 @@ namespace SmimeTools.Engine.Messages
     /// RFC 8551 §3.1.1, a chunk at a time. An LF at the start of the range counts as bare unless a CR stands before
     /// it in the source.
     /// </summary>
+    /// <remarks>
+    /// A chunk without a bare LF (mail that already has CRLF ends, the usual case) is handed on as it was read, without a
+    /// copy; <see cref="CopyTo(Stream, int)"/> writes the chunks themselves, so a large body crosses memory once.
+    /// </remarks>
     internal sealed class CrlfReadStream : ForwardReadStream
     {
-        private const int ChunkSize = 1 << 16;
+        internal const int ChunkSize = 1 << 18;
 
         private readonly Stream _source;
         private readonly CancellationToken _cancellationToken;
-        private readonly byte[] _chunk = new byte[ChunkSize];
-        private readonly byte[] _converted = new byte[ChunkSize * 2];
+        private readonly byte[] _chunk;
+        private byte[]? _converted;
         private long _next;
         private readonly long _end;
         private byte _previous;
+        private byte[] _segment;
         private int _offset;
         private int _count;
 
@@ -29,6 +35,10 @@ namespace SmimeTools.Engine.Messages
             _next = start;
             _end = end;
             _cancellationToken = cancellationToken;
+
+            // Small bodies get small buffers: a pipeline of small messages makes one of these for each.
+            _chunk = new byte[(int)Math.Clamp(end - start, 1, ChunkSize)];
+            _segment = _chunk;
             if (start > 0)
             {
                 source.Position = start - 1;
@@ -44,10 +54,71 @@ namespace SmimeTools.Engine.Messages
             }
 
             var n = Math.Min(buffer.Length, _count);
-            _converted.AsSpan(_offset, n).CopyTo(buffer);
+            _segment.AsSpan(_offset, n).CopyTo(buffer);
             _offset += n;
             _count -= n;
             return n;
+        }
+
+        /// <summary>Writes the rest of the range to <paramref name="destination"/> a chunk at a time, without copying it first.</summary>
+        public override void CopyTo(Stream destination, int bufferSize)
+        {
+            ArgumentNullException.ThrowIfNull(destination);
+            while (_count > 0 || Fill())
+            {
+                destination.Write(_segment, _offset, _count);
+                _count = 0;
+            }
+        }
+
+        /// <summary>
+        /// The index of the first LF at or after <paramref name="start"/> that no CR stands before; -1 when there is none.
+        /// <paramref name="before"/> is the byte before <paramref name="data"/>[0]. Compares a vector of bytes at a time,
+        /// as CRLF text has an LF every line.
+        /// </summary>
+        internal static int IndexOfBareLf(ReadOnlySpan<byte> data, int start, byte before)
+        {
+            var i = start;
+            if (i == 0)
+            {
+                if (data.IsEmpty)
+                {
+                    return -1;
+                }
+
+                if (data[0] == '\n' && before != '\r')
+                {
+                    return 0;
+                }
+
+                i = 1;
+            }
+
+            var width = Vector<byte>.Count;
+            if (Vector.IsHardwareAccelerated)
+            {
+                var lf = new Vector<byte>((byte)'\n');
+                var cr = new Vector<byte>((byte)'\r');
+                for (; i + width <= data.Length; i += width)
+                {
+                    var bare = Vector.AndNot(Vector.Equals(new Vector<byte>(data.Slice(i, width)), lf),
+                        Vector.Equals(new Vector<byte>(data.Slice(i - 1, width)), cr));
+                    if (bare != Vector<byte>.Zero)
+                    {
+                        break;
+                    }
+                }
+            }
+
+            for (; i < data.Length; i++)
+            {
+                if (data[i] == '\n' && data[i - 1] != '\r')
+                {
+                    return i;
+                }
+            }
+
+            return -1;
         }
 
         /// <summary>Reads and converts the next chunk; false at the end of the range.</summary>
@@ -69,36 +140,33 @@ namespace SmimeTools.Engine.Messages
 
             _next += read;
             var chunk = _chunk.AsSpan(0, read);
+            var at = IndexOfBareLf(chunk, 0, _previous);
+            _previous = chunk[^1];
+            _offset = 0;
+            if (at < 0)
+            {
+                _segment = _chunk;
+                _count = read;
+                return true;
+            }
+
+            _converted ??= new byte[_chunk.Length * 2];
             var output = _converted.AsSpan();
             var written = 0;
             var from = 0;
-            var search = 0;
-            while (true)
+            while (at >= 0)
             {
-                var found = chunk[search..].IndexOf((byte)'\n');
-                if (found < 0)
-                {
-                    break;
-                }
-
-                var at = search + found;
-                var before = at > 0 ? chunk[at - 1] : _previous;
-                if (before != '\r')
-                {
-                    chunk[from..at].CopyTo(output[written..]);
-                    written += at - from;
-                    output[written++] = (byte)'\r';
-                    output[written++] = (byte)'\n';
-                    from = at + 1;
-                }
-
-                search = at + 1;
+                chunk[from..at].CopyTo(output[written..]);
+                written += at - from;
+                output[written++] = (byte)'\r';
+                output[written++] = (byte)'\n';
+                from = at + 1;
+                at = from < read ? IndexOfBareLf(chunk, from, 0) : -1;
             }
 
             chunk[from..].CopyTo(output[written..]);
             written += read - from;
-            _previous = chunk[^1];
-            _offset = 0;
+            _segment = _converted;
             _count = written;
             return true;
         }

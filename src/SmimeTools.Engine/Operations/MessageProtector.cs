@@ -16,7 +16,8 @@ namespace SmimeTools.Engine.Operations
 {
     /// <summary>
     /// Signs and/or encrypts one message, streaming: content is read from the input file and written to the
-    /// output once (a scratch file sits between signing and encrypting), so memory does not grow with size.
+    /// output once (signed or canonical content is hashed and encrypted as it is written, with no scratch copy), so memory
+    /// does not grow with size.
     /// </summary>
     public static class MessageProtector
     {
@@ -52,13 +53,12 @@ namespace SmimeTools.Engine.Operations
 
             if (options.Recipients.Count > 0)
             {
-                using var inner = TemporaryFile.Create(output.TemporaryFolder);
-                WriteSignedOrCanonical(body, inner.Stream, options, digest, now, output.TemporaryFolder, offsets, cancellationToken);
-                WriteEnveloped(inner.Rewind(), stream, options);
+                WriteEnveloped(stream, options, cancellationToken,
+                    plaintext => WriteSignedOrCanonical(body, plaintext, options, digest, now, offsets, cancellationToken));
             }
             else
             {
-                WriteSignedOrCanonical(body, stream, options, digest, now, output.TemporaryFolder, offsets, cancellationToken);
+                WriteSignedOrCanonical(body, stream, options, digest, now, offsets, cancellationToken);
             }
 
             var bytes = target.Commit();
@@ -78,7 +78,7 @@ namespace SmimeTools.Engine.Operations
             options.SigningKey == null ? options.Digest : SignedDataBuilder.DigestFor(options.SigningKey, options.Digest);
 
         private static void WriteSignedOrCanonical(MimeEntity body, Stream output, ProtectOptions options, DigestAlgorithm digest,
-            DateTimeOffset now, string temporaryFolder, EntityOffsets offsets, CancellationToken cancellationToken)
+            DateTimeOffset now, EntityOffsets offsets, CancellationToken cancellationToken)
         {
             if (options.SigningKey == null)
             {
@@ -86,13 +86,12 @@ namespace SmimeTools.Engine.Operations
             }
             else if (options.Opaque)
             {
-                using var content = TemporaryFile.Create(temporaryFolder);
-                CanonicalForm.Write(body, content.Stream, cancellationToken, offsets);
                 WriteAscii(output, "Content-Type: application/pkcs7-mime; smime-type=signed-data; name=\"smime.p7m\"\r\n"
                     + "Content-Transfer-Encoding: base64\r\n"
                     + "Content-Disposition: attachment; filename=\"smime.p7m\"\r\n\r\n");
                 var encoded = CanonicalForm.Base64Encoder(output);
-                SignedDataBuilder.WriteEncapsulated(content.Rewind(), encoded, SigningOptionsFor(options, digest, now));
+                SignedDataBuilder.WriteEncapsulated(
+                    content => CanonicalForm.Write(body, content, cancellationToken, offsets), encoded, SigningOptionsFor(options, digest, now));
                 encoded.Finish();
             }
             else
@@ -126,19 +125,28 @@ namespace SmimeTools.Engine.Operations
             WriteAscii(output, "\r\n--" + boundary + "--\r\n");
         }
 
-        private static void WriteEnveloped(Stream plaintext, Stream output, ProtectOptions options)
+        /// <summary>
+        /// Writes the pkcs7-mime entity whose plaintext <paramref name="writeContent"/> writes: encrypted as it is written,
+        /// with no scratch copy of the inner entity.
+        /// </summary>
+        private static void WriteEnveloped(Stream output, ProtectOptions options, CancellationToken cancellationToken, Action<Stream> writeContent)
         {
             var smimeType = AlgorithmPolicy.IsAuthenticated(options.ContentEncryption) ? "authEnveloped-data" : "enveloped-data";
             WriteAscii(output, $"Content-Type: application/pkcs7-mime; smime-type={smimeType}; name=\"smime.p7m\"\r\n"
                 + "Content-Transfer-Encoding: base64\r\n"
                 + "Content-Disposition: attachment; filename=\"smime.p7m\"\r\n\r\n");
             var encoded = CanonicalForm.Base64Encoder(output);
-            EnvelopedDataWriter.Write(plaintext, encoded, new EncryptionOptions
+            using (var plaintext = EnvelopedDataWriter.Open(encoded, new EncryptionOptions
             {
                 Recipients = options.Recipients,
                 ContentEncryption = options.ContentEncryption,
                 KeyEncryption = options.KeyEncryption,
-            });
+            }, cancellationToken))
+            {
+                writeContent(plaintext);
+                plaintext.Finish();
+            }
+
             encoded.Finish();
         }
 
