@@ -30,7 +30,7 @@ namespace SmimeTools.Engine.Cms
         private const int DirectReadMinimum = 16 * 1024;
 
         private readonly Stream _input;
-        private readonly byte[] _buffer = new byte[BufferSize];
+        private readonly byte[] _buffer;
         private readonly Stack<Container> _containers = new();
         private int _offset;
         private int _count;
@@ -42,6 +42,9 @@ namespace SmimeTools.Engine.Cms
         {
             _input = input ?? throw new ArgumentNullException(nameof(input));
             What = what;
+
+            // A signature of a few KB (one per message of a pipeline) needs no 64 KiB buffer to allocate and clear.
+            _buffer = new byte[input.CanSeek ? (int)Math.Clamp(input.Length - input.Position, 256, BufferSize) : BufferSize];
         }
 
         public string What { get; }
