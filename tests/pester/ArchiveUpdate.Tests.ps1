@@ -410,18 +410,33 @@ Update-SmimeEncryption -Path '$($archive.Root)' -Recurse -To '$(Crt p256)' -Iden
             $command = Get-PwshCommand
             $killRng = [Random]::new($seed)
             $boxes = @(Get-ChildItem (Join-Path $archive.Root 'mbox') -Filter *.mbox | ForEach-Object FullName)
-            # The moments are drawn from a window after the child is ready to work; the window grows while kills come before
-            # any progress (a loaded machine) and shrinks once a run finishes before its kill.
+            # Odd kills come at moments drawn from a window after the child is ready to work; the window grows while kills come
+            # before any progress (a loaded machine) and shrinks once a run finishes before its kill. Even kills come once the
+            # journal has grown (see below).
             $window = 500
             $progress = 0
+            $journaled = 0
             $kills = foreach ($k in 1..10) {
                 Remove-Item $marker -ErrorAction Ignore
                 $process = Start-Process -FilePath $command[0] -ArgumentList (@($command | Select-Object -Skip 1) + @('-NoProfile', '-NonInteractive', '-File', $child)) -PassThru `
                     -RedirectStandardOutput (Join-Path $TestDrive "child-$k.out") -RedirectStandardError (Join-Path $TestDrive "child-$k.err")
                 $deadline = [DateTime]::UtcNow.AddSeconds(60)
                 while (-not $process.HasExited -and -not (Test-Path $marker) -and [DateTime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 10 }
-                $delay = $killRng.Next(0, $window)
-                Start-Sleep -Milliseconds $delay
+                $started = [Diagnostics.Stopwatch]::StartNew()
+                if ($k % 2 -eq 0) {
+                    # Every other kill waits until the journal has grown by a random 1 to 32 lines (a batch or two): however
+                    # fast the machine, that job is stopped in the middle of its work, not before it or after it.
+                    $target = $journaled + $killRng.Next(1, 33)
+                    while (-not $process.HasExited -and [DateTime]::UtcNow -lt $deadline -and
+                        ((Journal-Lines (Join-Path $archive.Root 'eml')).Count + (Journal-Lines (Join-Path $archive.Root 'Maildir')).Count) -lt $target) {
+                        Start-Sleep -Milliseconds 5
+                    }
+                }
+                else {
+                    Start-Sleep -Milliseconds $killRng.Next(0, $window)
+                }
+
+                $delay = [int] $started.ElapsedMilliseconds
                 $killed = -not $process.HasExited
                 if ($killed) { & kill -9 $process.Id }
                 $process.WaitForExit()
@@ -433,13 +448,17 @@ Update-SmimeEncryption -Path '$($archive.Root)' -Recurse -To '$(Crt p256)' -Iden
                     Journaled = (Journal-Lines (Join-Path $archive.Root 'eml')).Count + (Journal-Lines (Join-Path $archive.Root 'Maildir')).Count
                     MboxDone = (Journal-Lines (Join-Path $archive.Root 'mbox')).Count; Leftovers = (Leftovers $archive.Root).Count; StaleLocks = $locks.Count
                 }
-                Write-Host ("  kill {0,2}: +{1,5} ms of {2,5} after start, killed {3,-5}, journal {4,3} files {5} mbox, {6} leftovers, {7} stale locks" -f
+                Write-Host ("  kill {0,2}: +{1,5} ms (window {2,5}) after start, killed {3,-5}, journal {4,3} files {5} mbox, {6} leftovers, {7} stale locks" -f
                     $line.Run, $line.DelayMs, $line.Window, $line.Killed, $line.Journaled, $line.MboxDone, $line.Leftovers, $line.StaleLocks)
                 $line
                 $now = $line.Journaled + $line.MboxDone + $line.StaleLocks
-                if (-not $killed) { $window = [Math]::Max(250, [int]($window / 2)) }
-                elseif ($now -le $progress) { $window = [Math]::Min(16000, $window * 2) }
+                if ($k % 2 -ne 0) {
+                    if (-not $killed) { $window = [Math]::Max(250, [int]($window / 2)) }
+                    elseif ($now -le $progress) { $window = [Math]::Min(16000, $window * 2) }
+                }
+
                 $progress = $line.Journaled + $line.MboxDone
+                $journaled = $line.Journaled
             }
             Lap "killed the job ten times (kill moments from seed $seed)"
 
