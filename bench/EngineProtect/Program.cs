@@ -86,7 +86,7 @@ namespace SmimeTools.Bench
             public bool CanSignInParallel => false;
 
             public byte[] Sign(ReadOnlySpan<byte> data, DigestAlgorithm digest, SignatureAlgorithm algorithm) =>
-                _rsa.SignData(data.ToArray(), HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+                _rsa.SignData(data.ToArray(), new HashAlgorithmName(digest.ToString().ToUpperInvariant()), RSASignaturePadding.Pkcs1);
         }
     }
 }

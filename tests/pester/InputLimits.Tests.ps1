@@ -166,6 +166,19 @@ Describe 'Resource limits' {
             $opened.KeyLocation | Should -Be 'File'
         }
 
+        It 'holds an encrypted PKCS#8 key file to the same limit, and opens it when the limit is raised' {
+            # The certificate with its key encrypted as openssl pkcs8 -v2 would, at 2,100,000 PBKDF2 iterations.
+            $pem = Join-Path $TestDrive 'costly-key.pem'
+            $slow = [System.Security.Cryptography.PbeParameters]::new('Aes256Cbc', 'SHA256', 2100000)
+            [IO.File]::WriteAllText($pem, $certificate.ExportCertificatePem() + "`n" + $key.ExportEncryptedPkcs8PrivateKeyPem('costly', $slow) + "`n")
+            { Get-SmimeCertificate -Path $pem -Password $costlyPassword -ErrorAction Stop } |
+                Should -Throw -ErrorId 'TooManyPkcs12Iterations,SmimeTools.Commands.GetSmimeCertificateCommand'
+            $opened = Get-SmimeCertificate -Path $pem -Password $costlyPassword -MaximumPkcs12Iterations 2100000 -ErrorAction Stop
+            $opened.Thumbprint | Should -Be $certificate.Thumbprint
+            $opened.HasUsableKey | Should -BeTrue
+            (Get-Content $pem -Raw) | Should -Match 'ENCRYPTED PRIVATE KEY'
+        }
+
         It 'opens the test PKI files with the default' {
             (Get-SmimeCertificate -Path $pki.users.rsa2048.pkcs12Path -Password $pki.SecurePassword -ErrorAction Stop |
                 Where-Object KeyLocation -EQ 'File').Count | Should -Be 1
