@@ -7,7 +7,7 @@ namespace SmimeTools.Engine.Cms
     /// The contents of one OCTET STRING read straight from an <see cref="Asn1StreamingReader"/>: primitive, or
     /// constructed from segments (nested, definite or indefinite, as BER allows). Forward-only.
     /// </summary>
-    internal sealed class Asn1StreamingOctetStream : ForwardReadStream
+    internal sealed class Asn1StreamingOctetStream : ForwardReadStream, IO.IRemainingBound
     {
         private readonly Asn1StreamingReader _reader;
         private long _remaining;
@@ -41,6 +41,9 @@ namespace SmimeTools.Engine.Cms
                 _remaining = header.Length;
             }
         }
+
+        /// <summary>What is left of a primitive string; of segments, what is left of the reader's input.</summary>
+        public long MostRemaining => _done ? 0 : _depth == 0 ? _remaining : _reader.MostRemaining;
 
         /// <summary>Bytes returned so far.</summary>
         public override long Position

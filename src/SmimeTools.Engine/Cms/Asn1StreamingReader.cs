@@ -44,7 +44,7 @@ namespace SmimeTools.Engine.Cms
             What = what;
 
             // A signature of a few KB (one per message of a pipeline) needs no 64 KiB buffer to allocate and clear.
-            _buffer = new byte[input.CanSeek ? (int)Math.Clamp(input.Length - input.Position, 256, BufferSize) : BufferSize];
+            _buffer = new byte[IO.BufferSizes.ForReading(input)];
         }
 
         public string What { get; }
@@ -54,6 +54,12 @@ namespace SmimeTools.Engine.Cms
         /// the content behind it; true (the default) to fill a 64 KiB buffer.
         /// </summary>
         public bool ReadsAhead { get; set; } = true;
+
+        /// <summary>The size of the read buffer, fitted to the input: a size for buffers of what is read through this reader.</summary>
+        public int BufferLength => _buffer.Length;
+
+        /// <summary>At most how many bytes are left: those buffered and what is left of the input (-1: not known).</summary>
+        public long MostRemaining => IO.BufferSizes.Remaining(_input) is var left and >= 0 ? left + _count : -1;
 
         /// <summary>Bytes consumed so far.</summary>
         public long Position => _position;

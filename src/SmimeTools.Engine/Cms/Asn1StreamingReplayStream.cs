@@ -7,7 +7,7 @@ namespace SmimeTools.Engine.Cms
     /// A read-only stream that first gives back bytes already taken from <c>inner</c> (a peek), then continues
     /// with <c>inner</c> itself. It does not own <c>inner</c>: disposing it leaves <c>inner</c> open.
     /// </summary>
-    internal sealed class Asn1StreamingReplayStream : ForwardReadStream
+    internal sealed class Asn1StreamingReplayStream : ForwardReadStream, IO.IRemainingBound
     {
         private readonly byte[] _head;
         private readonly int _headCount;
@@ -28,6 +28,8 @@ namespace SmimeTools.Engine.Cms
             set => throw new NotSupportedException();
         }
 
+        public long MostRemaining => IO.BufferSizes.Remaining(_inner) is var inner and >= 0 ? inner + (_headCount - _headOffset) : -1;
+
         public override int Read(Span<byte> buffer)
         {
             int n;
@@ -45,6 +47,5 @@ namespace SmimeTools.Engine.Cms
             _position += n;
             return n;
         }
-
     }
 }

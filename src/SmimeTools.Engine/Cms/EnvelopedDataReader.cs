@@ -24,8 +24,6 @@ namespace SmimeTools.Engine.Cms
     /// </remarks>
     public sealed class EnvelopedDataReader
     {
-        private const int BufferSize = 64 * 1024;
-
         private readonly Asn1StreamingReader _reader;
         private readonly EnvelopedDataStructure _structure;
         private readonly ContentCipherAlgorithm? _algorithm;
@@ -82,6 +80,22 @@ namespace SmimeTools.Engine.Cms
             // No read-ahead until Decrypt: listing recipients consumes nothing of the encrypted content.
             var reader = new Asn1StreamingReader(input, "The encrypted message") { ReadsAhead = false };
             return new EnvelopedDataReader(reader, EnvelopedDataStructure.ReadHead(reader, requireContent: false));
+        }
+
+        /// <summary>
+        /// Hands the message, read up to its content, to a rewrite that copies the rest (adding recipients): it is then consumed,
+        /// as after <see cref="Decrypt(IReadOnlyList{IKeyDecryptor}, Stream, CancellationToken)"/>.
+        /// </summary>
+        internal EnvelopedDataStructure TakeStructure()
+        {
+            if (_decrypted)
+            {
+                throw new InvalidOperationException("The message has already been read; open it again to read it again.");
+            }
+
+            _decrypted = true;
+            _reader.ReadsAhead = true;
+            return _structure;
         }
 
         /// <summary>Reads <paramref name="input"/> and decrypts it into <paramref name="output"/>; see the remarks on discarding output.</summary>
@@ -174,8 +188,8 @@ namespace SmimeTools.Engine.Cms
         private long StreamContent(ContentCipher cipher, Stream output, CancellationToken cancellationToken)
         {
             Stream content = _structure.OpenContent();
-            var input = new byte[BufferSize];
-            var plain = new byte[BufferSize + ContentCipher.MaxExpansion];
+            var input = new byte[_structure.ContentBufferLength];
+            var plain = new byte[input.Length + ContentCipher.MaxExpansion];
             long length = 0;
             while (true)
             {

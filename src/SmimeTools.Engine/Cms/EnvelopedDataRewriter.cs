@@ -42,9 +42,29 @@ namespace SmimeTools.Engine.Cms
         public static RecipientAdditionResult AddRecipients(
             Stream input, Stream output, IReadOnlyList<IKeyDecryptor> oldKeys, EncryptionOptions newRecipients, CancellationToken cancellationToken = default)
         {
-            CheckArguments(input, output, oldKeys, newRecipients);
-
+            ArgumentNullException.ThrowIfNull(input);
+            CheckArguments(output, oldKeys, newRecipients);
             var structure = EnvelopedDataStructure.ReadHead(new Asn1StreamingReader(input, "The encrypted message"), requireContent: true);
+            return AddRecipients(structure, output, oldKeys, newRecipients, cancellationToken);
+        }
+
+        /// <summary>
+        /// As <see cref="AddRecipients(Stream, Stream, IReadOnlyList{IKeyDecryptor}, EncryptionOptions, CancellationToken)"/>, for a
+        /// message already opened to look at its recipients: its head is not read again. <paramref name="opened"/> is consumed.
+        /// </summary>
+        public static RecipientAdditionResult AddRecipients(
+            EnvelopedDataReader opened, Stream output, IReadOnlyList<IKeyDecryptor> oldKeys, EncryptionOptions newRecipients, CancellationToken cancellationToken = default)
+        {
+            ArgumentNullException.ThrowIfNull(opened);
+            CheckArguments(output, oldKeys, newRecipients);
+            var structure = opened.TakeStructure();
+            structure.RequireContent();
+            return AddRecipients(structure, output, oldKeys, newRecipients, cancellationToken);
+        }
+
+        private static RecipientAdditionResult AddRecipients(
+            EnvelopedDataStructure structure, Stream output, IReadOnlyList<IKeyDecryptor> oldKeys, EncryptionOptions newRecipients, CancellationToken cancellationToken)
+        {
             ContentCipherAlgorithm algorithm = structure.ParseAlgorithm();
             (RecipientEntry entry, IKeyDecryptor key) = RecipientEntry.FindFor(structure.Entries, oldKeys);
             // A failed key transport gives a stand-in key and fails below, at the content check, as a wrong key does (RFC 3218 §2.3.2).
@@ -91,7 +111,8 @@ namespace SmimeTools.Engine.Cms
                 var after = before.Concat(RecipientEntry.ReadAll(newInfos).Select(e => e.Description)).ToArray();
                 return new RecipientAdditionResult(
                     structure.IsAuthenticated, algorithm.Algorithm, algorithm.Oid, algorithm.Name, entry.Description, key, before, after,
-                    added, alreadyPresent, structure.Version, version, content.Length, content.Digest, KeyCheckValue(contentKey), true);
+                    added, alreadyPresent, structure.Version, version, content.Length, content.Digest, KeyCheckValue(contentKey), true,
+                    new CarriedRecipients(structure.RecipientInfoElements, IndexOf(structure.Entries, entry)));
             }
             finally
             {
@@ -113,9 +134,21 @@ namespace SmimeTools.Engine.Cms
             Stream input, Stream output, IReadOnlyList<IKeyDecryptor> oldKeys, EncryptionOptions options, CancellationToken cancellationToken = default,
             Func<byte[], bool>? plausibleStart = null)
         {
-            CheckArguments(input, output, oldKeys, options);
+            ArgumentNullException.ThrowIfNull(input);
+            CheckArguments(output, oldKeys, options);
+            return Reencrypt(EnvelopedDataReader.Open(input), output, oldKeys, options, cancellationToken, plausibleStart);
+        }
 
-            var reader = EnvelopedDataReader.Open(input);
+        /// <summary>
+        /// As <see cref="Reencrypt(Stream, Stream, IReadOnlyList{IKeyDecryptor}, EncryptionOptions, CancellationToken, Func{byte[], bool}?)"/>,
+        /// for a message already opened to look at its recipients. <paramref name="reader"/> is consumed.
+        /// </summary>
+        public static ReencryptionResult Reencrypt(
+            EnvelopedDataReader reader, Stream output, IReadOnlyList<IKeyDecryptor> oldKeys, EncryptionOptions options, CancellationToken cancellationToken = default,
+            Func<byte[], bool>? plausibleStart = null)
+        {
+            ArgumentNullException.ThrowIfNull(reader);
+            CheckArguments(output, oldKeys, options);
             var pipe = new PlaintextPipe(4);
             Task? encryption = null;
 
@@ -168,15 +201,20 @@ namespace SmimeTools.Engine.Cms
         }
 
         /// <summary>
-        /// Reads a rewritten <paramref name="message"/> to its end and checks it against what <see cref="AddRecipients"/> reported:
+        /// Reads a rewritten <paramref name="message"/> to its end and checks it against what <see cref="AddRecipients(Stream, Stream, IReadOnlyList{IKeyDecryptor}, EncryptionOptions, CancellationToken)"/> reported:
         /// the encrypted content's SHA-256 is <paramref name="expectedContentDigest"/>, and every recipient that one of
         /// <paramref name="keys"/> opens (old keys, and new ones where the job holds them) yields the key whose check value is
         /// <paramref name="expectedContentKeyCheckValue"/> and, for CBC content, decrypts the last block's padding.
+        /// With <paramref name="carried"/> (from the same rewrite), recipients whose RecipientInfos are found there byte for byte
+        /// are confirmed by that alone, with no private-key operation (the same bytes and key give the same key, whose check
+        /// value and content fit when the original was opened); only the others are unwrapped. Should those bytes differ, every
+        /// recipient is unwrapped as without it.
         /// Errors: <see cref="ErrorIds.NoDecryptionKey"/> when no key opens any recipient, <see cref="ErrorIds.MalformedMessage"/>,
         /// <see cref="ErrorIds.UnsupportedAlgorithm"/>.
         /// </summary>
         public static RewriteCheckResult Check(
-            Stream message, IReadOnlyList<IKeyDecryptor> keys, byte[] expectedContentDigest, byte[] expectedContentKeyCheckValue, CancellationToken cancellationToken = default)
+            Stream message, IReadOnlyList<IKeyDecryptor> keys, byte[] expectedContentDigest, byte[] expectedContentKeyCheckValue, CancellationToken cancellationToken = default,
+            CarriedRecipients? carried = null)
         {
             ArgumentNullException.ThrowIfNull(message);
             ArgumentNullException.ThrowIfNull(keys);
@@ -184,8 +222,10 @@ namespace SmimeTools.Engine.Cms
             ArgumentNullException.ThrowIfNull(expectedContentKeyCheckValue);
             var structure = EnvelopedDataStructure.ReadHead(new Asn1StreamingReader(message, "The rewritten message"), requireContent: true);
             ContentCipherAlgorithm algorithm = structure.ParseAlgorithm();
-            var matches = RecipientEntry.Matching(structure.Entries, keys).ToArray();
-            if (matches.Length == 0)
+            var carriedIntact = carried != null && carried.AreFirstOf(structure.RecipientInfoElements);
+            var carriedEntries = carriedIntact ? structure.Entries.Take(carried!.Count).ToArray() : Array.Empty<RecipientEntry>();
+            var matches = RecipientEntry.Matching(structure.Entries, keys).Where(m => !carriedEntries.Contains(m.Entry)).ToArray();
+            if (matches.Length == 0 && !carriedIntact)
             {
                 RecipientEntry.FindFor(structure.Entries, keys);
             }
@@ -231,7 +271,9 @@ namespace SmimeTools.Engine.Cms
                 }
 
                 structure.PassTail(Stream.Null);
-                return new RewriteCheckResult(checkedRecipients, content.Digest, content.Digest.AsSpan().SequenceEqual(expectedContentDigest), keysMatch && confirmedKey != null);
+                var carriedOpened = carriedIntact ? carriedEntries[carried!.Opened].Description : null;
+                return new RewriteCheckResult(checkedRecipients, content.Digest, content.Digest.AsSpan().SequenceEqual(expectedContentDigest),
+                    keysMatch && (confirmedKey != null || carriedOpened != null), carriedOpened);
             }
             finally
             {
@@ -255,9 +297,21 @@ namespace SmimeTools.Engine.Cms
             return digest;
         }
 
-        private static void CheckArguments(Stream input, Stream output, IReadOnlyList<IKeyDecryptor> oldKeys, EncryptionOptions options)
+        private static int IndexOf(IReadOnlyList<RecipientEntry> entries, RecipientEntry entry)
         {
-            ArgumentNullException.ThrowIfNull(input);
+            for (var i = 0; i < entries.Count; i++)
+            {
+                if (ReferenceEquals(entries[i], entry))
+                {
+                    return i;
+                }
+            }
+
+            throw new InvalidOperationException("The recipient that opened the message is not one of its recipients.");
+        }
+
+        private static void CheckArguments(Stream output, IReadOnlyList<IKeyDecryptor> oldKeys, EncryptionOptions options)
+        {
             ArgumentNullException.ThrowIfNull(output);
             ArgumentNullException.ThrowIfNull(oldKeys);
             ArgumentNullException.ThrowIfNull(options);

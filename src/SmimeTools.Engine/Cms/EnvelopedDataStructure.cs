@@ -18,8 +18,6 @@ namespace SmimeTools.Engine.Cms
     /// </summary>
     internal sealed class EnvelopedDataStructure
     {
-        private const int BufferSize = 64 * 1024;
-
         private readonly Asn1StreamingReader _reader;
         private readonly Asn1StreamingHeader? _content;
         private readonly byte[] _contentType;
@@ -164,6 +162,14 @@ namespace SmimeTools.Engine.Cms
             return new Asn1StreamingOctetStream(_reader, _content!.Value, implicitlyTagged: true);
         }
 
+        /// <summary>
+        /// A buffer size for the encrypted content: its length when it has one (up to 64 KiB), else that of the reader's
+        /// buffer, which is fitted to the input.
+        /// </summary>
+        public int ContentBufferLength => _content is { IsIndefinite: false } content
+            ? IO.BufferSizes.For(content.Length)
+            : Math.Min(_reader.BufferLength, IO.BufferSizes.Default);
+
         /// <summary>The content encryption; unknown algorithms are <see cref="ErrorIds.UnsupportedAlgorithm"/>.</summary>
         public ContentCipherAlgorithm ParseAlgorithm() => ContentCipherAlgorithm.Parse(AlgorithmIdentifier);
 
@@ -203,7 +209,7 @@ namespace SmimeTools.Engine.Cms
             using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
             var summary = new EncryptedContentSummary { Decryptor = decryptor };
             RequireContent();
-            PassOctets(_content!.Value, output, hash, summary, new byte[BufferSize], cancellationToken);
+            PassOctets(_content!.Value, output, hash, summary, new byte[ContentBufferLength], cancellationToken);
             Asn1StreamingWriter.WriteEndOfContents(output);
             summary.Digest = hash.GetHashAndReset();
             return summary;

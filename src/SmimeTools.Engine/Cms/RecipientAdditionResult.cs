@@ -7,7 +7,7 @@ using SmimeTools.Engine.Policy;
 namespace SmimeTools.Engine.Cms
 {
     /// <summary>
-    /// What <see cref="EnvelopedDataRewriter.AddRecipients"/> did to one encrypted message: which old key opened it, who it
+    /// What <see cref="EnvelopedDataRewriter.AddRecipients(System.IO.Stream, System.IO.Stream, System.Collections.Generic.IReadOnlyList{SmimeTools.Engine.Keys.IKeyDecryptor}, EncryptionOptions, System.Threading.CancellationToken)"/> did to one encrypted message: which old key opened it, who it
     /// was and is now encrypted to, and fingerprints of the unchanged content and key for <see cref="EnvelopedDataRewriter.Check"/>.
     /// </summary>
     public sealed class RecipientAdditionResult
@@ -28,8 +28,10 @@ namespace SmimeTools.Engine.Cms
             long encryptedContentLength,
             byte[] encryptedContentDigest,
             byte[] contentKeyCheckValue,
-            bool contentKeyConfirmed)
+            bool contentKeyConfirmed,
+            CarriedRecipients carried)
         {
+            Carried = carried;
             IsAuthenticated = isAuthenticated;
             ContentAlgorithm = contentAlgorithm;
             ContentAlgorithmOid = contentAlgorithmOid;
@@ -101,6 +103,12 @@ namespace SmimeTools.Engine.Cms
         /// A key that fails either check is <see cref="ErrorIds.DecryptionFailed"/>, so a result always says true.
         /// </summary>
         public bool ContentKeyConfirmed { get; }
+
+        /// <summary>
+        /// The old RecipientInfos, copied byte for byte ahead of the new ones, and the one of them the old key opened: what
+        /// lets <see cref="EnvelopedDataRewriter.Check"/> confirm the old recipients without unwrapping the key again.
+        /// </summary>
+        public CarriedRecipients Carried { get; }
 
         public override string ToString() =>
             $"{ContentAlgorithmName}, opened by {Key.Certificate.Subject}: {Added.Count} added, {AlreadyPresent.Count} already present, {RecipientsAfter.Count} recipients";

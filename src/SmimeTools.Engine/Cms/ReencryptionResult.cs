@@ -4,7 +4,7 @@ using SmimeTools.Engine.Policy;
 
 namespace SmimeTools.Engine.Cms
 {
-    /// <summary>What <see cref="EnvelopedDataRewriter.Reencrypt"/> did: how the old message was opened, and what the new one is.</summary>
+    /// <summary>What <see cref="EnvelopedDataRewriter.Reencrypt(System.IO.Stream, System.IO.Stream, System.Collections.Generic.IReadOnlyList{SmimeTools.Engine.Keys.IKeyDecryptor}, EncryptionOptions, System.Threading.CancellationToken, System.Func{byte[], bool})"/> did: how the old message was opened, and what the new one is.</summary>
     public sealed class ReencryptionResult
     {
         internal ReencryptionResult(DecryptionResult original, ContentEncryptionAlgorithm contentAlgorithm, IReadOnlyList<X509Certificate2> recipients,

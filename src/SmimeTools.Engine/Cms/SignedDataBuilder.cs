@@ -25,7 +25,6 @@ namespace SmimeTools.Engine.Cms
     /// </summary>
     public static class SignedDataBuilder
     {
-        private const int CopyBufferSize = 64 * 1024;
 
         /// <summary>
         /// The digest a signature with <paramref name="key"/> uses when <paramref name="requested"/> is asked for:
@@ -107,7 +106,7 @@ namespace SmimeTools.Engine.Cms
             ArgumentNullException.ThrowIfNull(content);
             var plan = Plan.For(options);
             using var hash = IncrementalHash.CreateHash(SoftwareKey.HashName(plan.Digest));
-            var buffer = new byte[CopyBufferSize];
+            var buffer = new byte[IO.BufferSizes.ForReading(content)];
             int n;
             while ((n = content.Read(buffer, 0, buffer.Length)) > 0)
             {
@@ -129,7 +128,7 @@ namespace SmimeTools.Engine.Cms
             WriteEncapsulated(
                 octets =>
                 {
-                    var buffer = new byte[CopyBufferSize];
+                    var buffer = new byte[IO.BufferSizes.ForReading(content)];
                     int n;
                     while ((n = content.Read(buffer, 0, buffer.Length)) > 0)
                     {

@@ -20,7 +20,6 @@ namespace SmimeTools.Engine.Cms
         /// </summary>
         internal const int ReplayLimit = 1024 * 1024;
 
-        private const int CopyBufferSize = 64 * 1024;
 
         /// <summary>
         /// Reads a SignedData that carries its content (application/pkcs7-mime; smime-type=signed-data), streaming
@@ -109,7 +108,7 @@ namespace SmimeTools.Engine.Cms
 
         private static void Copy(Stream content, Stream output, SignedDataContentHashes hashes, CancellationToken cancellationToken)
         {
-            var buffer = new byte[CopyBufferSize];
+            var buffer = new byte[IO.BufferSizes.ForReading(content)];
             while (true)
             {
                 cancellationToken.ThrowIfCancellationRequested();

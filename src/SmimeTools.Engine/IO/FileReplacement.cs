@@ -34,7 +34,8 @@ namespace SmimeTools.Engine.IO
                 Mode = FileMode.CreateNew,
                 Access = FileAccess.ReadWrite,
                 Share = FileShare.None,
-                BufferSize = 1 << 16,
+                // The new content is about as long as the old.
+                BufferSize = BufferSizes.For(_originalLength),
             };
             if (!OperatingSystem.IsWindows())
             {
@@ -120,7 +121,7 @@ namespace SmimeTools.Engine.IO
                 throw new InvalidOperationException("The new content is checked once it is flushed to disk.");
             }
 
-            using var written = new FileStream(TemporaryPath, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
+            using var written = BufferSizes.OpenRead(TemporaryPath, FileShare.Read, FileOptions.SequentialScan);
             var destination = checkAndPlace(written);
             Destination = destination == null ? Original : Path.GetFullPath(destination);
         }

@@ -34,11 +34,11 @@ namespace SmimeTools.Engine.IO
         /// <summary>Reads what no reader reached, to the end of <paramref name="path"/>, and gives the digest of the whole file.</summary>
         public byte[] Finish(string path, CancellationToken cancellationToken)
         {
-            using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
+            using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan);
             lock (_gate)
             {
                 file.Position = _covered;
-                var buffer = new byte[1 << 16];
+                var buffer = new byte[BufferSizes.For(file.Length - _covered)];
                 int read;
                 while ((read = file.Read(buffer)) > 0)
                 {

@@ -2,6 +2,7 @@ using System;
 using System.Buffers;
 using System.Buffers.Text;
 using System.IO;
+using SmimeTools.Engine.IO;
 
 namespace SmimeTools.Engine.Messages
 {
@@ -10,15 +11,13 @@ namespace SmimeTools.Engine.Messages
     /// .NET's vectorised decoder. Like MIME readers generally (RFC 2045 §6.8), it ignores characters outside the
     /// alphabet, and padding in the middle ends a quantum without ending the data (concatenated base64).
     /// </summary>
-    internal sealed class Base64DecodingStream : ForwardReadStream
+    internal sealed class Base64DecodingStream : ForwardReadStream, IRemainingBound
     {
-        private const int TextBufferSize = 1 << 16;
-
         private readonly Stream _source;
         private readonly bool _leaveOpen;
-        private readonly byte[] _text = new byte[TextBufferSize];
-        private readonly byte[] _clean = new byte[TextBufferSize + 4];
-        private readonly byte[] _decoded = new byte[TextBufferSize];
+        private readonly byte[] _text;
+        private readonly byte[] _clean;
+        private readonly byte[] _decoded;
         private int _cleanCount;
         private int _decodedOffset;
         private int _decodedCount;
@@ -29,6 +28,20 @@ namespace SmimeTools.Engine.Messages
         {
             _source = source ?? throw new ArgumentNullException(nameof(source));
             _leaveOpen = leaveOpen;
+            var size = BufferSizes.ForReading(source);
+            _text = new byte[size];
+            _clean = new byte[size + 4];
+            _decoded = new byte[size];
+        }
+
+        /// <summary>Three bytes for every four characters of text left, and what is decoded or waiting.</summary>
+        public long MostRemaining
+        {
+            get
+            {
+                var text = BufferSizes.Remaining(_source);
+                return text < 0 ? -1 : ((text + _cleanCount) / 4 * 3) + 3 + _decodedCount;
+            }
         }
 
         public override long Position
@@ -76,7 +89,7 @@ namespace SmimeTools.Engine.Messages
                 return false;
             }
 
-            var read = _source.Read(_text, 0, TextBufferSize - _cleanCount);
+            var read = _source.Read(_text, 0, _text.Length - _cleanCount);
             if (read == 0)
             {
                 _sourceDone = true;

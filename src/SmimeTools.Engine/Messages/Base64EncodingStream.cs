@@ -14,21 +14,26 @@ namespace SmimeTools.Engine.Messages
         /// <summary>Bytes per line: 57 bytes are 76 characters.</summary>
         private const int LineBytes = 57;
 
-        private const int LinesPerBlock = 1024;
+        private const int MaximumLinesPerBlock = 1024;
 
         private readonly Stream _output;
-        private readonly byte[] _pending = new byte[LineBytes * LinesPerBlock];
-        private readonly byte[] _text = new byte[LinesPerBlock * 78];
+        private readonly int _linesPerBlock;
+        private readonly byte[] _pending;
+        private readonly byte[] _text;
         private readonly bool _bareLf;
         private int _pendingCount;
         private bool _finished;
 
         /// <param name="output">Where the lines go; left open.</param>
         /// <param name="bareLf">End lines with LF alone, as files that store mail with Unix line ends do.</param>
-        public Base64EncodingStream(Stream output, bool bareLf = false)
+        /// <param name="expectedBytes">About how many bytes will be written, when known: the buffers are fitted to it.</param>
+        public Base64EncodingStream(Stream output, bool bareLf = false, long expectedBytes = -1)
         {
             _output = output ?? throw new ArgumentNullException(nameof(output));
             _bareLf = bareLf;
+            _linesPerBlock = expectedBytes < 0 ? MaximumLinesPerBlock : (int)Math.Clamp((expectedBytes / LineBytes) + 1, 8, MaximumLinesPerBlock);
+            _pending = new byte[LineBytes * _linesPerBlock];
+            _text = new byte[_linesPerBlock * 78];
         }
 
         public override bool CanRead => false;
@@ -69,7 +74,7 @@ namespace SmimeTools.Engine.Messages
                         _pendingCount = 0;
                     }
 
-                    var whole = Math.Min(buffer.Length - (buffer.Length % LineBytes), (LinesPerBlock - lines) * LineBytes);
+                    var whole = Math.Min(buffer.Length - (buffer.Length % LineBytes), (_linesPerBlock - lines) * LineBytes);
                     text = EncodeLines(buffer[..whole], text);
                     buffer = buffer[whole..];
                     _output.Write(_text, 0, text);
@@ -125,7 +130,7 @@ namespace SmimeTools.Engine.Messages
 
         /// <summary>
         /// Encodes <paramref name="data"/> as lines (all whole but the last may be short) into the text buffer from
-        /// <paramref name="text"/> on; returns where they end. At most <see cref="LinesPerBlock"/> lines fit.
+        /// <paramref name="text"/> on; returns where they end. At most as many lines fit as a block holds.
         /// </summary>
         private int EncodeLines(ReadOnlySpan<byte> data, int text)
         {

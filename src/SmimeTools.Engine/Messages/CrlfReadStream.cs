@@ -14,7 +14,7 @@ namespace SmimeTools.Engine.Messages
     /// A chunk without a bare LF (mail that already has CRLF ends, the usual case) is handed on as it was read, without a
     /// copy; <see cref="CopyTo(Stream, int)"/> writes the chunks themselves, so a large body crosses memory once.
     /// </remarks>
-    internal sealed class CrlfReadStream : ForwardReadStream
+    internal sealed class CrlfReadStream : ForwardReadStream, IO.IRemainingBound
     {
         internal const int ChunkSize = 1 << 18;
 
@@ -45,6 +45,9 @@ namespace SmimeTools.Engine.Messages
                 _previous = (byte)Math.Max(0, source.ReadByte());
             }
         }
+
+        /// <summary>Each byte of the range left may become two (LF to CRLF).</summary>
+        public long MostRemaining => _count + (2 * Math.Max(0, _end - _next));
 
         public override int Read(Span<byte> buffer)
         {

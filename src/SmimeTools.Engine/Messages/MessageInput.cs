@@ -92,7 +92,7 @@ namespace SmimeTools.Engine.Messages
 
             try
             {
-                var file = new FileStream(Path!, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
+                var file = IO.BufferSizes.OpenRead(Path!, FileShare.Read, FileOptions.SequentialScan, _length);
                 return _length is { } length ? new MimeKit.IO.BoundStream(file, _offset, _offset + length, leaveOpen: false) : _digest?.Observe(file) ?? file;
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)

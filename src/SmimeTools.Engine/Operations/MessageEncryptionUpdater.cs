@@ -87,13 +87,16 @@ namespace SmimeTools.Engine.Operations
                 if (options.Mode == EncryptionUpdateMode.AddRecipient)
                 {
                     var result = EnvelopedDataRewriter.Check(cms, options.OldKeys.Concat(options.CheckKeys).ToArray(), update.ContentDigest!,
-                        update.ContentKeyCheckValue!, cancellationToken);
+                        update.ContentKeyCheckValue!, cancellationToken, update.Carried);
                     if (!result.IsIntact)
                     {
                         throw CheckFailed(name, result.ContentDigestMatches ? "its content key is not the original's" : "its encrypted content is not the original's");
                     }
 
-                    return $"content key and encrypted content as before, for {result.RecipientsChecked.Count} recipient(s) the job holds keys for";
+                    var unwrapped = result.RecipientsChecked.Count == 0 ? string.Empty : $"; {result.RecipientsChecked.Count} new recipient(s) unwrapped to the same content key";
+                    return result.CarriedOpened != null
+                        ? $"encrypted content and old recipients as before, byte for byte (the old key's recipient {result.CarriedOpened} among them){unwrapped}"
+                        : $"content key and encrypted content as before, for {result.RecipientsChecked.Count} recipient(s) the job holds keys for";
                 }
 
                 var keys = options.CheckKeys.Concat(options.OldKeys.Where(k => !options.RemoveRecipients.Any(r => r.Thumbprint == k.Certificate.Thumbprint))).ToArray();
@@ -194,11 +197,8 @@ namespace SmimeTools.Engine.Operations
 
             private MessageUpdate Rewrite(CmsContentKind kind, Stream cms, LayerContent? part)
             {
-                EnvelopedDataReader before;
-                using (var again = part?.OpenDecodedBody() ?? _input.Open())
-                {
-                    before = EnvelopedDataReader.Open(again);
-                }
+                // Read once: its recipients decide what to do, and the rewrite goes on from where they end.
+                var before = EnvelopedDataReader.Open(cms);
 
                 var recipients = before.Recipients;
                 var missing = _options.Recipients.Where(c => !recipients.Any(r => r.Names(c))).ToArray();
@@ -237,21 +237,21 @@ namespace SmimeTools.Engine.Operations
                 }
 
                 counting.Write(outer);
-                var body = part == null ? null : new Base64EncodingStream(counting, bareLf);
+                var body = part == null ? null : new Base64EncodingStream(counting, bareLf, (_input.Length ?? -1) * 3 / 4);
                 var target = (Stream?)body ?? counting;
                 MessageUpdate update;
                 if (_options.Mode == EncryptionUpdateMode.AddRecipient)
                 {
-                    var added = EnvelopedDataRewriter.AddRecipients(cms, target, _options.OldKeys,
+                    var added = EnvelopedDataRewriter.AddRecipients(before, target, _options.OldKeys,
                         new EncryptionOptions { Recipients = missing, KeyEncryption = _options.KeyEncryption }, _cancel);
                     update = Updated(before, added.Key, added.ContentAlgorithmName, added.RecipientsAfter.Select(r => r.ToString()).ToArray(),
-                        added.Added, Array.Empty<X509Certificate2>(), added.EncryptedContentDigest, added.ContentKeyCheckValue);
+                        added.Added, Array.Empty<X509Certificate2>(), added.EncryptedContentDigest, added.ContentKeyCheckValue) with { Carried = added.Carried };
                 }
                 else
                 {
                     // The targets (new or already there) and every old recipient that stays.
                     var everyone = Keep(recipients, removed).Concat(_options.Recipients).ToArray();
-                    var result = EnvelopedDataRewriter.Reencrypt(cms, target, _options.OldKeys,
+                    var result = EnvelopedDataRewriter.Reencrypt(before, target, _options.OldKeys,
                         new EncryptionOptions { Recipients = everyone, ContentEncryption = _options.ContentEncryption, KeyEncryption = _options.KeyEncryption },
                         _cancel, start => HeaderBlock.MayStart(start));
                     update = Updated(before, result.Original.Key, ContentCipherAlgorithm.ForEncryption(result.ContentAlgorithm).Name,

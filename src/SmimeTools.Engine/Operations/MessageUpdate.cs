@@ -56,6 +56,9 @@ namespace SmimeTools.Engine.Operations
         /// <summary>A check value of the content-encryption key, for the check of an added recipient.</summary>
         internal byte[]? ContentKeyCheckValue { get; init; }
 
+        /// <summary>The old recipients an added recipient's rewrite copied, for the check to confirm without unwrapping again.</summary>
+        internal Cms.CarriedRecipients? Carried { get; init; }
+
         /// <summary>SHA-256 of the bytes outside the envelope as they must be in the new message.</summary>
         internal byte[]? OuterDigest { get; init; }
 

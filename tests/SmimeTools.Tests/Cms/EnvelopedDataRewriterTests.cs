@@ -173,6 +173,82 @@ namespace SmimeTools.Tests.Cms
             }
         }
 
+        [Theory]
+        [InlineData("rsa2048", "p256")]
+        [InlineData("p384", "rsa3072")]
+        public void CheckConfirmsTheCarriedRecipientsWithoutASecondPrivateKeyOperationAndUnwrapsWhenTheirBytesChanged(string oldUser, string newUser)
+        {
+            using var oldKey = EnvelopedTestSupport.KeyOf(_fixture.Pki, oldUser);
+            using var newKey = EnvelopedTestSupport.KeyOf(_fixture.Pki, newUser);
+            var message = EnvelopedTestSupport.Encrypt(RandomNumberGenerator.GetBytes(10_000), new EncryptionOptions { Recipients = new[] { oldKey.Certificate } });
+            var (rewritten, result) = AddRecipients(message, new[] { oldKey }, newKey.Certificate);
+            Assert.Equal(1, result.Carried.Count);
+            Assert.Equal(0, result.Carried.Opened);
+
+            var old = new CountingKey(oldKey);
+            var carriedOnly = EnvelopedDataRewriter.Check(new MemoryStream(rewritten), new IKeyDecryptor[] { old }, result.EncryptedContentDigest, result.ContentKeyCheckValue,
+                carried: result.Carried);
+            Assert.True(carriedOnly.IsIntact, carriedOnly.ToString());
+            Assert.Equal(oldKey.Certificate.SerialNumber, carriedOnly.CarriedOpened!.SerialNumber);
+            Assert.Empty(carriedOnly.RecipientsChecked);
+            Assert.Equal(0, old.Operations);
+
+            // A key of a new recipient is still used: its RecipientInfo is the one thing the rewrite made.
+            var withNew = new CountingKey(newKey);
+            var both = EnvelopedDataRewriter.Check(new MemoryStream(rewritten), new IKeyDecryptor[] { old, withNew }, result.EncryptedContentDigest, result.ContentKeyCheckValue,
+                carried: result.Carried);
+            Assert.True(both.IsIntact, both.ToString());
+            Assert.Equal(newKey.Certificate.SerialNumber, Assert.Single(both.RecipientsChecked).SerialNumber);
+            Assert.Equal(0, old.Operations);
+            Assert.Equal(1, withNew.Operations);
+
+            // One byte of the old RecipientInfo changed: the fingerprint no longer holds, so the old key unwraps it again, and
+            // what comes out (a stand-in key or a failure) is not the original's key.
+            var oldInfo = RecipientInfoEncoding(message, 0);
+            var changed = (byte[])rewritten.Clone();
+            changed[EnvelopedTestSupport.IndexOf(changed, oldInfo) + oldInfo.Length - 5] ^= 0x01;
+            var changedCheck = EnvelopedDataRewriter.Check(new MemoryStream(changed), new IKeyDecryptor[] { old }, result.EncryptedContentDigest, result.ContentKeyCheckValue,
+                carried: result.Carried);
+            Assert.Null(changedCheck.CarriedOpened);
+            Assert.False(changedCheck.IsIntact, changedCheck.ToString());
+            Assert.Equal(1, old.Operations);
+
+            // The old RecipientInfo left out altogether: no fingerprint match, and the old key finds nothing to open.
+            var withoutOld = EnvelopedTestSupport.Encrypt(RandomNumberGenerator.GetBytes(100), new EncryptionOptions { Recipients = new[] { newKey.Certificate } });
+            var missing = Assert.ThrowsAny<SmimeException>(() => EnvelopedDataRewriter.Check(new MemoryStream(withoutOld), new IKeyDecryptor[] { old },
+                result.EncryptedContentDigest, result.ContentKeyCheckValue, carried: result.Carried));
+            Assert.Equal(ErrorIds.NoDecryptionKey, missing.ErrorId);
+        }
+
+        private static byte[] RecipientInfoEncoding(byte[] message, int index) =>
+            EnvelopedData.GetInstance(ContentInfo.GetInstance(Asn1Object.FromByteArray(message)).Content).RecipientInfos[index].GetEncoded(Asn1Encodable.Der);
+
+        /// <summary>A key that counts its private-key operations.</summary>
+        private sealed class CountingKey : IKeyDecryptor
+        {
+            private readonly IKeyDecryptor _inner;
+
+            public CountingKey(IKeyDecryptor inner) => _inner = inner;
+
+            public int Operations { get; private set; }
+
+            public X509Certificate2 Certificate => _inner.Certificate;
+
+            public KeyAlgorithmKind Algorithm => _inner.Algorithm;
+
+            public byte[] DecryptKey(ReadOnlySpan<byte> encryptedKey, RSAEncryptionPadding padding)
+            {
+                Operations++;
+                return _inner.DecryptKey(encryptedKey, padding);
+            }
+
+            public byte[] Agree(ReadOnlySpan<byte> originatorPublicKeyInfo)
+            {
+                Operations++;
+                return _inner.Agree(originatorPublicKeyInfo);
+            }
+        }
+
         [Fact]
         public void CheckFindsChangedContentAndAForeignKey()
         {
