@@ -6,6 +6,7 @@ using System.Linq;
 using System.Security.Cryptography;
 using SmimeTools.Engine.Policy;
 using System.Threading;
+using System.Threading.Tasks;
 using SmimeTools.Engine.IO;
 using SmimeTools.Engine.Keys;
 using SmimeTools.Engine.Messages;
@@ -149,6 +150,8 @@ namespace SmimeTools.Engine.Operations
         /// order of <paramref name="items"/>. Items go in batches of max(16, 4 × workers): the message files and Maildir messages
         /// rewritten in a batch are put in place together (<see cref="RewriteBatch"/>), and each item is handed on once its batch
         /// is durable and journalled. An mbox file is one item, done by one worker and put in place by itself.
+        /// While a batch is put in place (its waits for the disk, and the check of each file read back) the next one is
+        /// rewritten: at most one batch is being put in place, and results still come in order, each after its batch.
         /// </summary>
         public void UpdateAll(IReadOnlyList<ArchiveItem> items, int workers, Action<ArchiveItem, IReadOnlyList<MessageUpdate>, IReadOnlyList<SmimeException>> completed,
             CancellationToken cancellationToken = default)
@@ -156,42 +159,142 @@ namespace SmimeTools.Engine.Operations
             ArgumentNullException.ThrowIfNull(items);
             ArgumentNullException.ThrowIfNull(completed);
             var size = Math.Max(16, 4 * Math.Max(1, workers));
-            for (var start = 0; start < items.Count; start += size)
+            PreparedBatch? committing = null;
+            try
             {
-                cancellationToken.ThrowIfCancellationRequested();
-                var batch = items.Skip(start).Take(size).ToList();
-                var outcomes = new Outcome?[batch.Count];
+                for (var start = 0; start < items.Count; start += size)
+                {
+                    cancellationToken.ThrowIfCancellationRequested();
+                    var batch = new PreparedBatch(items.Skip(start).Take(size).ToList());
+                    try
+                    {
+                        // Each worker keeps what it rewrote where Dispose finds it, even when the job stops before it is handed on.
+                        OrderedWork.Run(Enumerable.Range(0, batch.Items.Count).ToList(), workers, i => batch.Outcomes[i] = Prepare(batch.Items[i], cancellationToken),
+                            (_, _) => { }, cancellationToken);
+                    }
+                    catch
+                    {
+                        batch.Dispose();
+                        throw;
+                    }
+
+                    try
+                    {
+                        if (committing != null)
+                        {
+                            var done = committing;
+                            committing = null;
+                            HandOn(done, completed);
+                        }
+
+                        batch.StartCommit(this, workers, cancellationToken);
+                    }
+                    catch
+                    {
+                        batch.Dispose();
+                        throw;
+                    }
+
+                    committing = batch;
+                }
+
+                if (committing != null)
+                {
+                    var done = committing;
+                    committing = null;
+                    HandOn(done, completed);
+                }
+            }
+            finally
+            {
+                // Stopped: the batch being put in place finishes or stops before its renames (then it is thrown away whole).
+                committing?.Abandon();
+            }
+        }
+
+        /// <summary>Waits until <paramref name="batch"/> is in place, counts it, and hands each of its items on.</summary>
+        private void HandOn(PreparedBatch batch, Action<ArchiveItem, IReadOnlyList<MessageUpdate>, IReadOnlyList<SmimeException>> completed)
+        {
+            try
+            {
+                var failures = batch.WaitForCommit();
+                for (var p = 0; p < batch.Pending.Count; p++)
+                {
+                    try
+                    {
+                        batch.Pending[p].Updates.Add(Finish(batch.Pending[p].Rewrite!, failures[p], batch.Pending[p].Bytes));
+                    }
+                    catch (SmimeException e)
+                    {
+                        batch.Pending[p].Problems.Add(e);
+                    }
+                }
+            }
+            finally
+            {
+                batch.Dispose();
+            }
+
+            for (var i = 0; i < batch.Items.Count; i++)
+            {
+                completed(batch.Items[i], batch.Outcomes[i]!.Updates, batch.Outcomes[i]!.Problems);
+            }
+        }
+
+        /// <summary>One batch of items: rewritten, then put in place on a thread of its own while the next batch is rewritten.</summary>
+        private sealed class PreparedBatch : IDisposable
+        {
+            private Task<SmimeException?[]>? _commit;
+
+            public PreparedBatch(List<ArchiveItem> items)
+            {
+                Items = items;
+                Outcomes = new Outcome?[items.Count];
+            }
+
+            public List<ArchiveItem> Items { get; }
+
+            public Outcome?[] Outcomes { get; }
+
+            /// <summary>The items whose message file waits to be put in place.</summary>
+            public List<Outcome> Pending { get; private set; } = new();
+
+            public void StartCommit(EncryptionUpdateJob job, int workers, CancellationToken cancellationToken)
+            {
+                Pending = Outcomes.Where(o => o!.Rewrite != null).Select(o => o!).ToList();
+                var rewrites = Pending.Select(o => o.Rewrite!).ToList();
+                _commit = rewrites.Count == 0
+                    ? Task.FromResult(Array.Empty<SmimeException?>())
+                    : Task.Factory.StartNew(() => RewriteBatch.Commit(rewrites, workers, cancellationToken, job.BatchStep),
+                        CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+            }
+
+            /// <summary>What <see cref="RewriteBatch.Commit"/> gave; its exceptions (a stop before the renames) as they were thrown.</summary>
+            public SmimeException?[] WaitForCommit() => _commit!.GetAwaiter().GetResult();
+
+            /// <summary>The job stops: waits for the commit under way (it stops at its last safe moment) and throws the batch away.</summary>
+            public void Abandon()
+            {
                 try
                 {
-                    // Each worker keeps what it rewrote where the finally below finds it, even when the job stops before it is handed on.
-                    OrderedWork.Run(Enumerable.Range(0, batch.Count).ToList(), workers, i => outcomes[i] = Prepare(batch[i], cancellationToken), (_, _) => { },
-                        cancellationToken);
-                    var pending = outcomes.Where(o => o!.Rewrite != null).Select(o => o!).ToList();
-                    var failures = RewriteBatch.Commit(pending.Select(o => o.Rewrite!).ToList(), workers, cancellationToken, BatchStep);
-                    for (var p = 0; p < pending.Count; p++)
-                    {
-                        try
-                        {
-                            pending[p].Updates.Add(Finish(pending[p].Rewrite!, failures[p], pending[p].Bytes));
-                        }
-                        catch (SmimeException e)
-                        {
-                            pending[p].Problems.Add(e);
-                        }
-                    }
+                    _commit?.Wait();
+                }
+                catch (AggregateException)
+                {
+                    // The error that stopped the job is the one to report; this batch stopped with it or finished before.
                 }
                 finally
                 {
-                    // Stopped before its renames: what the batch wrote is thrown away, temporary files included.
-                    foreach (var outcome in outcomes)
-                    {
-                        outcome?.Rewrite?.Dispose();
-                    }
+                    Dispose();
                 }
+            }
 
-                for (var i = 0; i < batch.Count; i++)
+            /// <summary>Removes the temporary files of what was not put in place.</summary>
+            public void Dispose()
+            {
+                foreach (var outcome in Outcomes)
                 {
-                    completed(batch[i], outcomes[i]!.Updates, outcomes[i]!.Problems);
+                    outcome?.Rewrite?.Dispose();
                 }
             }
         }
