@@ -139,6 +139,31 @@ Describe 'Update-SmimeEncryption' {
         (Get-FileHash (Join-Path $folder 'm1.eml')).Hash | Should -Be $hash
     }
 
+    It 'shows progress with counts, bytes, rate and the place in the job, and completes it' {
+        $folder = New-Archive 'progress' 30
+        $shell = [powershell]::Create()
+        try {
+            $null = $shell.AddCommand('Import-Module').AddParameter('Name', $ModulePath).AddStatement().
+                AddCommand('Update-SmimeEncryption').AddParameter('Path', $folder).AddParameter('To', (Crt p256)).AddParameter('Identity', $old)
+            $summary = @($shell.Invoke())[-1]
+            $records = @($shell.Streams.Progress)
+        }
+        finally {
+            $shell.Dispose()
+        }
+
+        $summary.Updated | Should -Be 30
+        $records[-1].RecordType | Should -Be 'Completed'
+        $shown = @($records | Where-Object RecordType -ne 'Completed')
+        $shown.Count | Should -BeGreaterThan 1
+        $shown[0].StatusDescription | Should -Match '^\d+ updated, \d+ skipped, \d+ failed; [\d.]+ of [\d.]+ MiB at [\d.]+ MiB/s$'
+        $shown[0].CurrentOperation | Should -Match '^1 of 30: '
+        # The first and the last item are always shown; those between, at most every tenth of a second.
+        $shown[-1].CurrentOperation | Should -Match '^30 of 30: '
+        $shown[-1].PercentComplete | Should -BeGreaterThan 90
+        $shown.Count | Should -BeLessOrEqual 30
+    }
+
     It 'works on several messages at once with -ThrottleLimit and keeps the input order' {
         $folder = New-Archive 'parallel' 24
         $results = @(Update-SmimeEncryption -Path $folder -To (Crt p256) -Identity $old -ThrottleLimit 4 -PassThru)

@@ -55,6 +55,24 @@ namespace SmimeTools.Engine.Messages
             return new LayerContent(bare, null, null, true);
         }
 
+        /// <summary>
+        /// Where the body of a parsed part starts in the stream it was parsed from (MimeKit keeps a seekable input's content
+        /// there), and its transfer encoding; false when that is not known.
+        /// </summary>
+        public bool TryGetBody(out long offset, out ContentEncoding encoding)
+        {
+            if (_entity is MimePart { Content: { Stream: MimeKit.IO.BoundStream bound } content })
+            {
+                offset = bound.StartBoundary;
+                encoding = content.Encoding;
+                return true;
+            }
+
+            offset = 0;
+            encoding = default;
+            return false;
+        }
+
         /// <summary>True when the protected content was not MIME and was wrapped in a part of its own.</summary>
         public bool IsBare { get; }
 

@@ -83,7 +83,10 @@ namespace SmimeTools.Engine.Operations
                     throw CheckFailed(name, "its headers are not those of the original");
                 }
 
-                using var cms = update.OuterLength == 0 ? new MimeKit.IO.BoundStream(rewritten, 0, -1, leaveOpen: true) : OpenBody(rewritten);
+                // The header block is the original's (just compared), whose body was base64: the rewritten body starts right after it.
+                using var cms = update.OuterLength == 0
+                    ? new MimeKit.IO.BoundStream(rewritten, 0, -1, leaveOpen: true)
+                    : TransferDecoding.Open(new MimeKit.IO.BoundStream(rewritten, update.OuterLength, -1, leaveOpen: true), ContentEncoding.Base64);
                 if (options.Mode == EncryptionUpdateMode.AddRecipient)
                 {
                     var result = EnvelopedDataRewriter.Check(cms, options.OldKeys.Concat(options.CheckKeys).ToArray(), update.ContentDigest!,
@@ -121,12 +124,6 @@ namespace SmimeTools.Engine.Operations
             {
                 throw CheckFailed(name, e.Message, e);
             }
-        }
-
-        private static Stream OpenBody(Stream rewritten)
-        {
-            var headers = HeaderBlock.Read(rewritten) ?? throw new InvalidDataException("The rewritten message has no header block.");
-            return headers.OpenDecodedBody(rewritten);
         }
 
         private static SmimeException CheckFailed(string name, string why, Exception? inner = null) =>
@@ -333,19 +330,18 @@ namespace SmimeTools.Engine.Operations
             private (byte[] Outer, byte[] Trailing, bool BareLf) ReadOuter(LayerContent part)
             {
                 using var source = _input.Open();
-                var headers = HeaderBlock.Read(source)
-                    ?? throw MessageParsing.Malformed(_input.DisplayName, "its header block cannot be read", null);
-                if (headers.TransferEncoding != ContentEncoding.Base64)
+                var (bodyOffset, encoding) = BodyOf(part, source);
+                if (encoding != ContentEncoding.Base64)
                 {
                     throw new SmimeException(ErrorIds.NotSmimeMessage, SmimeErrorKind.InvalidData,
                         $"The encrypted body of {_input.DisplayName} is not base64-encoded; only base64 bodies are rewritten, so it was left as it is.",
                         "Decrypt it with Unprotect-SmimeMessage and protect it again.", _input.DisplayName);
                 }
 
-                var outer = new byte[headers.BodyOffset];
+                var outer = new byte[(int)bodyOffset];
                 source.Position = 0;
                 source.ReadExactly(outer);
-                var tail = new byte[(int)Math.Min(256, source.Length - headers.BodyOffset)];
+                var tail = new byte[(int)Math.Min(256, source.Length - bodyOffset)];
                 source.Position = source.Length - tail.Length;
                 source.ReadExactly(tail);
                 var ends = tail.Length;
@@ -359,6 +355,30 @@ namespace SmimeTools.Engine.Operations
                 var lineEnd = Array.IndexOf(trailing, (byte)'\n') + 1;
                 var bareLf = Array.IndexOf(outer, (byte)'\r') < 0;
                 return (outer, lineEnd > 0 ? trailing[lineEnd..] : Array.Empty<byte>(), bareLf);
+            }
+
+            /// <summary>
+            /// Where the body starts and how it is encoded: as the walker's parse found it when it ends a header block there (a
+            /// blank line just before it), else from the header block read again.
+            /// </summary>
+            private (long Offset, ContentEncoding Encoding) BodyOf(LayerContent part, Stream source)
+            {
+                if (part.TryGetBody(out var offset, out var encoding) && offset >= 2 && offset <= source.Length)
+                {
+                    Span<byte> before = stackalloc byte[3];
+                    var take = (int)Math.Min(3, offset);
+                    source.Position = offset - take;
+                    source.ReadExactly(before[..take]);
+                    var end = before[..take];
+                    if (end[^1] == '\n' && (end[^2] == '\n' || (take == 3 && end[^2] == '\r' && end[^3] == '\n')))
+                    {
+                        return (offset, encoding);
+                    }
+                }
+
+                var headers = HeaderBlock.Read(source)
+                    ?? throw MessageParsing.Malformed(_input.DisplayName, "its header block cannot be read", null);
+                return (headers.BodyOffset, headers.TransferEncoding);
             }
 
             /// <summary>The header block with the smime-type parameter changed, when the kind of envelope changes.</summary>
