@@ -14,6 +14,7 @@ namespace SmimeTools.Engine.IO
         private readonly DateTime _originalWritten;
         private readonly long _originalLength;
         private FileStream? _stream;
+        private EarlyWritebackStream? _writer;
         private bool _committed;
 
         private FileReplacement(string original, string temporaryFolder)
@@ -46,6 +47,8 @@ namespace SmimeTools.Engine.IO
             try
             {
                 _stream = new FileStream(TemporaryPath, options);
+                // A large rewrite (a big message, a whole mbox) goes to the disk as it is made, so the commit's fsync waits little.
+                _writer = new EarlyWritebackStream(_stream, options.BufferSize);
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
@@ -63,7 +66,7 @@ namespace SmimeTools.Engine.IO
         public string TemporaryPath { get; }
 
         /// <summary>Where the new content is written.</summary>
-        public Stream Stream => _stream ?? throw new ObjectDisposedException(nameof(FileReplacement));
+        public Stream Stream => _stream != null ? _writer! : throw new ObjectDisposedException(nameof(FileReplacement));
 
         /// <summary>
         /// fsyncs the new content, lets <paramref name="check"/> read it back from disk (it throws to refuse it), then
