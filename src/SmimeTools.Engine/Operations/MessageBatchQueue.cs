@@ -206,17 +206,33 @@ namespace SmimeTools.Engine.Operations
         /// <summary>The batch being filled is full (or the input ended): it goes to the committer once its work is done.</summary>
         private void Seal()
         {
+            var needsCommit = _filling.Entries.Any(e => e.Output?.Path != null);
             lock (_gate)
             {
+                _filling.Sealed = true;
                 _full.Enqueue(_filling);
+                CompleteWithoutCommit(_filling);
                 _filling = new Batch();
                 Monitor.PulseAll(_gate);
             }
 
-            if (_committer == null)
+            if (needsCommit && _committer == null)
             {
                 _committer = new Thread(CommitLoop) { IsBackground = true, Name = "SmimeTools commit" };
                 _committer.Start();
+            }
+        }
+
+        /// <summary>
+        /// A full batch whose work is done and that has no file to make durable (results in memory, or none that succeeded)
+        /// is handed back without waiting for the committer. Called under the lock.
+        /// </summary>
+        private static void CompleteWithoutCommit(Batch batch)
+        {
+            if (batch.Sealed && !batch.Claimed && batch.Running == 0 && batch.Entries.All(e => e.Output?.Pending == null))
+            {
+                batch.Claimed = true;
+                batch.Committed = true;
             }
         }
 
@@ -234,13 +250,6 @@ namespace SmimeTools.Engine.Operations
                     }
 
                     batch = _full.Peek();
-                    if (!batch.Claimed && batch.Running == 0 && batch.Entries.All(e => e.Output?.Pending == null))
-                    {
-                        // Nothing of it to make durable (results in memory, or none that succeeded): no need to wait for the committer.
-                        batch.Claimed = true;
-                        batch.Committed = true;
-                    }
-
                     while (!batch.Committed)
                     {
                         if (!wait)
@@ -320,6 +329,7 @@ namespace SmimeTools.Engine.Operations
             lock (_gate)
             {
                 entry.Batch.Running--;
+                CompleteWithoutCommit(entry.Batch);
                 Monitor.PulseAll(_gate);
             }
         }
@@ -389,6 +399,9 @@ namespace SmimeTools.Engine.Operations
 
             /// <summary>Messages of the batch whose work is not done yet.</summary>
             public int Running { get; set; }
+
+            /// <summary>Full: no more messages join it.</summary>
+            public bool Sealed { get; set; }
 
             /// <summary>Taken by the committer (or found to need no commit): nobody else commits it.</summary>
             public bool Claimed { get; set; }

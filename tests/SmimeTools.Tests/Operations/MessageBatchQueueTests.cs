@@ -173,6 +173,50 @@ namespace SmimeTools.Tests.Operations
         }
 
         [Fact]
+        public void ResultsInMemoryOneAtATimeAreHandedBackAtOnce()
+        {
+            var handedBack = new List<int>();
+            using var queue = new MessageBatchQueue<int, int>(_ => null, 1, batchSize: 1, i => i * 2, (i, result, failure) =>
+            {
+                Assert.Null(failure);
+                Assert.Equal(i * 2, result);
+                handedBack.Add(i);
+            });
+            for (var i = 0; i < 30; i++)
+            {
+                queue.Add(i);
+                // No file to wait for: the result is written before the next message is read.
+                Assert.Equal(i + 1, handedBack.Count);
+            }
+
+            queue.Finish();
+            Assert.Equal(Enumerable.Range(0, 30), handedBack);
+        }
+
+        [Fact]
+        public void ResultsInMemoryOnSeveralThreadsComeInInputOrder()
+        {
+            var handedBack = new List<int>();
+            var queue = new MessageBatchQueue<int, int>(_ => MessageOutput.ToMemory(), 3, batchSize: 4, i =>
+            {
+                Thread.Sleep(i * 7 % 3);
+                return i == 9 ? throw new InvalidOperationException("nine") : i * 2;
+            }, (i, result, failure) =>
+            {
+                Assert.Equal(i == 9, failure is InvalidOperationException);
+                Assert.Equal(i == 9 ? 0 : i * 2, result);
+                handedBack.Add(i);
+            });
+            for (var i = 0; i < 50; i++)
+            {
+                queue.Add(i);
+            }
+
+            queue.Finish();
+            Assert.Equal(Enumerable.Range(0, 50), handedBack);
+        }
+
+        [Fact]
         public void DisposedWithoutFinishingPutsNoUncommittedFileInPlace()
         {
             var handedBack = 0;
