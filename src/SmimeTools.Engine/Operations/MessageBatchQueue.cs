@@ -386,7 +386,24 @@ namespace SmimeTools.Engine.Operations
                 return;
             }
 
-            var failures = AtomicFileWriter.CommitAll(pending.Select(p => p.Writer).ToList());
+            IReadOnlyList<SmimeException?> failures;
+            try
+            {
+                failures = AtomicFileWriter.CommitAll(pending.Select(p => p.Writer).ToList());
+            }
+            catch (Exception e)
+            {
+                // Not a failure of one file (those are its answer): each message of the batch reports it on the pipeline
+                // thread, as if it had come there; files not renamed yet are thrown away. This thread must not die of it.
+                foreach (var (entry, writer) in pending)
+                {
+                    writer.Dispose();
+                    entry.Failure ??= e;
+                }
+
+                return;
+            }
+
             for (var i = 0; i < pending.Count; i++)
             {
                 pending[i].Entry.Failure ??= failures[i];
