@@ -60,17 +60,21 @@ Import-Module '$ModulePath'
 `$password = ConvertTo-SecureString '$($pki.password)' -AsPlainText -Force
 `$alice = Get-SmimeCertificate -Path '$($alice.pkcs12Path)' -Password `$password
 `$bob = Get-SmimeCertificate -Path '$($bob.pkcs12Path)' -Password `$password
+`$process = [Diagnostics.Process]::GetCurrentProcess()
+`$cpu = `$process.TotalProcessorTime
 `$watch = [Diagnostics.Stopwatch]::StartNew()
 $Script
 `$watch.Stop()
-`$peak = [Diagnostics.Process]::GetCurrentProcess().PeakWorkingSet64
-"{0} {1}" -f `$watch.Elapsed.TotalSeconds, `$peak
+`$process.Refresh()
+`$peak = `$process.PeakWorkingSet64
+"{0} {1} {2}" -f `$watch.Elapsed.TotalSeconds, `$peak, (`$process.TotalProcessorTime - `$cpu).TotalSeconds
 "@ | Set-Content $file
     $command = Get-PwshCommandLine
     $out = & $command[0] @($command | Select-Object -Skip 1) -NoProfile -NonInteractive -File $file
     if ($LASTEXITCODE -ne 0) { throw "Our run failed: $out" }
-    $seconds, $peak = ($out | Select-Object -Last 1) -split ' '
-    [pscustomobject]@{ Seconds = [double]$seconds; PeakMiB = [math]::Round([long]$peak / 1MB) }
+    $seconds, $peak, $cpu = ($out | Select-Object -Last 1) -split ' '
+    # CPU time of the whole process (all threads, user and kernel) while the job ran: against wall time, how many cores it kept busy.
+    [pscustomobject]@{ Seconds = [double]$seconds; PeakMiB = [math]::Round([long]$peak / 1MB); CpuSeconds = [double]$cpu }
 }
 
 function Measure-OpenSsl([string[]] $Arguments) {
@@ -136,7 +140,9 @@ try {
             $ours = Measure-Ours $case.Ours
             $smallRows.Add([pscustomobject]@{
                 Operation = $case.Op; ThrottleLimit = $throttle; Seconds = [math]::Round($ours.Seconds, 3)
-                MsPerMessage = [math]::Round(1000 * $ours.Seconds / $SmallMessages, 2); PeakMiB = $ours.PeakMiB
+                MsPerMessage = [math]::Round(1000 * $ours.Seconds / $SmallMessages, 2); MessagesPerSecond = [math]::Round($SmallMessages / $ours.Seconds)
+                CpuSeconds = [math]::Round($ours.CpuSeconds, 3); CoresBusy = [math]::Round($ours.CpuSeconds / [math]::Max($ours.Seconds, 0.001), 2)
+                PeakMiB = $ours.PeakMiB; Load = if (Test-Path /proc/loadavg) { ((Get-Content /proc/loadavg) -split ' ')[0] }
             })
         }
     }

@@ -89,6 +89,22 @@ Describe '-ThrottleLimit' {
         $files | Test-SmimeSignature @trust -Quiet -ThrottleLimit 2 | Should -Be $true, $true, $true, $true, $false, $true, $true, $true, $true
     }
 
+    It 'leaves no temporary file when the pipeline is stopped downstream (Select-Object -First), one worker or two' {
+        $many = New-Item -ItemType Directory (Join-Path $TestDrive 'first') -Force
+        foreach ($i in 1..80) { Copy-Item $inputs[$i % 12].FullName (Join-Path $many ('f{0:000}.eml' -f $i)) }
+        foreach ($throttle in 1, 2) {
+            $out = Out-Folder "first-$throttle"
+            $results = Get-ChildItem $many -Filter *.eml | Protect-SmimeMessage -SignWith $alice -Destination $out -ThrottleLimit $throttle | Select-Object -First 3
+            $results.Count | Should -Be 3
+            foreach ($result in $results) { Test-Path -LiteralPath $result.Destination | Should -BeTrue }
+            Temporary $out | Should -BeNullOrEmpty
+            $written = @(Get-ChildItem $out -Filter *.eml)
+            # Only whole batches were put in place, not every message: the rest was never committed.
+            $written.Count | Should -BeLessThan 80
+            ($written | Test-SmimeSignature @trust -Quiet) | Should -Not -Contain $false
+        }
+    }
+
     It 'leaves no temporary file and no partial file when stopped (Ctrl+C)' {
         $many = New-Item -ItemType Directory (Join-Path $TestDrive 'many')
         foreach ($i in 1..150) { Copy-Item $inputs[$i % 12].FullName (Join-Path $many ('n{0:000}.eml' -f $i)) }

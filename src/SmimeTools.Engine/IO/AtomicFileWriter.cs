@@ -73,6 +73,13 @@ namespace SmimeTools.Engine.IO
         /// <summary>The stream to write into; it is the temporary file (whose writing to disk starts while it is written).</summary>
         public Stream Stream => _stream != null ? _writer! : throw new ObjectDisposedException(nameof(AtomicFileWriter));
 
+        /// <summary>Written in full, committed later: the data goes to the kernel now and its writing to disk starts (a hint on Linux).</summary>
+        internal void StartWriteback()
+        {
+            ObjectDisposedException.ThrowIf(_stream == null, this);
+            _writer!.StartWriteback();
+        }
+
         /// <summary>Flushes to disk and renames the temporary file over the destination.</summary>
         public void Commit()
         {

@@ -82,6 +82,12 @@ namespace SmimeTools.Engine.IO
 
         public override void Flush() => _file.Flush();
 
+        /// <summary>
+        /// Everything written so far is handed to the kernel, which is asked to start writing it to disk: for a file
+        /// whose fsync comes later (a batch's commit), that fsync then finds the data written or on its way.
+        /// </summary>
+        public void StartWriteback() => RequestWriteback();
+
         /// <summary>Hands the stream's buffer to the kernel and asks it to start writing everything past the last request.</summary>
         private void RequestWriteback()
         {

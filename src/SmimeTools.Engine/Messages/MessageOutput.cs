@@ -81,8 +81,8 @@ namespace SmimeTools.Engine.Messages
             {
                 if (_file != null && _batched != null)
                 {
-                    // Handed to the batch, which flushes, renames and disposes it.
-                    _file.Stream.Flush();
+                    // Handed to the batch, which fsyncs, renames and disposes it; the disk starts on it meanwhile.
+                    _file.StartWriteback();
                     _batched.Discard();
                     _batched.Pending = _file;
                     _file = null;

@@ -23,8 +23,8 @@ namespace SmimeTools.Commands
 
         private int _done;
 
-        /// <summary>Messages waiting for their batch, in input order.</summary>
-        private readonly List<QueuedMessage> _queue = new();
+        /// <summary>The messages of this pipeline being worked on and committed, batch after batch; made at the first message.</summary>
+        private MessageBatchQueue<QueuedMessage, Action>? _queue;
 
         /// <summary>Verbose notes of worker threads, written on the pipeline thread when their batch is done.</summary>
         private readonly System.Collections.Concurrent.ConcurrentQueue<string> _notes = new();
@@ -46,62 +46,80 @@ namespace SmimeTools.Commands
         /// </summary>
         protected void Queue(MessageInput input, MessageOutput? output, Func<Action> work, Action? onFailure = null)
         {
-            _queue.Add(new QueuedMessage(input, input.Path ?? InputObject?.Value, output, work, onFailure));
-            // A few messages per worker: enough to batch the fsyncs and keep every thread busy, few enough to show results soon.
-            // Without a file to fsync, one at a time needs no batch, and results kept in memory are not held back.
-            var batchSize = output?.Path != null ? Math.Max(16, 4 * Workers) : Workers == 1 ? 1 : 4 * Workers;
-            if (_queue.Count >= batchSize)
-            {
-                RunQueued();
-            }
-        }
-
-        /// <summary>Runs the batch of queued messages and writes their results and errors, in input order.</summary>
-        protected void RunQueued()
-        {
-            if (_queue.Count == 0)
-            {
-                return;
-            }
-
-            var batch = _queue.ToList();
-            _queue.Clear();
+            var message = new QueuedMessage(input, input.Path ?? InputObject?.Value, output, work, onFailure);
             _pipelineThread = Environment.CurrentManagedThreadId;
-            if (!_ranFirst && Workers > 1 && batch.Count > 1)
+            if (!_ranFirst && Workers > 1)
             {
                 // The very first message alone, on the pipeline thread: the keys it needs are opened there, and a PIN asked for there.
                 _ranFirst = true;
-                RunBatch(batch.Take(1).ToList(), 1);
-                batch.RemoveAt(0);
+                Guard(() => MessageBatch.Run(new[] { message }, m => m.Output, 1, m => m.Work(), Completed, StopToken));
+                return;
             }
 
             _ranFirst = true;
-            RunBatch(batch, CanWorkInParallel ? Workers : 1);
+            if (_queue == null)
+            {
+                var workers = CanWorkInParallel ? Workers : 1;
+                // A few messages per worker: enough to batch the fsyncs and keep every thread busy, few enough to show results soon.
+                // Without a file to fsync, one at a time needs no batch, and results kept in memory are not held back.
+                var batchSize = output?.Path != null ? Math.Max(16, 4 * workers) : workers == 1 ? 1 : 4 * workers;
+                _queue = new MessageBatchQueue<QueuedMessage, Action>(m => m.Output, workers, batchSize, m => m.Work(), Completed, StopToken);
+            }
+
+            var queue = _queue;
+            Guard(() => queue.Add(message));
         }
 
-        private void RunBatch(List<QueuedMessage> batch, int workers)
+        /// <summary>Runs what is queued to the end and writes its results and errors, in input order.</summary>
+        protected void RunQueued()
         {
-            try
+            var queue = _queue;
+            _queue = null;
+            if (queue != null)
             {
-                MessageBatch.Run(batch, m => m.Output, workers, m => m.Work(), (m, write, failure) =>
-                {
-                    WriteNotes();
-                    if (failure == null)
-                    {
-                        write!();
-                        return;
-                    }
-
-                    Report(m.Input, m.Target, failure);
-                    m.OnFailure?.Invoke();
-                }, StopToken);
-            }
-            catch (OperationCanceledException)
-            {
-                // Ctrl+C: nothing of this batch was put in place and its temporary files are gone; PowerShell reports the stop.
+                Guard(queue.Finish);
             }
 
             WriteNotes();
+        }
+
+        /// <summary>One message done (its file durable and in place): its result or its error, on the pipeline thread.</summary>
+        private void Completed(QueuedMessage message, Action? write, Exception? failure)
+        {
+            WriteNotes();
+            if (failure == null)
+            {
+                write!();
+                return;
+            }
+
+            Report(message.Input, message.Target, failure);
+            message.OnFailure?.Invoke();
+        }
+
+        private void Guard(Action run)
+        {
+            try
+            {
+                run();
+            }
+            catch (OperationCanceledException)
+            {
+                // Ctrl+C: no file of an unfinished batch was put in place and temporary files are gone; PowerShell reports the stop.
+                _queue = null;
+            }
+        }
+
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing)
+            {
+                // A stop or a failure skipped EndProcessing: workers end, and what was not committed is thrown away.
+                _queue?.Dispose();
+                _queue = null;
+            }
+
+            base.Dispose(disposing);
         }
 
         /// <summary>A verbose note that may come from a worker thread: written at once on the pipeline thread, else with its batch.</summary>
