@@ -16,21 +16,15 @@ namespace SmimeTools.Tests.Operations
     /// </summary>
     public sealed class MessageBatchQueueTests : IDisposable
     {
-        private readonly string _folder = Directory.CreateTempSubdirectory("msgqueue-").FullName;
+        private readonly MessageFileFolder _folder = new("msgqueue-");
 
-        public void Dispose() => Directory.Delete(_folder, recursive: true);
+        public void Dispose() => _folder.Dispose();
 
-        private string[] Files() => Directory.GetFiles(_folder, "*", new EnumerationOptions { AttributesToSkip = 0 }).Select(Path.GetFileName).Order().ToArray()!;
+        private string[] Files() => _folder.Files();
 
-        private MessageOutput Output(int i) => MessageOutput.ToFile(Path.Combine(_folder, $"m{i:000}.eml"), overwrite: false);
+        private MessageOutput Output(int i) => _folder.Output(i);
 
-        private static string Write(MessageOutput output, int i)
-        {
-            using var target = output.Open();
-            target.Stream.Write(new byte[1000 + i]);
-            target.Commit();
-            return output.Path!;
-        }
+        private static string Write(MessageOutput output, int i) => MessageFileFolder.Write(output, i);
 
         [Theory]
         [InlineData(1)]

@@ -13,22 +13,15 @@ namespace SmimeTools.Tests.Operations
     /// <summary>A batch of messages: results in input order, each only once its file is in place; failures stay with their message.</summary>
     public sealed class MessageBatchTests : IDisposable
     {
-        private readonly string _folder = Directory.CreateTempSubdirectory("msgbatch-").FullName;
+        private readonly MessageFileFolder _folder = new("msgbatch-");
 
-        public void Dispose() => Directory.Delete(_folder, recursive: true);
+        public void Dispose() => _folder.Dispose();
 
-        private string[] Files() => Directory.GetFiles(_folder, "*", new EnumerationOptions { AttributesToSkip = 0 }).Select(Path.GetFileName).Order().ToArray()!;
+        private string[] Files() => _folder.Files();
 
-        private MessageOutput Output(int i) => MessageOutput.ToFile(Path.Combine(_folder, $"m{i:00}.eml"), overwrite: false);
+        private MessageOutput Output(int i) => _folder.Output(i);
 
-        /// <summary>Writes a message the way the engine does: open the output, write, commit.</summary>
-        private static string Write(MessageOutput output, int i)
-        {
-            using var target = output.Open();
-            target.Stream.Write(new byte[1000 + i]);
-            target.Commit();
-            return output.Path!;
-        }
+        private static string Write(MessageOutput output, int i) => MessageFileFolder.Write(output, i);
 
         [Theory]
         [InlineData(1)]
@@ -49,7 +42,7 @@ namespace SmimeTools.Tests.Operations
             });
 
             Assert.Equal(Enumerable.Range(0, 20), seen);
-            Assert.Equal(Enumerable.Range(0, 20).Select(i => $"m{i:00}.eml"), Files());
+            Assert.Equal(Enumerable.Range(0, 20).Select(i => $"m{i:000}.eml"), Files());
         }
 
         [Fact]
@@ -78,7 +71,7 @@ namespace SmimeTools.Tests.Operations
             Assert.Equal(ErrorIds.MalformedMessage, ((SmimeException)outcomes[1]!).ErrorId);
             Assert.Equal(ErrorIds.WriteFailed, ((SmimeException)outcomes[2]!).ErrorId);
             Assert.Null(outcomes[3]);
-            Assert.Equal(new[] { "m00.eml", "m03.eml" }, Files());
+            Assert.Equal(new[] { "m000.eml", "m003.eml" }, Files());
         }
 
         [Fact]
