@@ -8,13 +8,13 @@ namespace SmimeTools.Engine.Cms
 {
     /// <summary>
     /// The plaintext side of an EnvelopedData or AuthEnvelopedData being written (<see cref="EnvelopedDataWriter.Open"/>):
-    /// what is written into it is encrypted in pieces of <see cref="EnvelopedDataWriter.ChunkSize"/> and written as an
+    /// what is written into it is encrypted in pieces of <see cref="EnvelopedDataWriter.ChunkSize"/> (smaller for a message known to be small) and written as an
     /// indefinite-length BER OCTET STRING. <see cref="Finish"/> ends the ContentInfo; disposing without it leaves the
     /// structure open, so a message cut short (a read error, cancellation) never parses as complete.
     /// </summary>
     internal sealed class EnvelopedContentStream : Stream
     {
-        private const int ChunkSize = EnvelopedDataWriter.ChunkSize;
+        private readonly int _chunkSize;
 
         private readonly ContentCipher _cipher;
         private readonly bool _authenticated;
@@ -24,16 +24,20 @@ namespace SmimeTools.Engine.Cms
         private readonly BerSequenceGenerator _encryptedContentInfo;
         private readonly BerOctetStringGenerator _octets;
         private readonly Stream _encrypted;
-        private readonly byte[] _input = new byte[ChunkSize];
-        private readonly byte[] _output = new byte[ChunkSize + ContentCipher.MaxExpansion];
+        private readonly byte[] _input;
+        private readonly byte[] _output;
         private int _inputCount;
         private bool _finished;
         private bool _disposed;
 
         /// <summary>Writes everything before the encrypted content; the cipher takes its own copy of <paramref name="contentKey"/>.</summary>
         internal EnvelopedContentStream(Stream output, ContentCipherAlgorithm algorithm, byte[] contentKey, Asn1Set recipientInfos,
-            int envelopedVersion, CancellationToken cancellationToken)
+            int envelopedVersion, CancellationToken cancellationToken, int chunkSize = EnvelopedDataWriter.ChunkSize)
         {
+            // Pieces of a whole number of cipher blocks; a small message gets pieces (and buffers) of its own size.
+            _chunkSize = Math.Clamp((Math.Min(chunkSize, EnvelopedDataWriter.ChunkSize) + 15) & ~15, 512, EnvelopedDataWriter.ChunkSize);
+            _input = new byte[_chunkSize];
+            _output = new byte[_chunkSize + ContentCipher.MaxExpansion];
             _authenticated = algorithm.IsAuthenticated;
             _cancellationToken = cancellationToken;
             _cipher = algorithm.CreateEncryptor(contentKey);
@@ -52,7 +56,7 @@ namespace SmimeTools.Engine.Cms
                 _encryptedContentInfo.AddObject(CmsObjectIdentifiers.Data);
                 _encryptedContentInfo.AddObject(algorithm.ToAlgorithmIdentifier());
                 _octets = new BerOctetStringGenerator(_encryptedContentInfo.GetRawOutputStream(), 0, false);
-                _encrypted = _octets.GetOctetOutputStream(ChunkSize);
+                _encrypted = _octets.GetOctetOutputStream(_chunkSize);
             }
             catch
             {
@@ -82,19 +86,19 @@ namespace SmimeTools.Engine.Cms
             ObjectDisposedException.ThrowIf(_finished || _disposed, this);
             if (_inputCount > 0)
             {
-                var n = Math.Min(count, ChunkSize - _inputCount);
+                var n = Math.Min(count, _chunkSize - _inputCount);
                 Write(buffer.AsSpan(offset, n));
                 offset += n;
                 count -= n;
             }
 
-            while (count >= ChunkSize)
+            while (count >= _chunkSize)
             {
                 _cancellationToken.ThrowIfCancellationRequested();
-                int written = _cipher.Update(buffer, offset, ChunkSize, _output);
+                int written = _cipher.Update(buffer, offset, _chunkSize, _output);
                 _encrypted.Write(_output, 0, written);
-                offset += ChunkSize;
-                count -= ChunkSize;
+                offset += _chunkSize;
+                count -= _chunkSize;
             }
 
             Write(buffer.AsSpan(offset, count));
@@ -105,11 +109,11 @@ namespace SmimeTools.Engine.Cms
             ObjectDisposedException.ThrowIf(_finished || _disposed, this);
             while (!buffer.IsEmpty)
             {
-                var n = Math.Min(buffer.Length, ChunkSize - _inputCount);
+                var n = Math.Min(buffer.Length, _chunkSize - _inputCount);
                 buffer[..n].CopyTo(_input.AsSpan(_inputCount));
                 _inputCount += n;
                 buffer = buffer[n..];
-                if (_inputCount == ChunkSize)
+                if (_inputCount == _chunkSize)
                 {
                     EncryptPending();
                 }

@@ -42,9 +42,11 @@ namespace SmimeTools.Engine.Cms
         /// Starts the encrypted ContentInfo (BER) on <paramref name="output"/> and returns the stream to write the plaintext
         /// into, so content made on the fly is encrypted as it is made, without a scratch copy. Recipient problems are
         /// reported before anything is written. <see cref="EnvelopedContentStream.Finish"/> ends the structure; disposing
-        /// without it leaves the structure open. <paramref name="output"/> is not closed.
+        /// without it leaves the structure open. <paramref name="output"/> is not closed. <paramref name="expectedBytes"/>, when
+        /// known, is about how much plaintext comes: the buffers (and BER pieces) of a small message are fitted to it.
         /// </summary>
-        internal static EnvelopedContentStream Open(Stream output, EncryptionOptions options, CancellationToken cancellationToken = default)
+        internal static EnvelopedContentStream Open(Stream output, EncryptionOptions options, CancellationToken cancellationToken = default,
+            long expectedBytes = -1)
         {
             ArgumentNullException.ThrowIfNull(output);
             ArgumentNullException.ThrowIfNull(options);
@@ -66,7 +68,8 @@ namespace SmimeTools.Engine.Cms
 
                 var recipientSet = new DerSet(recipientInfos);
                 var version = EnvelopedDataVersion.Of(null, recipientSet.Cast<Asn1Encodable>().Select(RecipientInfo.GetInstance), false);
-                return new EnvelopedContentStream(output, algorithm, contentKey, recipientSet, version, cancellationToken);
+                return new EnvelopedContentStream(output, algorithm, contentKey, recipientSet, version, cancellationToken,
+                    expectedBytes < 0 ? ChunkSize : (int)Math.Min(expectedBytes, ChunkSize));
             }
             finally
             {

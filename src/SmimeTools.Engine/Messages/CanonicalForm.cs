@@ -82,7 +82,7 @@ namespace SmimeTools.Engine.Messages
             entity.WriteTo(Options, output, cancellationToken);
 
         /// <summary>A stream that turns what is written into it into base64 lines with CRLF ends; Finish() ends it.</summary>
-        public static Base64EncodingStream Base64Encoder(Stream output) => new(output);
+        public static Base64EncodingStream Base64Encoder(Stream output, long expectedBytes = -1) => new(output, expectedBytes: expectedBytes);
 
         private static FormatOptions CreateOptions()
         {

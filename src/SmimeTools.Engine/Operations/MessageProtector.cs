@@ -54,7 +54,7 @@ namespace SmimeTools.Engine.Operations
             if (options.Recipients.Count > 0)
             {
                 WriteEnveloped(stream, options, cancellationToken,
-                    plaintext => WriteSignedOrCanonical(body, plaintext, options, digest, now, offsets, cancellationToken));
+                    plaintext => WriteSignedOrCanonical(body, plaintext, options, digest, now, offsets, cancellationToken), Expected(input, options));
             }
             else
             {
@@ -125,23 +125,28 @@ namespace SmimeTools.Engine.Operations
             WriteAscii(output, "\r\n--" + boundary + "--\r\n");
         }
 
+        /// <summary>About how many bytes the protected content will be, for fitting buffers: the input, and a signature's room.</summary>
+        private static long Expected(MessageInput input, ProtectOptions options) =>
+            input.Length is { } length ? length + (options.SigningKey != null ? 8 * 1024 : 0) : -1;
+
         /// <summary>
         /// Writes the pkcs7-mime entity whose plaintext <paramref name="writeContent"/> writes: encrypted as it is written,
         /// with no scratch copy of the inner entity.
         /// </summary>
-        private static void WriteEnveloped(Stream output, ProtectOptions options, CancellationToken cancellationToken, Action<Stream> writeContent)
+        private static void WriteEnveloped(Stream output, ProtectOptions options, CancellationToken cancellationToken, Action<Stream> writeContent,
+            long expectedBytes)
         {
             var smimeType = AlgorithmPolicy.IsAuthenticated(options.ContentEncryption) ? "authEnveloped-data" : "enveloped-data";
             WriteAscii(output, $"Content-Type: application/pkcs7-mime; smime-type={smimeType}; name=\"smime.p7m\"\r\n"
                 + "Content-Transfer-Encoding: base64\r\n"
                 + "Content-Disposition: attachment; filename=\"smime.p7m\"\r\n\r\n");
-            var encoded = CanonicalForm.Base64Encoder(output);
+            var encoded = CanonicalForm.Base64Encoder(output, expectedBytes);
             using (var plaintext = EnvelopedDataWriter.Open(encoded, new EncryptionOptions
             {
                 Recipients = options.Recipients,
                 ContentEncryption = options.ContentEncryption,
                 KeyEncryption = options.KeyEncryption,
-            }, cancellationToken))
+            }, cancellationToken, expectedBytes))
             {
                 writeContent(plaintext);
                 plaintext.Finish();
