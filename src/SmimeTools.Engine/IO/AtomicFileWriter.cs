@@ -17,7 +17,7 @@ namespace SmimeTools.Engine.IO
         private EarlyWritebackStream? _writer;
         private bool _committed;
 
-        private AtomicFileWriter(string destination, bool overwrite, bool privateFile)
+        private AtomicFileWriter(string destination, bool overwrite, bool privateFile, long expectedBytes)
         {
             Destination = Path.GetFullPath(destination);
             _overwrite = overwrite;
@@ -40,7 +40,8 @@ namespace SmimeTools.Engine.IO
                 Access = FileAccess.ReadWrite,
                 Share = FileShare.None,
                 Options = FileOptions.SequentialScan,
-                BufferSize = 1 << 16,
+                // A small file needs no 64 KiB buffer (made, and cleared, for each message of a pipeline).
+                BufferSize = BufferSizes.For(expectedBytes),
             };
             if (!OperatingSystem.IsWindows())
             {
@@ -62,9 +63,12 @@ namespace SmimeTools.Engine.IO
             }
         }
 
-        /// <summary>Starts writing <paramref name="destination"/>; fails at once if it exists and <paramref name="overwrite"/> is false.</summary>
-        public static AtomicFileWriter Create(string destination, bool overwrite, bool privateFile = false) =>
-            new(destination, overwrite, privateFile);
+        /// <summary>
+        /// Starts writing <paramref name="destination"/>; fails at once if it exists and <paramref name="overwrite"/> is false.
+        /// <paramref name="expectedBytes"/>, when known, is about how long the file will be: its write buffer is fitted to it.
+        /// </summary>
+        public static AtomicFileWriter Create(string destination, bool overwrite, bool privateFile = false, long expectedBytes = -1) =>
+            new(destination, overwrite, privateFile, expectedBytes);
 
         public string Destination { get; }
 

@@ -44,7 +44,10 @@ namespace SmimeTools.Engine.Messages
         /// <summary>Set by a batch: the file is not committed when the message is done, but with the others of its batch.</summary>
         internal bool DeferCommit { get; set; }
 
-        internal Target Open() => Path == null ? new Target(null, null) : new Target(AtomicFileWriter.Create(Path, Overwrite, PrivateFile), DeferCommit ? this : null);
+        /// <summary>Opens the output; <paramref name="expectedBytes"/>, when known, is about how much will be written.</summary>
+        internal Target Open(long expectedBytes = -1) => Path == null
+            ? new Target(null, null)
+            : new Target(AtomicFileWriter.Create(Path, Overwrite, PrivateFile, expectedBytes), DeferCommit ? this : null);
 
         /// <summary>Throws the pending file away (its temporary file is removed); nothing when there is none.</summary>
         internal void Discard()

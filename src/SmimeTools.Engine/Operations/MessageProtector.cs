@@ -47,7 +47,8 @@ namespace SmimeTools.Engine.Operations
             var body = message.Body!;
             MessageParsing.CheckNesting(body, input.DisplayName, options.Limits.MaximumNestingDepth);
 
-            using var target = output.Open();
+            // Base64 makes a third more of the content, and a signature adds a few KB.
+            using var target = output.Open(Expected(input, options) is var expected and >= 0 ? (expected * 4 / 3) + 1024 : -1);
             var stream = target.Stream;
             OuterHeaders.Write(message, stream, cancellationToken);
 

@@ -67,7 +67,8 @@ namespace SmimeTools.Engine.Operations
                 // A layer is opened straight into the output after the message's headers: what is inside is usually the
                 // message itself, which then needs no second copy.
                 _message = message;
-                _target = _output.Open();
+                // Decrypted or unwrapped content is smaller than the message it came in.
+                _target = _output.Open(_input.Length ?? -1);
                 if (message != null)
                 {
                     OuterHeaders.Write(message, _target.Stream, _cancel);
