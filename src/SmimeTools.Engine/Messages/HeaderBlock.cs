@@ -89,6 +89,13 @@ namespace SmimeTools.Engine.Messages
             return TransferDecoding.Open(body, TransferEncoding);
         }
 
+        /// <summary>
+        /// True when <paramref name="before"/> (up to three bytes before an offset) ends with the blank line that ends a header
+        /// block there, as <see cref="Read"/> finds it: LF LF, or LF CR LF.
+        /// </summary>
+        public static bool EndsWithBlankLine(ReadOnlySpan<byte> before) =>
+            before.EndsWith("\n\n"u8) || before.EndsWith("\n\r\n"u8);
+
         private static int FindBlankLine(ReadOnlySpan<byte> data, out int blankLength)
         {
             for (var i = 0; i < data.Length - 1; i++)

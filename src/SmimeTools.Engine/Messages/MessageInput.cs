@@ -30,7 +30,7 @@ namespace SmimeTools.Engine.Messages
         public string DisplayName => _displayName ?? Path ?? "(message in memory)";
 
         /// <summary>The size of the message in bytes; null when the file cannot be read.</summary>
-        public long? Length => _bytes != null ? _bytes.Length : _length ?? (File.Exists(Path) ? new FileInfo(Path!).Length : null);
+        public long? Length => _bytes != null ? _bytes.Length : _length ?? (new FileInfo(Path!) is { Exists: true } file ? file.Length : null);
 
         /// <summary>Where the message starts in its file: not 0 for one message of an mbox file.</summary>
         public long Offset => _offset;

@@ -234,7 +234,7 @@ namespace SmimeTools.Engine.Operations
                 }
 
                 counting.Write(outer);
-                var body = part == null ? null : new Base64EncodingStream(counting, bareLf, (_input.Length ?? -1) * 3 / 4);
+                var body = part == null ? null : new Base64EncodingStream(counting, bareLf, _input.Length is { } length ? length * 3 / 4 : -1);
                 var target = (Stream?)body ?? counting;
                 MessageUpdate update;
                 if (_options.Mode == EncryptionUpdateMode.AddRecipient)
@@ -369,8 +369,7 @@ namespace SmimeTools.Engine.Operations
                     var take = (int)Math.Min(3, offset);
                     source.Position = offset - take;
                     source.ReadExactly(before[..take]);
-                    var end = before[..take];
-                    if (end[^1] == '\n' && (end[^2] == '\n' || (take == 3 && end[^2] == '\r' && end[^3] == '\n')))
+                    if (HeaderBlock.EndsWithBlankLine(before[..take]))
                     {
                         return (offset, encoding);
                     }
