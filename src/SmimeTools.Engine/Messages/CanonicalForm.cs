@@ -25,19 +25,30 @@ namespace SmimeTools.Engine.Messages
         /// <returns>True when the body was copied from the source.</returns>
         public static bool Write(MimeEntity entity, Stream output, CancellationToken cancellationToken, EntityOffsets? offsets = null)
         {
-            var before = TransferEncodings(entity);
-            entity.Prepare(EncodingConstraint.SevenBit, 78);
-            if (offsets != null && offsets.TryGet(entity, out var range) && range.Source.CanSeek
-                && before.SequenceEqual(TransferEncodings(entity)))
+            if (PrepareUnchanged(entity) && offsets != null && offsets.TryGet(entity, out var range) && range.Source.CanSeek)
             {
                 WriteHeaders(entity.Headers, output, cancellationToken);
-                using var body = new CrlfReadStream(range.Source, range.HeadersEnd, range.End, cancellationToken);
-                body.CopyTo(output, 1 << 16);
+                CopyBody(range.Source, range.HeadersEnd, range.End, output, cancellationToken);
                 return true;
             }
 
             WriteAsIs(entity, output, cancellationToken);
             return false;
+        }
+
+        /// <summary>Prepares the entity for 7-bit transport; true when that changed no transfer encoding of the tree.</summary>
+        public static bool PrepareUnchanged(MimeEntity entity)
+        {
+            var before = TransferEncodings(entity);
+            entity.Prepare(EncodingConstraint.SevenBit, 78);
+            return before.SequenceEqual(TransferEncodings(entity));
+        }
+
+        /// <summary>Copies <paramref name="source"/> between <paramref name="start"/> and <paramref name="end"/> with bare LF made CRLF.</summary>
+        public static void CopyBody(Stream source, long start, long end, Stream output, CancellationToken cancellationToken)
+        {
+            using var body = new CrlfReadStream(source, start, end, cancellationToken);
+            body.CopyTo(output, 1 << 16);
         }
 
         /// <summary>The Content-Transfer-Encoding of every entity of the tree, in order.</summary>
@@ -67,7 +78,7 @@ namespace SmimeTools.Engine.Messages
         }
 
         /// <summary>A header block with CRLF line ends and the blank line that ends it.</summary>
-        private static void WriteHeaders(HeaderList headers, Stream output, CancellationToken cancellationToken)
+        public static void WriteHeaders(HeaderList headers, Stream output, CancellationToken cancellationToken)
         {
             var filtered = new FilteredStream(output);
             filtered.Add(new Unix2DosFilter());

@@ -35,6 +35,9 @@ namespace SmimeTools.Engine.Messages
         /// <summary>Where the message starts in its file: not 0 for one message of an mbox file.</summary>
         public long Offset => _offset;
 
+        /// <summary>True when <see cref="Open"/> may be called twice to read the message on two threads: a file whose reads are not digested.</summary>
+        internal bool MayOpenTwice => Path != null && _digest == null;
+
         public static MessageInput FromFile(string path)
         {
             ArgumentNullException.ThrowIfNull(path);

@@ -40,26 +40,39 @@ namespace SmimeTools.Engine.Operations
             var now = DateTimeOffset.UtcNow;
             ProtectionChecks.Check(options, now);
             var digest = DigestFor(options);
+            if (MessageToProtect.ParseAlongside(input, options.ParseAlongsideFrom))
+            {
+                try
+                {
+                    return Protect(input, options, output, digest, now, alongside: true, cancellationToken);
+                }
+                catch (MessageToProtect.CopyRefusedException)
+                {
+                    // A part to re-encode (8-bit text, say): written again from a parse made first. The first output is gone.
+                }
+            }
 
-            using var source = input.Open();
-            var offsets = new EntityOffsets();
-            var message = MessageParsing.ParseMessage(source, input.DisplayName, options.Limits, cancellationToken, offsets);
-            var body = message.Body!;
-            MessageParsing.CheckNesting(body, input.DisplayName, options.Limits.MaximumNestingDepth);
+            return Protect(input, options, output, digest, now, alongside: false, cancellationToken);
+        }
+
+        private static ProtectResult Protect(MessageInput input, ProtectOptions options, MessageOutput output, DigestAlgorithm digest,
+            DateTimeOffset now, bool alongside, CancellationToken cancellationToken)
+        {
+            using var message = MessageToProtect.Open(input, options.Limits, alongside, cancellationToken);
 
             // Base64 makes a third more of the content, and a signature adds a few KB.
             using var target = output.Open(Expected(input, options) is var expected and >= 0 ? (expected * 4 / 3) + 1024 : -1);
             var stream = target.Stream;
-            OuterHeaders.Write(message, stream, cancellationToken);
+            message.WriteOuterHeaders(stream, cancellationToken);
 
             if (options.Recipients.Count > 0)
             {
                 WriteEnveloped(stream, options, cancellationToken,
-                    plaintext => WriteSignedOrCanonical(body, plaintext, options, digest, now, offsets, cancellationToken), Expected(input, options));
+                    plaintext => WriteSignedOrCanonical(message, plaintext, options, digest, now, cancellationToken), Expected(input, options));
             }
             else
             {
-                WriteSignedOrCanonical(body, stream, options, digest, now, offsets, cancellationToken);
+                WriteSignedOrCanonical(message, stream, options, digest, now, cancellationToken);
             }
 
             var bytes = target.Commit();
@@ -71,19 +84,19 @@ namespace SmimeTools.Engine.Operations
                 recipientThumbprints: options.Recipients.Select(r => r.Thumbprint).ToArray(),
                 digest: options.SigningKey != null ? digest : null,
                 contentEncryption: options.Recipients.Count > 0 ? options.ContentEncryption : null,
-                subject: message.Subject);
+                subject: message.Message.Subject);
         }
 
         /// <summary>The digest actually used: Ed25519 signatures with signed attributes use SHA-512 (RFC 8419 §3).</summary>
         private static DigestAlgorithm DigestFor(ProtectOptions options) =>
             options.SigningKey == null ? options.Digest : SignedDataBuilder.DigestFor(options.SigningKey, options.Digest);
 
-        private static void WriteSignedOrCanonical(MimeEntity body, Stream output, ProtectOptions options, DigestAlgorithm digest,
-            DateTimeOffset now, EntityOffsets offsets, CancellationToken cancellationToken)
+        private static void WriteSignedOrCanonical(MessageToProtect message, Stream output, ProtectOptions options, DigestAlgorithm digest,
+            DateTimeOffset now, CancellationToken cancellationToken)
         {
             if (options.SigningKey == null)
             {
-                CanonicalForm.Write(body, output, cancellationToken, offsets);
+                message.WriteBody(output, cancellationToken);
             }
             else if (options.Opaque)
             {
@@ -92,17 +105,17 @@ namespace SmimeTools.Engine.Operations
                     + "Content-Disposition: attachment; filename=\"smime.p7m\"\r\n\r\n");
                 var encoded = CanonicalForm.Base64Encoder(output);
                 SignedDataBuilder.WriteEncapsulated(
-                    content => CanonicalForm.Write(body, content, cancellationToken, offsets), encoded, SigningOptionsFor(options, digest, now));
+                    content => message.WriteBody(content, cancellationToken), encoded, SigningOptionsFor(options, digest, now));
                 encoded.Finish();
             }
             else
             {
-                WriteMultipartSigned(body, output, options, digest, now, offsets, cancellationToken);
+                WriteMultipartSigned(message, output, options, digest, now, cancellationToken);
             }
         }
 
-        private static void WriteMultipartSigned(MimeEntity body, Stream output, ProtectOptions options, DigestAlgorithm digest,
-            DateTimeOffset now, EntityOffsets offsets, CancellationToken cancellationToken)
+        private static void WriteMultipartSigned(MessageToProtect message, Stream output, ProtectOptions options, DigestAlgorithm digest,
+            DateTimeOffset now, CancellationToken cancellationToken)
         {
             var boundary = "=-smimetools-" + Guid.NewGuid().ToString("N");
             WriteAscii(output, "Content-Type: multipart/signed; protocol=\"application/pkcs7-signature\"; micalg="
@@ -112,7 +125,7 @@ namespace SmimeTools.Engine.Operations
             byte[] contentDigest;
             using (var hashing = new HashingStream(output, SoftwareKey.HashName(digest)))
             {
-                CanonicalForm.Write(body, hashing, cancellationToken, offsets);
+                message.WriteBody(hashing, cancellationToken);
                 contentDigest = hashing.GetHashAndReset();
             }
 

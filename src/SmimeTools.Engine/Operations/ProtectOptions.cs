@@ -40,5 +40,11 @@ namespace SmimeTools.Engine.Operations
 
         /// <summary>How deep the MIME parts of the message to protect may nest (<see cref="InputLimits.MaximumNestingDepth"/>).</summary>
         public InputLimits Limits { get; set; } = InputLimits.Default;
+
+        /// <summary>
+        /// Messages from this size are parsed on a second thread while their body is copied (<see cref="Messages.MessageToProtect"/>);
+        /// tests set it low to take that path with small messages.
+        /// </summary>
+        internal long ParseAlongsideFrom { get; set; } = Messages.MessageToProtect.ParseAlongsideFrom;
     }
 }
