@@ -1,4 +1,5 @@
 using System;
+using System.Buffers;
 using System.Collections.Generic;
 using System.IO;
 using System.Runtime.ExceptionServices;
@@ -7,7 +8,7 @@ using System.Threading;
 namespace SmimeTools.Engine.IO
 {
     /// <summary>
-    /// Writes a large file on a thread of its own: what is written is copied into one of a few 1 MiB buffers, and the
+    /// Writes a large file on a thread of its own: what is written is copied into one of four 1 MiB buffers (from the shared pool, so a pipeline of large files reuses them), and the
     /// thread writes each full one to the stream beneath while the caller goes on making content (hashing, encrypting).
     /// On a large message the kernel's copy into the page cache took as long as the SHA-256 of the content; now the two
     /// run side by side.
@@ -31,6 +32,7 @@ namespace SmimeTools.Engine.IO
         private int _outstanding;
         private bool _closing;
         private bool _abandoned;
+        private bool _disposed;
         private ExceptionDispatchInfo? _failure;
         private Thread? _thread;
         private byte[]? _current;
@@ -75,16 +77,17 @@ namespace SmimeTools.Engine.IO
 
         public override void Write(ReadOnlySpan<byte> buffer)
         {
+            ObjectDisposedException.ThrowIf(_disposed, this);
             ThrowIfFailed();
             while (!buffer.IsEmpty)
             {
                 _current ??= TakeFree();
-                var n = Math.Min(buffer.Length, _current.Length - _used);
+                var n = Math.Min(buffer.Length, BufferSize - _used);
                 buffer[..n].CopyTo(_current.AsSpan(_used));
                 _used += n;
                 _position += n;
                 buffer = buffer[n..];
-                if (_used == _current.Length)
+                if (_used == BufferSize)
                 {
                     Submit();
                 }
@@ -155,8 +158,9 @@ namespace SmimeTools.Engine.IO
 
         protected override void Dispose(bool disposing)
         {
-            if (disposing)
+            if (disposing && !_disposed)
             {
+                _disposed = true;
                 Thread? thread;
                 lock (_gate)
                 {
@@ -166,6 +170,20 @@ namespace SmimeTools.Engine.IO
                 }
 
                 thread?.Join();
+                lock (_gate)
+                {
+                    // Back to the pool once no write can still be reading them.
+                    while (_free.Count > 0)
+                    {
+                        ArrayPool<byte>.Shared.Return(_free.Pop());
+                    }
+
+                    if (_current != null)
+                    {
+                        ArrayPool<byte>.Shared.Return(_current);
+                        _current = null;
+                    }
+                }
             }
 
             base.Dispose(disposing);
@@ -185,7 +203,7 @@ namespace SmimeTools.Engine.IO
                     if (_made < BufferCount)
                     {
                         _made++;
-                        return new byte[BufferSize];
+                        return ArrayPool<byte>.Shared.Rent(BufferSize);
                     }
 
                     Monitor.Wait(_gate);
