@@ -23,14 +23,28 @@ namespace SmimeTools.Engine.Messages
         private readonly byte[] _chunk;
         private byte[]? _converted;
         private long _next;
-        private readonly long _end;
+        private long _end;
+        private readonly byte[]? _delimiter;
+        private Action<long>? _stopped;
         private byte _previous;
         private byte[] _segment;
         private int _offset;
         private int _count;
 
         public CrlfReadStream(Stream source, long start, long end, CancellationToken cancellationToken = default)
+            : this(source, start, end, null, null, cancellationToken)
         {
+        }
+
+        /// <summary>
+        /// The range from <paramref name="start"/> up to the first <paramref name="delimiter"/> (a CR before it left out too),
+        /// found as the range is read, so it is read once; <paramref name="stopped"/> is told where it stops, or, when it is
+        /// not found, gets -1 at <paramref name="end"/>.
+        /// </summary>
+        public CrlfReadStream(Stream source, long start, long end, byte[]? delimiter, Action<long>? stopped, CancellationToken cancellationToken = default)
+        {
+            _delimiter = delimiter;
+            _stopped = stopped;
             _source = source ?? throw new ArgumentNullException(nameof(source));
             _next = start;
             _end = end;
@@ -124,6 +138,38 @@ namespace SmimeTools.Engine.Messages
             return -1;
         }
 
+        /// <summary>
+        /// How much of the chunk just read comes before the delimiter. Without it, the chunk's last delimiter-length bytes
+        /// are read again with the next chunk (they may begin the delimiter, or be the CR before it), unless the range ends there.
+        /// </summary>
+        private int CutAtDelimiter(int read)
+        {
+            var found = _chunk.AsSpan(0, read).IndexOf(_delimiter);
+            if (found >= 0)
+            {
+                var stop = found > 0 && _chunk[found - 1] == '\r' ? found - 1 : found;
+                _end = _next + stop;
+                Stop(_end);
+                return stop;
+            }
+
+            if (_next + read >= _end || read <= _delimiter!.Length)
+            {
+                // The range, or the source, ends here.
+                Stop(-1);
+                return read;
+            }
+
+            return read - _delimiter!.Length;
+        }
+
+        private void Stop(long at)
+        {
+            var stopped = _stopped;
+            _stopped = null;
+            stopped?.Invoke(at);
+        }
+
         /// <summary>Reads and converts the next chunk; false at the end of the range.</summary>
         private bool Fill()
         {
@@ -135,10 +181,23 @@ namespace SmimeTools.Engine.Messages
 
             // Other readers of the source (the parser's bound streams) may have moved it.
             _source.Position = _next;
-            var read = _source.Read(_chunk, 0, (int)Math.Min(_chunk.Length, _end - _next));
+            var wanted = (int)Math.Min(_chunk.Length, _end - _next);
+            var read = _delimiter == null
+                ? _source.Read(_chunk, 0, wanted)
+                : _source.ReadAtLeast(_chunk.AsSpan(0, wanted), Math.Min(wanted, _delimiter.Length + 1), throwOnEndOfStream: false);
             if (read == 0)
             {
+                Stop(-1);
                 return false;
+            }
+
+            if (_delimiter != null)
+            {
+                read = CutAtDelimiter(read);
+                if (read == 0)
+                {
+                    return false;
+                }
             }
 
             _next += read;

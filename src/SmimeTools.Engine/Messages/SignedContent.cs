@@ -15,19 +15,44 @@ namespace SmimeTools.Engine.Messages
         private const int ScanBuffer = 1 << 16;
 
         private readonly Stream _source;
+        private readonly byte[] _delimiter;
+        private readonly long _end;
+        private readonly string _displayName;
+        private long _stop;
 
-        private SignedContent(Stream source, long start, long stop)
+        private SignedContent(Stream source, long start, long stop, byte[] delimiter, long end, string displayName)
         {
             _source = source;
             Start = start;
-            Stop = stop;
+            _stop = stop;
+            _delimiter = delimiter;
+            _end = end;
+            _displayName = displayName;
         }
 
         public long Start { get; }
 
-        public long Stop { get; }
+        /// <summary>Where the signed part ends: found by the first read of <see cref="Open"/> when <see cref="Locate"/> left it to it.</summary>
+        public long Stop
+        {
+            get
+            {
+                if (_stop < 0)
+                {
+                    using var scan = Open();
+                    scan.CopyTo(Stream.Null);
+                }
+
+                return _stop;
+            }
+        }
 
         /// <summary>Locates the signed part of <paramref name="signed"/>, parsed with <paramref name="offsets"/> watching.</summary>
+        /// <remarks>
+        /// When MimeKit found the second part, a delimiter line stands before it, so the end of the signed part is left to
+        /// the first read of the content, which looks for the delimiter as it goes: a large message is read once to be hashed,
+        /// not once more to find where its signed part ends.
+        /// </remarks>
         /// <exception cref="SmimeException"><see cref="ErrorIds.MalformedMessage"/> when the part or its boundaries cannot be found.</exception>
         public static SignedContent Locate(Multipart signed, EntityOffsets offsets, string displayName)
         {
@@ -52,10 +77,15 @@ namespace SmimeTools.Engine.Messages
             }
 
             var start = lineEnd + 1;
+            if (signed.Count >= 2 && !StartsWith(source, start - 1, delimiter))
+            {
+                return new SignedContent(source, start, -1, delimiter, end, displayName);
+            }
+
             var next = Find(source, delimiter, start - 1, end);
             if (next < 0)
             {
-                throw MessageParsing.Malformed(displayName, "its multipart/signed part has no second boundary", null);
+                throw NoSecondBoundary(displayName);
             }
 
             // next is the line end before the second boundary; a CR before it belongs to that line end too.
@@ -65,11 +95,13 @@ namespace SmimeTools.Engine.Messages
                 stop--;
             }
 
-            return new SignedContent(source, start, Math.Max(start, stop));
+            return new SignedContent(source, start, Math.Max(start, stop), delimiter, end, displayName);
         }
 
         /// <summary>The canonical bytes, streamed from the message.</summary>
-        public Stream Open() => new CrlfReadStream(_source, Start, Stop);
+        public Stream Open() => _stop >= 0
+            ? new CrlfReadStream(_source, Start, _stop)
+            : new CrlfReadStream(_source, Start, _end, _delimiter, Stopped);
 
         /// <summary>The canonical bytes in memory, or null when there are more than <paramref name="limit"/> raw bytes.</summary>
         public byte[]? ReadAll(int limit)
@@ -83,6 +115,27 @@ namespace SmimeTools.Engine.Messages
             using var copy = new MemoryStream();
             stream.CopyTo(copy);
             return copy.ToArray();
+        }
+
+        private void Stopped(long at)
+        {
+            if (at < 0)
+            {
+                // MimeKit found a boundary line that the bytes do not hold: the source changed under it.
+                throw NoSecondBoundary(_displayName);
+            }
+
+            _stop = Math.Max(Start, at);
+        }
+
+        private static SmimeException NoSecondBoundary(string displayName) =>
+            MessageParsing.Malformed(displayName, "its multipart/signed part has no second boundary", null);
+
+        private static bool StartsWith(Stream source, long at, byte[] pattern)
+        {
+            var head = new byte[pattern.Length];
+            source.Position = at;
+            return source.ReadAtLeast(head, head.Length, throwOnEndOfStream: false) == head.Length && head.AsSpan().SequenceEqual(pattern);
         }
 
         /// <summary>The offset of a delimiter line (the delimiter without its leading LF) at or after <paramref name="from"/>.</summary>

@@ -23,6 +23,11 @@ namespace SmimeTools.Tests.Messages
         [InlineData(65_536, "\n")]
         [InlineData(131_060, "\r\n")]
         [InlineData(300_001, "\n")]
+        [InlineData(262_100, "\r\n")]
+        [InlineData(262_125, "\r\n")]
+        [InlineData(262_130, "\n")]
+        [InlineData(262_144, "\r\n")]
+        [InlineData(524_270, "\r\n")]
         public void SignedPartIsCutExactlyAtItsBoundaries(int bodyLength, string newline)
         {
             var body = string.Concat(Enumerable.Range(0, bodyLength / 40 + 1).Select(i => $"line {i:D6} of the signed text, padded to fifty.{newline}"))[..bodyLength];
@@ -36,6 +41,13 @@ namespace SmimeTools.Tests.Messages
             canonical.CopyTo(copy);
             Assert.Equal(expected, copy.ToArray());
             Assert.Equal(expected, content.ReadAll(int.MaxValue));
+
+            // Found while reading, the end is where a search of the whole part puts it.
+            var delimiter = SignedContent.Find(stream, Encoding.ASCII.GetBytes("\n--sig-boundary"), content.Start - 1, stream.Length);
+            Assert.Equal(newline == "\r\n" && delimiter > content.Start ? delimiter - 1 : delimiter, content.Stop);
+            var fresh = SignedContent.Locate(signed, offsets, "test");
+            Assert.Equal(content.Stop, fresh.Stop);
+            Assert.Null(fresh.ReadAll((int)(content.Stop - content.Start) - 1));
             stream.Dispose();
         }
 
