@@ -160,6 +160,54 @@ Describe 'Protect-SmimeMessage' {
         }
     }
 
+    Context 'large messages (parsed on a second thread while they are copied)' {
+        BeforeAll {
+            function New-LargeMessage([string] $Path, [string] $TextPart) {
+                # A text part and 6 MB of base64: past the size from which the engine parses alongside the copy.
+                $writer = [IO.StreamWriter]::new($Path, $false, [Text.UTF8Encoding]::new($false))
+                $writer.NewLine = "`r`n"
+                $writer.WriteLine('From: Alice <alice@example.com>'); $writer.WriteLine('To: Bob <bob@example.com>'); $writer.WriteLine('Subject: large')
+                $writer.WriteLine('MIME-Version: 1.0'); $writer.WriteLine('Content-Type: multipart/mixed; boundary="b"'); $writer.WriteLine('')
+                $writer.WriteLine('--b'); $writer.Write($TextPart); $writer.WriteLine('--b')
+                $writer.WriteLine('Content-Type: application/octet-stream; name="data.bin"'); $writer.WriteLine('Content-Transfer-Encoding: base64'); $writer.WriteLine('')
+                $chunk = [byte[]]::new(57 * 1000)
+                [Random]::new(5).NextBytes($chunk)
+                $lines = [Convert]::ToBase64String($chunk, [Base64FormattingOptions]::InsertLineBreaks)
+                foreach ($i in 1..100) { $writer.WriteLine($lines) }
+                $writer.WriteLine('--b--')
+                $writer.Dispose()
+            }
+        }
+
+        It 'signs and encrypts a large message with <Case> that openssl verifies and decrypts' -ForEach @(
+            @{ Case = 'a 7-bit text part'; Text = "Content-Type: text/plain`r`n`r`nFigures attached.`r`n"; Expect = 'Figures attached' }
+            @{ Case = 'an 8-bit text part to re-encode'; Text = "Content-Type: text/plain; charset=utf-8`r`nContent-Transfer-Encoding: 8bit`r`n`r`nGr$([char]0xFC)$([char]0xDF)e.`r`n"; Expect = 'R3LDvMOfZS4=' }  # re-encoded for 7-bit: the base64 of the text
+        ) -Skip:(-not $hasOpenSsl) {
+            $folder = New-Item -ItemType Directory (Join-Path $TestDrive ("large-" + ($Case -replace '\W', '')))
+            $in = Join-Path $folder 'large.eml'
+            New-LargeMessage $in $Text
+            (Get-Item $in).Length | Should -BeGreaterThan 6MB
+
+            $signed = Join-Path $folder 'signed.eml'
+            Protect-SmimeMessage -Path $in -SignWith $alice -Destination $signed | Select-Object -ExpandProperty Subject | Should -Be 'large'
+            $verified = Join-Path $folder 'verified.txt'
+            Invoke-OpenSsl cms -verify -in $signed -CAfile $pki.chainPemPath -purpose smimesign -out $verified | Out-Null
+            [IO.File]::ReadAllText($verified) | Should -Match $Expect
+            [IO.File]::ReadAllText($verified) | Should -Not -Match 'Content-Transfer-Encoding: 8bit'
+            (Get-Item $verified).Length | Should -BeGreaterThan 6MB
+
+            $encrypted = Join-Path $folder 'encrypted.eml'
+            Protect-SmimeMessage -Path $in -SignWith $alice -To (Certificate rsa3072) -Destination $encrypted | Out-Null
+            $decrypted = Join-Path $folder 'decrypted.eml'
+            Invoke-OpenSsl cms -decrypt -in $encrypted -recip $users.rsa3072.certificatePath -inkey $users.rsa3072.privateKeyPath -out $decrypted | Out-Null
+            Invoke-OpenSsl cms -verify -in $decrypted -CAfile $pki.chainPemPath -out (Join-Path $folder 'inner.txt') | Out-Null
+            (Test-SmimeSignature -Path $encrypted -Identity $bob -TrustedRoot (Join-Path $pki.Folder 'root.crt') -Revocation None).Status | Should -Be 'Valid'
+
+            # Nothing of a first try that was thrown away stays behind.
+            (Get-ChildItem $folder -Force).Name | Sort-Object | Should -Be @('decrypted.eml', 'encrypted.eml', 'inner.txt', 'large.eml', 'signed.eml', 'verified.txt')
+        }
+    }
+
     Context 'refusals' {
         It 'refuses <Case> with <ErrorId>' -ForEach @(
             @{ Case = 'a 512-bit recipient'; To = 'rsa512'; ErrorId = 'WeakKey' }
