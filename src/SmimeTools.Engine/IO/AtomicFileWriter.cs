@@ -15,7 +15,6 @@ namespace SmimeTools.Engine.IO
         private readonly bool _overwrite;
         private FileStream? _stream;
         private EarlyWritebackStream? _writer;
-        private WriteBehindStream? _behind;
         private bool _committed;
 
         private AtomicFileWriter(string destination, bool overwrite, bool privateFile, long expectedBytes)
@@ -56,10 +55,6 @@ namespace SmimeTools.Engine.IO
             {
                 _stream = new FileStream(TemporaryPath, options);
                 _writer = new EarlyWritebackStream(_stream, options.BufferSize);
-                if (expectedBytes >= WriteBehindFrom && Environment.ProcessorCount > 1)
-                {
-                    _behind = new WriteBehindStream(_writer);
-                }
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
@@ -75,21 +70,17 @@ namespace SmimeTools.Engine.IO
         public static AtomicFileWriter Create(string destination, bool overwrite, bool privateFile = false, long expectedBytes = -1) =>
             new(destination, overwrite, privateFile, expectedBytes);
 
-        /// <summary>Files expected to be this large or larger are written on a thread of their own (<see cref="WriteBehindStream"/>).</summary>
-        internal const long WriteBehindFrom = 4L << 20;
-
         public string Destination { get; }
 
         public string TemporaryPath { get; }
 
         /// <summary>The stream to write into; it is the temporary file (whose writing to disk starts while it is written).</summary>
-        public Stream Stream => _stream != null ? _behind ?? (Stream)_writer! : throw new ObjectDisposedException(nameof(AtomicFileWriter));
+        public Stream Stream => _stream != null ? _writer! : throw new ObjectDisposedException(nameof(AtomicFileWriter));
 
         /// <summary>Written in full, committed later: the data goes to the kernel now and its writing to disk starts (a hint on Linux).</summary>
         internal void StartWriteback()
         {
             ObjectDisposedException.ThrowIf(_stream == null, this);
-            _behind?.Drain();
             _writer!.StartWriteback();
         }
 
@@ -166,13 +157,6 @@ namespace SmimeTools.Engine.IO
         private void FlushToDisk()
         {
             var stream = _stream ?? throw new ObjectDisposedException(nameof(AtomicFileWriter));
-            if (_behind != null)
-            {
-                _behind.Drain();
-                _behind.Dispose();
-                _behind = null;
-            }
-
             stream.Flush(flushToDisk: true);
             stream.Dispose();
             _stream = null;
@@ -202,8 +186,6 @@ namespace SmimeTools.Engine.IO
 
         public void Dispose()
         {
-            _behind?.Abandon();
-            _behind = null;
             _stream?.Dispose();
             _stream = null;
             if (!_committed)
