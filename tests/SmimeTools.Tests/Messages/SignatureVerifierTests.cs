@@ -65,10 +65,7 @@ namespace SmimeTools.Tests.Messages
 
         private SignatureResult[] Verify(string message)
         {
-            var validation = new ValidationOptions { RevocationMode = RevocationMode.None };
-            validation.TrustedRoots.Add(X509CertificateLoader.LoadCertificate(_fixture.Pki.Root.Certificate.GetEncoded()));
-            validation.ExtraCertificates.Add(X509CertificateLoader.LoadCertificate(_fixture.Pki.Intermediate.Certificate.GetEncoded()));
-            return SignatureVerifier.Verify(MessageInput.FromBytes(Encoding.Latin1.GetBytes(message)), new SignatureVerifyOptions { Validation = validation }).ToArray();
+            return SignatureVerifier.Verify(MessageInput.FromBytes(Encoding.Latin1.GetBytes(message)), new SignatureVerifyOptions { Validation = _fixture.OfflineValidation() }).ToArray();
         }
 
         [Fact]

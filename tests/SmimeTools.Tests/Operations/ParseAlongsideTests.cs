@@ -1,14 +1,12 @@
 using System;
 using System.IO;
 using System.Linq;
-using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using SmimeTools.Engine.Cms;
 using SmimeTools.Engine.Keys;
 using SmimeTools.Engine.Messages;
 using SmimeTools.Engine.Operations;
 using SmimeTools.Engine.Policy;
-using SmimeTools.Engine.Trust;
 using SmimeTools.Tests.Cms;
 using SmimeTools.Tests.TestPki;
 using Xunit;
@@ -52,7 +50,7 @@ namespace SmimeTools.Tests.Operations
             var alongside = Protect(input, alice, bob, opaque, alongsideFrom: 0, "alongside.eml");
 
             var signed = new[] { first, alongside }.Select(path => Assert.Single(SignatureVerifier.Verify(MessageInput.FromFile(path),
-                new SignatureVerifyOptions { Validation = Validation(), Keys = new[] { bob } }))).ToArray();
+                new SignatureVerifyOptions { Validation = _fixture.OfflineValidation(), Keys = new[] { bob } }))).ToArray();
             Assert.All(signed, result => Assert.True(result.IsValid, result.ToString()));
             var contents = new[] { first, alongside }.Select(path => Encoding.UTF8.GetString(MessageUnprotector.Unprotect(MessageInput.FromFile(path),
                 new UnprotectOptions { Keys = new[] { bob }, RemoveSignature = true }, MessageOutput.ToMemory()).Content!)).ToArray();
@@ -92,14 +90,6 @@ namespace SmimeTools.Tests.Operations
             }, MessageOutput.ToFile(path, overwrite: false));
             Assert.Equal("alongside", result.Subject);
             return path;
-        }
-
-        private ValidationOptions Validation()
-        {
-            var validation = new ValidationOptions { RevocationMode = RevocationMode.None };
-            validation.TrustedRoots.Add(X509CertificateLoader.LoadCertificate(_fixture.Pki.Root.Certificate.GetEncoded()));
-            validation.ExtraCertificates.Add(X509CertificateLoader.LoadCertificate(_fixture.Pki.Intermediate.Certificate.GetEncoded()));
-            return validation;
         }
     }
 }

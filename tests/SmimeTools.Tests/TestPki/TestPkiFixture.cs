@@ -26,6 +26,15 @@ namespace SmimeTools.Tests.TestPki
         /// <summary>How long <see cref="Pki.Create(string)"/> took (reported, never asserted).</summary>
         public TimeSpan CreateTime { get; }
 
+        /// <summary>Validation that trusts the test PKI's root, knows its intermediate and checks no revocation.</summary>
+        public SmimeTools.Engine.Trust.ValidationOptions OfflineValidation()
+        {
+            var validation = new SmimeTools.Engine.Trust.ValidationOptions { RevocationMode = SmimeTools.Engine.Trust.RevocationMode.None };
+            validation.TrustedRoots.Add(System.Security.Cryptography.X509Certificates.X509CertificateLoader.LoadCertificate(Pki.Root.Certificate.GetEncoded()));
+            validation.ExtraCertificates.Add(System.Security.Cryptography.X509Certificates.X509CertificateLoader.LoadCertificate(Pki.Intermediate.Certificate.GetEncoded()));
+            return validation;
+        }
+
         public void Dispose()
         {
             try
