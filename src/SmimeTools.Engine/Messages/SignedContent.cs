@@ -141,15 +141,10 @@ namespace SmimeTools.Engine.Messages
         /// <summary>The offset of a delimiter line (the delimiter without its leading LF) at or after <paramref name="from"/>.</summary>
         private static long FindLineStart(Stream source, byte[] delimiter, long from, long end)
         {
-            if (from == 0)
+            if (from == 0 && StartsWith(source, 0, delimiter[1..]))
             {
                 // At the very start there is no LF before the delimiter.
-                var head = new byte[delimiter.Length - 1];
-                source.Position = 0;
-                if (source.ReadAtLeast(head, head.Length, throwOnEndOfStream: false) == head.Length && head.AsSpan().SequenceEqual(delimiter.AsSpan(1)))
-                {
-                    return 0;
-                }
+                return 0;
             }
 
             var at = Find(source, delimiter, Math.Max(0, from - 1), end);
