@@ -44,10 +44,16 @@ namespace SmimeTools.Engine.Messages
         /// <summary>Set by a batch: the file is not committed when the message is done, but with the others of its batch.</summary>
         internal bool DeferCommit { get; set; }
 
-        /// <summary>Opens the output; <paramref name="expectedBytes"/>, when known, is about how much will be written.</summary>
+        /// <summary>
+        /// Opens the output; <paramref name="expectedBytes"/>, when known, is about how much will be written.
+        /// A file committed with its batch is kept in memory while it is small: its batch's commit makes it, on a thread of its
+        /// own, so the thread doing the work pays neither the file's creation nor its writing.
+        /// </summary>
         internal Target Open(long expectedBytes = -1) => Path == null
             ? new Target(null, null)
-            : new Target(AtomicFileWriter.Create(Path, Overwrite, PrivateFile, expectedBytes), DeferCommit ? this : null);
+            : DeferCommit
+                ? new Target(AtomicFileWriter.CreateDeferred(Path, Overwrite, PrivateFile, expectedBytes), this)
+                : new Target(AtomicFileWriter.Create(Path, Overwrite, PrivateFile, expectedBytes), null);
 
         /// <summary>Throws the pending file away (its temporary file is removed); nothing when there is none.</summary>
         internal void Discard()

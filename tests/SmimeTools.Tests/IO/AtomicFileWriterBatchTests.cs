@@ -67,5 +67,94 @@ namespace SmimeTools.Tests.IO
 
             Assert.Equal(new[] { "m0.eml", "m1.eml" }, Files());
         }
+
+        [Fact]
+        public void ASmallDeferredFileIsMadeOnlyByTheCommit()
+        {
+            var path = Path.Combine(_folder, "small.eml");
+            using var writer = AtomicFileWriter.CreateDeferred(path, overwrite: false, privateFile: true, expectedBytes: 3000);
+            writer.Stream.Write(new byte[3000]);
+            writer.Stream.Position = 10;
+            writer.Stream.Write("abc"u8);
+
+            // Still in memory: no temporary file, nothing under the name.
+            Assert.Empty(Files());
+            var failures = AtomicFileWriter.CommitAll(new[] { writer });
+
+            Assert.Null(failures[0]);
+            Assert.Equal(new[] { "small.eml" }, Files());
+            var bytes = File.ReadAllBytes(path);
+            Assert.Equal(3000, bytes.Length);
+            Assert.Equal("abc"u8.ToArray(), bytes[10..13]);
+            if (!OperatingSystem.IsWindows())
+            {
+                Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(path));
+            }
+        }
+
+        [Fact]
+        public void ADeferredFileThatOutgrowsTheLimitMovesToItsTemporaryFileWithAllItHeld()
+        {
+            var path = Path.Combine(_folder, "large.eml");
+            using var writer = AtomicFileWriter.CreateDeferred(path, overwrite: false, privateFile: false, expectedBytes: -1);
+            var first = Enumerable.Range(0, AtomicFileWriter.DeferredLimit - 5).Select(i => (byte)i).ToArray();
+            writer.Stream.Write(first);
+            Assert.Empty(Files());
+
+            // Past the limit: the temporary file appears with what was held, and the position carries over.
+            writer.Stream.Write(new byte[] { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10 });
+            Assert.Single(Files(), f => f.EndsWith(".tmp", StringComparison.Ordinal));
+            writer.Stream.SetLength(AtomicFileWriter.DeferredLimit + 2);
+            writer.Stream.Position = 0;
+            var back = new byte[3];
+            Assert.Equal(3, writer.Stream.Read(back));
+            Assert.Equal(first[..3], back);
+
+            Assert.Null(AtomicFileWriter.CommitAll(new[] { writer })[0]);
+            var bytes = File.ReadAllBytes(path);
+            Assert.Equal(AtomicFileWriter.DeferredLimit + 2, bytes.Length);
+            Assert.Equal(first, bytes[..first.Length]);
+            Assert.Equal(new byte[] { 1, 2, 3, 4, 5, 6, 7 }, bytes[first.Length..]);
+            Assert.Equal(new[] { "large.eml" }, Files());
+        }
+
+        [Fact]
+        public void ADeferredFileWhoseFolderIsGoneFailsAloneWithWriteFailed()
+        {
+            var gone = Directory.CreateDirectory(Path.Combine(_folder, "gone")).FullName;
+            var writers = new[]
+            {
+                AtomicFileWriter.CreateDeferred(Path.Combine(_folder, "kept.eml"), overwrite: false, privateFile: false, expectedBytes: 10),
+                AtomicFileWriter.CreateDeferred(Path.Combine(gone, "lost.eml"), overwrite: false, privateFile: false, expectedBytes: 10),
+            };
+            foreach (var writer in writers)
+            {
+                writer.Stream.Write("message"u8);
+            }
+
+            Directory.Delete(gone);
+            var failures = AtomicFileWriter.CommitAll(writers);
+
+            Assert.Null(failures[0]);
+            Assert.Equal(ErrorIds.WriteFailed, failures[1]!.ErrorId);
+            Assert.Contains("lost.eml", failures[1]!.Message, StringComparison.Ordinal);
+            Assert.Equal("message", File.ReadAllText(Path.Combine(_folder, "kept.eml")));
+            Assert.False(Directory.Exists(gone));
+            foreach (var writer in writers)
+            {
+                writer.Dispose();
+            }
+        }
+
+        [Fact]
+        public void ADeferredFileThrownAwayLeavesNothing()
+        {
+            var writer = AtomicFileWriter.CreateDeferred(Path.Combine(_folder, "dropped.eml"), overwrite: false, privateFile: false, expectedBytes: 10);
+            writer.Stream.Write("message"u8);
+            writer.Dispose();
+
+            Assert.Empty(Files());
+            Assert.Throws<ObjectDisposedException>(() => writer.Stream);
+        }
     }
 }
