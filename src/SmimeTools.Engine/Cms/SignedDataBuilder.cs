@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.IO;
+using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Threading;
@@ -200,7 +201,7 @@ namespace SmimeTools.Engine.Cms
 
             if (options.EncryptionKeyPreference != null)
             {
-                var preference = new DerTaggedObject(false, 0, CmsIdentifier.FromCertificate(options.EncryptionKeyPreference).ToIssuerAndSerialNumber());
+                var preference = new DerTaggedObject(false, 0, Keys.CertificateKeyMemo.Of(options.EncryptionKeyPreference).IssuerAndSerialNumber);
                 attributes.Add(new BcAttribute(new DerObjectIdentifier(CmsOid.EncryptionKeyPreferenceAttribute), new DerSet(preference)));
             }
 
@@ -250,11 +251,8 @@ namespace SmimeTools.Engine.Cms
             }
         }
 
-        private static int CurveBits(X509Certificate2 certificate)
-        {
-            using var ecdsa = certificate.GetECDsaPublicKey();
-            return ecdsa?.KeySize ?? 0;
-        }
+        /// <summary>The curve's size; the key is decoded once per certificate object (<see cref="Keys.CertificateKeyMemo"/>).</summary>
+        private static int CurveBits(X509Certificate2 certificate) => Keys.CertificateKeyMemo.Of(certificate).KeySize;
 
         /// <summary>signingTime (RFC 5652 §11.3): UTCTime for 1950-2049, GeneralizedTime otherwise; whole seconds, UTC.</summary>
         internal static Asn1Object SigningTimeOf(DateTimeOffset time)
@@ -286,6 +284,72 @@ namespace SmimeTools.Engine.Cms
             return new DerSequence(capabilities);
         }
 
+        /// <summary>
+        /// The SET OF certificates a signature embeds, made once for the list a pipeline passes with every message (DER
+        /// sorts a SET, which encodes each certificate). Kept with the list object, and made again should the list have
+        /// changed since.
+        /// </summary>
+        private static class CertificateSets
+        {
+            private static readonly ConditionalWeakTable<IReadOnlyList<X509Certificate2>, Made> Sets = new();
+
+            public static DerSet? Of(IReadOnlyList<X509Certificate2> certificates)
+            {
+                if (certificates.Count == 0)
+                {
+                    return null;
+                }
+
+                if (Sets.TryGetValue(certificates, out var made) && made.IsFor(certificates))
+                {
+                    return made.Set;
+                }
+
+                var snapshot = new X509Certificate2[certificates.Count];
+                var vector = new Asn1EncodableVector();
+                for (var i = 0; i < snapshot.Length; i++)
+                {
+                    snapshot[i] = certificates[i];
+                    vector.Add(Keys.CertificateKeyMemo.Of(snapshot[i]).Structure);
+                }
+
+                made = new Made(snapshot, new DerSet(vector));
+                Sets.AddOrUpdate(certificates, made);
+                return made.Set;
+            }
+
+            private sealed class Made
+            {
+                private readonly X509Certificate2[] _certificates;
+
+                public Made(X509Certificate2[] certificates, DerSet set)
+                {
+                    _certificates = certificates;
+                    Set = set;
+                }
+
+                public DerSet Set { get; }
+
+                public bool IsFor(IReadOnlyList<X509Certificate2> certificates)
+                {
+                    if (certificates.Count != _certificates.Length)
+                    {
+                        return false;
+                    }
+
+                    for (var i = 0; i < _certificates.Length; i++)
+                    {
+                        if (!ReferenceEquals(certificates[i], _certificates[i]))
+                        {
+                            return false;
+                        }
+                    }
+
+                    return true;
+                }
+            }
+        }
+
         /// <summary>The choices of one signing operation, checked once.</summary>
         private sealed class Plan
         {
@@ -296,19 +360,9 @@ namespace SmimeTools.Engine.Cms
                 Algorithm = algorithm;
                 DigestAlgorithmIdentifier = DigestIdentifier(digest);
                 SignatureAlgorithmIdentifier = SignatureIdentifier(algorithm, digest);
-                var signer = options.Key.Certificate;
-                SignerIdentifier = CmsIdentifier.FromCertificate(signer).ToIssuerAndSerialNumber();
-                var certificates = options.Certificates ?? new[] { signer };
-                if (certificates.Count > 0)
-                {
-                    var vector = new Asn1EncodableVector();
-                    foreach (var certificate in certificates)
-                    {
-                        vector.Add(Keys.CertificateKeyMemo.Of(certificate).Structure);
-                    }
-
-                    CertificateSet = new DerSet(vector);
-                }
+                var signer = Keys.CertificateKeyMemo.Of(options.Key.Certificate);
+                SignerIdentifier = signer.IssuerAndSerialNumber;
+                CertificateSet = options.Certificates == null ? signer.AloneInSet : CertificateSets.Of(options.Certificates);
             }
 
             public SigningOptions Options { get; }

@@ -376,6 +376,28 @@ namespace SmimeTools.Tests.Cms
         }
 
         [Fact]
+        public void AListOfCertificatesUsedForManySignaturesIsReadAgainWhenItChanges()
+        {
+            // The SET a pipeline embeds is made once per list object: a list changed in between must not be answered from it.
+            var key = SigningTestKeys.Load(_fixture.Pki, "rsa2048");
+            using var intermediate = _fixture.Pki.Intermediate.GetCertificate();
+            var content = new byte[] { 42 };
+            var list = new List<X509Certificate2> { key.Certificate };
+            string[] Embedded() => SignedDataReader.ReadDetached(
+                    SignedDataBuilder.CreateDetached(new MemoryStream(content), new SigningOptions { Key = key, Certificates = list }), new MemoryStream(content))
+                .Certificates.Select(c => c.Thumbprint).Order().ToArray();
+
+            Assert.Equal(new[] { key.Certificate.Thumbprint }, Embedded());
+            Assert.Equal(new[] { key.Certificate.Thumbprint }, Embedded());
+            list.Add(intermediate);
+            Assert.Equal(new[] { key.Certificate.Thumbprint, intermediate.Thumbprint }.Order(), Embedded());
+            list.RemoveAt(0);
+            Assert.Equal(new[] { intermediate.Thumbprint }, Embedded());
+            list.Clear();
+            Assert.Empty(Embedded());
+        }
+
+        [Fact]
         public void AKeyThatIsNotTheCertificatesIsCaughtWhenSigning()
         {
             var real = SigningTestKeys.Load(_fixture.Pki, "rsa2048");
