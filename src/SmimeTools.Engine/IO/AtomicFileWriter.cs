@@ -12,11 +12,8 @@ namespace SmimeTools.Engine.IO
     /// </summary>
     public sealed class AtomicFileWriter : IDisposable
     {
-        /// <summary>
-        /// The most a file whose creation is deferred keeps in memory: small enough that the batches in flight hold little
-        /// (tens of files), large enough for most mail.
-        /// </summary>
-        internal const int DeferredLimit = 128 * 1024;
+        /// <summary>The most a file whose creation is deferred keeps in memory.</summary>
+        internal const int DeferredLimit = SpillStream.SmallFileLimit;
 
         private readonly bool _overwrite;
         private readonly FileStreamOptions _options;

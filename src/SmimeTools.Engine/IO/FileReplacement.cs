@@ -13,11 +13,14 @@ namespace SmimeTools.Engine.IO
     {
         private readonly DateTime _originalWritten;
         private readonly long _originalLength;
+        private readonly FileStreamOptions _options;
         private FileStream? _stream;
         private EarlyWritebackStream? _writer;
+        private SpillStream? _deferred;
+        private bool _flushed;
         private bool _committed;
 
-        private FileReplacement(string original, string temporaryFolder)
+        private FileReplacement(string original, string temporaryFolder, bool deferCreation)
         {
             Original = Path.GetFullPath(original);
             var info = new FileInfo(Original);
@@ -44,29 +47,38 @@ namespace SmimeTools.Engine.IO
                 options.UnixCreateMode = File.GetUnixFileMode(Original);
             }
 
-            try
+            _options = options;
+            if (deferCreation && _originalLength <= SpillStream.SmallFileLimit)
             {
-                _stream = new FileStream(TemporaryPath, options);
-                // A large rewrite (a big message, a whole mbox) goes to the disk as it is made, so the commit's fsync waits little.
-                _writer = new EarlyWritebackStream(_stream, options.BufferSize);
+                _deferred = new SpillStream(SpillStream.SmallFileLimit, (int)_originalLength + 4096, OpenTemporaryFile);
             }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            else
             {
-                throw new SmimeException(ErrorIds.WriteFailed, SmimeErrorKind.WriteError,
-                    $"Cannot write beside '{Original}': {e.Message}", "Check that you may write in its folder.", Original, e);
+                OpenTemporaryFile();
             }
         }
 
         /// <summary>Starts replacing <paramref name="original"/>; the temporary file goes in its folder unless another is given.</summary>
         public static FileReplacement Begin(string original, string? temporaryFolder = null) =>
-            new(original, temporaryFolder ?? Path.GetDirectoryName(Path.GetFullPath(original)) ?? ".");
+            new(original, temporaryFolder ?? Path.GetDirectoryName(Path.GetFullPath(original)) ?? ".", deferCreation: false);
+
+        /// <summary>
+        /// As <see cref="Begin"/>, for a replacement committed with others (<see cref="Operations.RewriteBatch"/>): the new
+        /// content of a small file is kept in memory until <see cref="WriteDeferred"/> or <see cref="FlushToDisk"/> makes the
+        /// temporary file, on the committing thread, and a replacement thrown away before makes none. Content that passes
+        /// <see cref="SpillStream.SmallFileLimit"/> moves to its temporary file as it is written.
+        /// </summary>
+        internal static FileReplacement BeginDeferred(string original, string? temporaryFolder = null) =>
+            new(original, temporaryFolder ?? Path.GetDirectoryName(Path.GetFullPath(original)) ?? ".", deferCreation: true);
 
         public string Original { get; }
 
         public string TemporaryPath { get; }
 
         /// <summary>Where the new content is written.</summary>
-        public Stream Stream => _stream != null ? _writer! : throw new ObjectDisposedException(nameof(FileReplacement));
+        public Stream Stream => _flushed || (_stream == null && _deferred == null)
+            ? throw new ObjectDisposedException(nameof(FileReplacement))
+            : (Stream?)_deferred ?? _writer!;
 
         /// <summary>
         /// fsyncs the new content, lets <paramref name="check"/> read it back from disk (it throws to refuse it), then
@@ -106,10 +118,45 @@ namespace SmimeTools.Engine.IO
         /// <exception cref="IOException">The new content cannot be made durable.</exception>
         public void FlushToDisk()
         {
+            WriteDeferred();
             var stream = _stream ?? throw new ObjectDisposedException(nameof(FileReplacement));
             stream.Flush(flushToDisk: true);
             stream.Dispose();
             _stream = null;
+            _flushed = true;
+        }
+
+        /// <summary>
+        /// New content still in memory gets its temporary file, written to the kernel but not yet made durable; nothing when
+        /// the file exists already.
+        /// </summary>
+        /// <exception cref="SmimeException"><see cref="ErrorIds.WriteFailed"/> when the folder refuses the temporary file.</exception>
+        internal void WriteDeferred()
+        {
+            ObjectDisposedException.ThrowIf(_flushed, this);
+            if (_deferred is { InMemory: true } deferred)
+            {
+                OpenTemporaryFile();
+                _stream!.Write(deferred.Buffered);
+                _deferred = null;
+                deferred.Dispose();
+            }
+        }
+
+        private Stream OpenTemporaryFile()
+        {
+            try
+            {
+                _stream = new FileStream(TemporaryPath, _options);
+                // A large rewrite (a big message, a whole mbox) goes to the disk as it is made, so the commit's fsync waits little.
+                _writer = new EarlyWritebackStream(_stream, _options.BufferSize);
+                return _writer;
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw new SmimeException(ErrorIds.WriteFailed, SmimeErrorKind.WriteError,
+                    $"Cannot write beside '{Original}': {e.Message}", "Check that you may write in its folder.", Original, e);
+            }
         }
 
         /// <summary>
@@ -119,7 +166,7 @@ namespace SmimeTools.Engine.IO
         public void Check(Func<Stream, string?> checkAndPlace)
         {
             ArgumentNullException.ThrowIfNull(checkAndPlace);
-            if (_stream != null)
+            if (!_flushed)
             {
                 throw new InvalidOperationException("The new content is checked once it is flushed to disk.");
             }
@@ -218,6 +265,8 @@ namespace SmimeTools.Engine.IO
         {
             _stream?.Dispose();
             _stream = null;
+            _deferred?.Dispose();
+            _deferred = null;
             if (!_committed)
             {
                 try

@@ -10,6 +10,12 @@ namespace SmimeTools.Engine.IO
     /// </summary>
     internal sealed class SpillStream : Stream
     {
+        /// <summary>
+        /// The most a file whose creation waits for its batch's commit keeps in memory: small enough that the batches in
+        /// flight hold little (tens of files), large enough for most mail.
+        /// </summary>
+        internal const int SmallFileLimit = 128 * 1024;
+
         private readonly int _limit;
         private readonly Func<Stream> _open;
         private MemoryStream? _memory;

@@ -488,7 +488,7 @@ namespace SmimeTools.Engine.Operations
                 RemoveLeftovers(temporaryFolder, Path.Combine(folder, "cur"), Path.Combine(folder, "new"));
             }
 
-            var replacement = FileReplacement.Begin(file.FullName, temporaryFolder);
+            var replacement = FileReplacement.BeginDeferred(file.FullName, temporaryFolder);
             try
             {
                 MessageUpdate update;

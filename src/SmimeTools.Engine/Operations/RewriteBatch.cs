@@ -47,9 +47,34 @@ namespace SmimeTools.Engine.Operations
             var gate = new object();
             cancellationToken.ThrowIfCancellationRequested();
 
+            // New content kept in memory gets its temporary file first, one after another: made at once, the files would only
+            // queue for their folder's lock.
+            for (var i = 0; i < rewrites.Count; i++)
+            {
+                try
+                {
+                    rewrites[i].Replacement.WriteDeferred();
+                }
+                catch (SmimeException e)
+                {
+                    failures[i] = e;
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                {
+                    failures[i] = new SmimeException(ErrorIds.WriteFailed, SmimeErrorKind.WriteError,
+                        $"Cannot write the new '{rewrites[i].Replacement.Original}' to disk: {e.Message}; it was left as it is.",
+                        "Check the disk and that you may write there.", rewrites[i].Replacement.Original, e);
+                }
+            }
+
             // Waits on the disk, not the CPU: all at once.
             Each(rewrites.Count, 16, cancellationToken, i =>
             {
+                if (failures[i] != null)
+                {
+                    return;
+                }
+
                 try
                 {
                     rewrites[i].Replacement.FlushToDisk();

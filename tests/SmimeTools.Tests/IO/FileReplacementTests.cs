@@ -136,5 +136,85 @@ namespace SmimeTools.Tests.IO
             Skip.If(OperatingSystem.IsWindows(), "Windows renames write-through instead.");
             Assert.Throws<IOException>(() => FolderSync.Flush(Path.Combine(_folder, "absent")));
         }
+
+        [Fact]
+        public void ADeferredReplacementMakesItsTemporaryFileOnlyWhenFlushedWithTheOldPermissions()
+        {
+            var path = Original();
+            if (!OperatingSystem.IsWindows())
+            {
+                File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+            }
+
+            string? seen = null;
+            using (var replacement = FileReplacement.BeginDeferred(path))
+            {
+                Write(replacement, "new content");
+                Assert.Empty(Leftovers());
+                replacement.Stream.Position = 0;
+                Write(replacement, "NEW");
+                replacement.FlushToDisk();
+                Assert.Single(Leftovers());
+                Assert.Throws<ObjectDisposedException>(() => replacement.Stream);
+                replacement.Check(s =>
+                {
+                    seen = new StreamReader(s).ReadToEnd();
+                    return null;
+                });
+                replacement.Rename();
+                replacement.FlushFolder();
+            }
+
+            Assert.Equal("NEW content", seen);
+            Assert.Equal("NEW content", File.ReadAllText(path));
+            Assert.Empty(Leftovers());
+            if (!OperatingSystem.IsWindows())
+            {
+                Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(path));
+            }
+        }
+
+        [Fact]
+        public void ADeferredReplacementThrownAwayMadeNoFileAndLeftTheOriginal()
+        {
+            var path = Original();
+            using (var replacement = FileReplacement.BeginDeferred(path))
+            {
+                Write(replacement, "new");
+                Assert.Throws<InvalidOperationException>(() => replacement.Check(_ => null));
+            }
+
+            Assert.Equal("old", File.ReadAllText(path));
+            Assert.Empty(Leftovers());
+        }
+
+        [Fact]
+        public void ADeferredReplacementThatGrowsLargeMovesToItsTemporaryFileWhileWritten()
+        {
+            var path = Original();
+            using var replacement = FileReplacement.BeginDeferred(path);
+            replacement.Stream.Write(new byte[SpillStream.SmallFileLimit]);
+            Assert.Empty(Leftovers());
+            replacement.Stream.Write(new byte[] { 7 });
+            Assert.Single(Leftovers());
+            replacement.Commit(s => Assert.Equal(SpillStream.SmallFileLimit + 1, s.Length));
+            Assert.Equal(SpillStream.SmallFileLimit + 1, new FileInfo(path).Length);
+            Assert.Empty(Leftovers());
+        }
+
+        [Fact]
+        public void ADeferredReplacementWhoseFolderRefusesTheFileFailsWithWriteFailedAndKeepsTheOriginal()
+        {
+            // Maildir-like: the temporary folder is another, gone by the time the file is made.
+            var path = Original();
+            var temporary = Directory.CreateDirectory(Path.Combine(_folder, "tmp")).FullName;
+            using var replacement = FileReplacement.BeginDeferred(path, temporary);
+            Write(replacement, "new");
+            Directory.Delete(temporary);
+
+            var failure = Assert.Throws<SmimeException>(() => replacement.FlushToDisk());
+            Assert.Equal(ErrorIds.WriteFailed, failure.ErrorId);
+            Assert.Equal("old", File.ReadAllText(path));
+        }
     }
 }
