@@ -88,7 +88,10 @@ namespace SmimeTools.Engine.IO
 
         public string TemporaryPath { get; }
 
-        /// <summary>The stream to write into; it is the temporary file (whose writing to disk starts while it is written).</summary>
+        /// <summary>
+        /// The stream to write into: the temporary file (whose writing to disk starts while it is written), or for a deferred
+        /// file memory until it grows past <see cref="DeferredLimit"/>.
+        /// </summary>
         public Stream Stream => _closed ? throw new ObjectDisposedException(nameof(AtomicFileWriter)) : (Stream?)_deferred ?? _writer!;
 
         /// <summary>
