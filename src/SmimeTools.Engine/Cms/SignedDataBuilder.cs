@@ -201,7 +201,7 @@ namespace SmimeTools.Engine.Cms
 
             if (options.EncryptionKeyPreference != null)
             {
-                var preference = new DerTaggedObject(false, 0, Keys.CertificateKeyMemo.Of(options.EncryptionKeyPreference).IssuerAndSerialNumber);
+                var preference = new DerTaggedObject(false, 0, SignerParts.Of(options.EncryptionKeyPreference).IssuerAndSerialNumber);
                 attributes.Add(new BcAttribute(new DerObjectIdentifier(CmsOid.EncryptionKeyPreferenceAttribute), new DerSet(preference)));
             }
 
@@ -285,6 +285,31 @@ namespace SmimeTools.Engine.Cms
         }
 
         /// <summary>
+        /// What a signature takes from a certificate for every message of a pipeline, made once per certificate object: its
+        /// issuer and serial number (a parsed issuer name), and the SET holding it alone. BouncyCastle's ASN.1 objects are
+        /// immutable, so they are shared between threads.
+        /// </summary>
+        private sealed class SignerParts
+        {
+            private static readonly ConditionalWeakTable<X509Certificate2, SignerParts> Parts = new();
+            private readonly Lazy<IssuerAndSerialNumber> _issuerAndSerialNumber;
+            private readonly Lazy<DerSet> _alone;
+
+            private SignerParts(X509Certificate2 certificate)
+            {
+                _issuerAndSerialNumber = new Lazy<IssuerAndSerialNumber>(() => CmsIdentifier.FromCertificate(certificate).ToIssuerAndSerialNumber());
+                _alone = new Lazy<DerSet>(() => new DerSet(Keys.CertificateKeyMemo.Of(certificate).Structure));
+            }
+
+            public IssuerAndSerialNumber IssuerAndSerialNumber => _issuerAndSerialNumber.Value;
+
+            /// <summary>A SET OF CertificateChoices holding the certificate alone, as a signature embedding only its signer's carries.</summary>
+            public DerSet AloneInSet => _alone.Value;
+
+            public static SignerParts Of(X509Certificate2 certificate) => Parts.GetValue(certificate, c => new SignerParts(c));
+        }
+
+        /// <summary>
         /// The SET OF certificates a signature embeds, made once for the list a pipeline passes with every message (DER
         /// sorts a SET, which encodes each certificate). Kept with the list object, and made again should the list have
         /// changed since.
@@ -360,7 +385,7 @@ namespace SmimeTools.Engine.Cms
                 Algorithm = algorithm;
                 DigestAlgorithmIdentifier = DigestIdentifier(digest);
                 SignatureAlgorithmIdentifier = SignatureIdentifier(algorithm, digest);
-                var signer = Keys.CertificateKeyMemo.Of(options.Key.Certificate);
+                var signer = SignerParts.Of(options.Key.Certificate);
                 SignerIdentifier = signer.IssuerAndSerialNumber;
                 CertificateSet = options.Certificates == null ? signer.AloneInSet : CertificateSets.Of(options.Certificates);
             }

@@ -2,8 +2,6 @@ using System;
 using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
-using Org.BouncyCastle.Asn1;
-using Org.BouncyCastle.Asn1.Cms;
 using Org.BouncyCastle.Asn1.X509;
 
 namespace SmimeTools.Engine.Keys
@@ -28,8 +26,6 @@ namespace SmimeTools.Engine.Keys
             private readonly Lazy<X509CertificateStructure> _structure;
             private readonly Lazy<RSA?> _rsa;
             private readonly Lazy<ECDsa?> _ecdsa;
-            private readonly Lazy<IssuerAndSerialNumber> _issuerAndSerialNumber;
-            private readonly Lazy<DerSet> _alone;
 
             public Entry(X509Certificate2 certificate)
             {
@@ -38,8 +34,6 @@ namespace SmimeTools.Engine.Keys
                 _ecdsa = new Lazy<ECDsa?>(() => KeyAlgorithms.Of(_certificate) == KeyAlgorithmKind.Ec ? _certificate.GetECDsaPublicKey() : null);
                 _size = new Lazy<int>(ReadSize);
                 _structure = new Lazy<X509CertificateStructure>(() => X509CertificateStructure.GetInstance(_certificate.RawData));
-                _issuerAndSerialNumber = new Lazy<IssuerAndSerialNumber>(() => Cms.CmsIdentifier.FromCertificate(_certificate).ToIssuerAndSerialNumber());
-                _alone = new Lazy<DerSet>(() => new DerSet(Structure));
             }
 
             /// <summary>Key size in bits; 0 when unknown.</summary>
@@ -47,12 +41,6 @@ namespace SmimeTools.Engine.Keys
 
             /// <summary>The certificate as BouncyCastle's ASN.1 classes hold it (immutable).</summary>
             public X509CertificateStructure Structure => _structure.Value;
-
-            /// <summary>The certificate's issuer and serial number, as a SignerIdentifier or RecipientIdentifier names it (immutable).</summary>
-            public IssuerAndSerialNumber IssuerAndSerialNumber => _issuerAndSerialNumber.Value;
-
-            /// <summary>A SET OF CertificateChoices holding this certificate alone, as a signature that embeds only its signer's carries (immutable).</summary>
-            public DerSet AloneInSet => _alone.Value;
 
             /// <summary>The RSA public key, shared: use it under <c>lock (entry)</c> and never dispose it. Null for other keys.</summary>
             public RSA? Rsa => _rsa.Value;
