@@ -16,11 +16,7 @@ namespace SmimeTools.Engine.IO
         internal const int DeferredLimit = SpillStream.SmallFileLimit;
 
         private readonly bool _overwrite;
-        private readonly FileStreamOptions _options;
-        private FileStream? _stream;
-        private EarlyWritebackStream? _writer;
-        private SpillStream? _deferred;
-        private bool _closed;
+        private readonly PendingFile _file;
         private bool _committed;
 
         private AtomicFileWriter(string destination, bool overwrite, bool privateFile, long expectedBytes, bool deferCreation)
@@ -57,15 +53,8 @@ namespace SmimeTools.Engine.IO
                     : UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead;
             }
 
-            _options = options;
-            if (deferCreation && expectedBytes <= DeferredLimit)
-            {
-                _deferred = new SpillStream(DeferredLimit, expectedBytes < 0 ? BufferSizes.Default : (int)expectedBytes, OpenTemporaryFile);
-            }
-            else
-            {
-                OpenTemporaryFile();
-            }
+            _file = new PendingFile(TemporaryPath, options, deferCreation, expectedBytes, e => new SmimeException(ErrorIds.WriteFailed, SmimeErrorKind.WriteError,
+                $"Cannot write in the folder of '{Destination}': {e.Message}", "Check that you may write there.", Destination, e));
         }
 
         /// <summary>
@@ -92,17 +81,13 @@ namespace SmimeTools.Engine.IO
         /// The stream to write into: the temporary file (whose writing to disk starts while it is written), or for a deferred
         /// file memory until it grows past <see cref="DeferredLimit"/>.
         /// </summary>
-        public Stream Stream => _closed ? throw new ObjectDisposedException(nameof(AtomicFileWriter)) : (Stream?)_deferred ?? _writer!;
+        public Stream Stream => _file.Stream;
 
         /// <summary>
         /// Written in full, committed later: the data goes to the kernel now and its writing to disk starts (a hint on
         /// Linux). Nothing for a file still in memory: its commit writes it in one piece.
         /// </summary>
-        internal void StartWriteback()
-        {
-            ObjectDisposedException.ThrowIf(_closed, this);
-            _writer?.StartWriteback();
-        }
+        internal void StartWriteback() => _file.StartWriteback();
 
         /// <summary>Flushes to disk and renames the temporary file over the destination.</summary>
         public void Commit()
@@ -127,7 +112,7 @@ namespace SmimeTools.Engine.IO
             {
                 try
                 {
-                    writers[i].WriteDeferred();
+                    writers[i]._file.Materialize();
                 }
                 catch (Exception e) when (e is IOException or UnauthorizedAccessException or SmimeException)
                 {
@@ -197,53 +182,8 @@ namespace SmimeTools.Engine.IO
             ?? new SmimeException(ErrorIds.WriteFailed, SmimeErrorKind.WriteError,
                 $"Cannot write '{writer.Destination}' to disk: {e.Message}", "Check the disk and that you may write there.", writer.Destination, e);
 
-        /// <summary>A file still in memory gets its temporary file, with the data written to the kernel (not yet made durable).</summary>
-        private void WriteDeferred()
-        {
-            ObjectDisposedException.ThrowIf(_closed, this);
-            if (_deferred is { InMemory: true } deferred)
-            {
-                OpenTemporaryFile();
-                _stream!.Write(deferred.Buffered);
-                _deferred = null;
-                deferred.Dispose();
-            }
-        }
-
         /// <summary>Makes the data durable and closes the temporary file; the destination is not touched yet.</summary>
-        private void FlushToDisk()
-        {
-            WriteDeferred();
-            var stream = _stream!;
-            stream.Flush(flushToDisk: true);
-            stream.Dispose();
-            _stream = null;
-            Close();
-        }
-
-        /// <summary>Creates the temporary file (owner-only until renamed where it holds private data).</summary>
-        private Stream OpenTemporaryFile()
-        {
-            try
-            {
-                _stream = new FileStream(TemporaryPath, _options);
-                _writer = new EarlyWritebackStream(_stream, _options.BufferSize);
-                return _writer;
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                throw new SmimeException(ErrorIds.WriteFailed, SmimeErrorKind.WriteError,
-                    $"Cannot write in the folder of '{Destination}': {e.Message}", "Check that you may write there.", Destination, e);
-            }
-        }
-
-        private void Close()
-        {
-            _closed = true;
-            _deferred?.Dispose();
-            _deferred = null;
-            _writer = null;
-        }
+        private void FlushToDisk() => _file.FlushAndClose();
 
         /// <summary>Renames the flushed temporary file over the destination; on failure the temporary file is removed.</summary>
         private void Rename()
@@ -269,9 +209,7 @@ namespace SmimeTools.Engine.IO
 
         public void Dispose()
         {
-            _stream?.Dispose();
-            _stream = null;
-            Close();
+            _file.Dispose();
             if (!_committed)
             {
                 TryDelete();

@@ -13,11 +13,7 @@ namespace SmimeTools.Engine.IO
     {
         private readonly DateTime _originalWritten;
         private readonly long _originalLength;
-        private readonly FileStreamOptions _options;
-        private FileStream? _stream;
-        private EarlyWritebackStream? _writer;
-        private SpillStream? _deferred;
-        private bool _flushed;
+        private readonly PendingFile _file;
         private bool _committed;
 
         private FileReplacement(string original, string temporaryFolder, bool deferCreation)
@@ -47,15 +43,8 @@ namespace SmimeTools.Engine.IO
                 options.UnixCreateMode = File.GetUnixFileMode(Original);
             }
 
-            _options = options;
-            if (deferCreation && _originalLength <= SpillStream.SmallFileLimit)
-            {
-                _deferred = new SpillStream(SpillStream.SmallFileLimit, (int)_originalLength + 4096, OpenTemporaryFile);
-            }
-            else
-            {
-                OpenTemporaryFile();
-            }
+            _file = new PendingFile(TemporaryPath, options, deferCreation, _originalLength, e => new SmimeException(ErrorIds.WriteFailed, SmimeErrorKind.WriteError,
+                $"Cannot write beside '{Original}': {e.Message}", "Check that you may write in its folder.", Original, e));
         }
 
         /// <summary>Starts replacing <paramref name="original"/>; the temporary file goes in its folder unless another is given.</summary>
@@ -76,9 +65,7 @@ namespace SmimeTools.Engine.IO
         public string TemporaryPath { get; }
 
         /// <summary>Where the new content is written.</summary>
-        public Stream Stream => _flushed || (_stream == null && _deferred == null)
-            ? throw new ObjectDisposedException(nameof(FileReplacement))
-            : (Stream?)_deferred ?? _writer!;
+        public Stream Stream => _file.Stream;
 
         /// <summary>
         /// fsyncs the new content, lets <paramref name="check"/> read it back from disk (it throws to refuse it), then
@@ -116,48 +103,14 @@ namespace SmimeTools.Engine.IO
 
         /// <summary>The first step of a commit, which a batch takes for many files at once: fsyncs the new content and closes it.</summary>
         /// <exception cref="IOException">The new content cannot be made durable.</exception>
-        public void FlushToDisk()
-        {
-            WriteDeferred();
-            var stream = _stream ?? throw new ObjectDisposedException(nameof(FileReplacement));
-            stream.Flush(flushToDisk: true);
-            stream.Dispose();
-            _stream = null;
-            _flushed = true;
-        }
+        public void FlushToDisk() => _file.FlushAndClose();
 
         /// <summary>
         /// New content still in memory gets its temporary file, written to the kernel but not yet made durable; nothing when
         /// the file exists already.
         /// </summary>
         /// <exception cref="SmimeException"><see cref="ErrorIds.WriteFailed"/> when the folder refuses the temporary file.</exception>
-        internal void WriteDeferred()
-        {
-            ObjectDisposedException.ThrowIf(_flushed, this);
-            if (_deferred is { InMemory: true } deferred)
-            {
-                OpenTemporaryFile();
-                _stream!.Write(deferred.Buffered);
-                _deferred = null;
-                deferred.Dispose();
-            }
-        }
-
-        private Stream OpenTemporaryFile()
-        {
-            try
-            {
-                _stream = new FileStream(TemporaryPath, _options);
-                // A large rewrite (a big message, a whole mbox) goes to the disk as it is made, so the commit's fsync waits little.
-                _writer = new EarlyWritebackStream(_stream, _options.BufferSize);
-                return _writer;
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                throw new SmimeException(ErrorIds.WriteFailed, SmimeErrorKind.WriteError,
-                    $"Cannot write beside '{Original}': {e.Message}", "Check that you may write in its folder.", Original, e);
-            }
-        }
+        internal void WriteDeferred() => _file.Materialize();
 
         /// <summary>
         /// The second step: lets <paramref name="checkAndPlace"/> read the flushed content back from disk (it throws to refuse it)
@@ -166,7 +119,7 @@ namespace SmimeTools.Engine.IO
         public void Check(Func<Stream, string?> checkAndPlace)
         {
             ArgumentNullException.ThrowIfNull(checkAndPlace);
-            if (!_flushed)
+            if (!_file.Flushed)
             {
                 throw new InvalidOperationException("The new content is checked once it is flushed to disk.");
             }
@@ -263,10 +216,7 @@ namespace SmimeTools.Engine.IO
 
         public void Dispose()
         {
-            _stream?.Dispose();
-            _stream = null;
-            _deferred?.Dispose();
-            _deferred = null;
+            _file.Dispose();
             if (!_committed)
             {
                 try
