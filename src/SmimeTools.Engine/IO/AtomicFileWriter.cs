@@ -12,9 +12,6 @@ namespace SmimeTools.Engine.IO
     /// </summary>
     public sealed class AtomicFileWriter : IDisposable
     {
-        /// <summary>The most a file whose creation is deferred keeps in memory.</summary>
-        internal const int DeferredLimit = SpillStream.SmallFileLimit;
-
         private readonly bool _overwrite;
         private readonly PendingFile _file;
         private bool _committed;
@@ -66,7 +63,7 @@ namespace SmimeTools.Engine.IO
 
         /// <summary>
         /// As <see cref="Create(string, bool, bool, long)"/>, for a file committed with others (<see cref="CommitAll"/>): one
-        /// that stays under <see cref="DeferredLimit"/> is kept in memory and its temporary file is made, written and
+        /// that stays under <see cref="SpillStream.SmallFileLimit"/> is kept in memory and its temporary file is made, written and
         /// fsynced by the commit, on the committing thread; a larger one moves to its temporary file as it passes the limit.
         /// A folder that refuses the temporary file then fails the commit, with the error creating it would have given.
         /// </summary>
@@ -79,7 +76,7 @@ namespace SmimeTools.Engine.IO
 
         /// <summary>
         /// The stream to write into: the temporary file (whose writing to disk starts while it is written), or for a deferred
-        /// file memory until it grows past <see cref="DeferredLimit"/>.
+        /// file memory until it grows past <see cref="SpillStream.SmallFileLimit"/>.
         /// </summary>
         public Stream Stream => _file.Stream;
 

@@ -103,6 +103,7 @@ namespace SmimeTools.Engine.IO
 
         /// <summary>The first step of a commit, which a batch takes for many files at once: fsyncs the new content and closes it.</summary>
         /// <exception cref="IOException">The new content cannot be made durable.</exception>
+        /// <exception cref="SmimeException"><see cref="ErrorIds.WriteFailed"/> when a deferred temporary file is refused by its folder.</exception>
         public void FlushToDisk() => _file.FlushAndClose();
 
         /// <summary>

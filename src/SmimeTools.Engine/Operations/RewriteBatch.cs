@@ -61,9 +61,7 @@ namespace SmimeTools.Engine.Operations
                 }
                 catch (Exception e) when (e is IOException or UnauthorizedAccessException)
                 {
-                    failures[i] = new SmimeException(ErrorIds.WriteFailed, SmimeErrorKind.WriteError,
-                        $"Cannot write the new '{rewrites[i].Replacement.Original}' to disk: {e.Message}; it was left as it is.",
-                        "Check the disk and that you may write there.", rewrites[i].Replacement.Original, e);
+                    failures[i] = NotWritten(rewrites[i], e);
                 }
             }
 
@@ -85,9 +83,7 @@ namespace SmimeTools.Engine.Operations
                 }
                 catch (Exception e) when (e is IOException or UnauthorizedAccessException)
                 {
-                    failures[i] = new SmimeException(ErrorIds.WriteFailed, SmimeErrorKind.WriteError,
-                        $"Cannot write the new '{rewrites[i].Replacement.Original}' to disk: {e.Message}; it was left as it is.",
-                        "Check the disk and that you may write there.", rewrites[i].Replacement.Original, e);
+                    failures[i] = NotWritten(rewrites[i], e);
                 }
             });
 
@@ -161,6 +157,11 @@ namespace SmimeTools.Engine.Operations
 
             return failures;
         }
+
+        private static SmimeException NotWritten(PendingRewrite rewrite, Exception e) =>
+            new(ErrorIds.WriteFailed, SmimeErrorKind.WriteError,
+                $"Cannot write the new '{rewrite.Replacement.Original}' to disk: {e.Message}; it was left as it is.",
+                "Check the disk and that you may write there.", rewrite.Replacement.Original, e);
 
         /// <summary>fsyncs once each folder that <paramref name="pathOf"/> names for the rewrites still going (of <paramref name="only"/>, when given).</summary>
         private static void FlushFolders(IReadOnlyList<PendingRewrite> rewrites, SmimeException?[] failures, Func<FileReplacement, string> pathOf,

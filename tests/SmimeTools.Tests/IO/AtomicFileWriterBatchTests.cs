@@ -97,14 +97,14 @@ namespace SmimeTools.Tests.IO
         {
             var path = Path.Combine(_folder, "large.eml");
             using var writer = AtomicFileWriter.CreateDeferred(path, overwrite: false, privateFile: false, expectedBytes: -1);
-            var first = Enumerable.Range(0, AtomicFileWriter.DeferredLimit - 5).Select(i => (byte)i).ToArray();
+            var first = Enumerable.Range(0, SpillStream.SmallFileLimit - 5).Select(i => (byte)i).ToArray();
             writer.Stream.Write(first);
             Assert.Empty(Files());
 
             // Past the limit: the temporary file appears with what was held, and the position carries over.
             writer.Stream.Write(new byte[] { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10 });
             Assert.Single(Files(), f => f.EndsWith(".tmp", StringComparison.Ordinal));
-            writer.Stream.SetLength(AtomicFileWriter.DeferredLimit + 2);
+            writer.Stream.SetLength(SpillStream.SmallFileLimit + 2);
             writer.Stream.Position = 0;
             var back = new byte[3];
             Assert.Equal(3, writer.Stream.Read(back));
@@ -112,7 +112,7 @@ namespace SmimeTools.Tests.IO
 
             Assert.Null(AtomicFileWriter.CommitAll(new[] { writer })[0]);
             var bytes = File.ReadAllBytes(path);
-            Assert.Equal(AtomicFileWriter.DeferredLimit + 2, bytes.Length);
+            Assert.Equal(SpillStream.SmallFileLimit + 2, bytes.Length);
             Assert.Equal(first, bytes[..first.Length]);
             Assert.Equal(new byte[] { 1, 2, 3, 4, 5, 6, 7 }, bytes[first.Length..]);
             Assert.Equal(new[] { "large.eml" }, Files());
